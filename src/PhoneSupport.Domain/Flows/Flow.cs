@@ -1,0 +1,1 @@
+namespace PhoneSupport.Domain.Flows;
