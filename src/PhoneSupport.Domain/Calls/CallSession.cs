@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+
+namespace PhoneSupport.Domain.Calls;
+
+/// <summary>
+/// Where one call stands in its flow. Persisted per <c>CallSid</c> so any instance can take the next webhook.
+/// <see cref="Sequence"/> counts the questions asked; each question's answer URL carries it, so a duplicate or
+/// late answer to an earlier question is recognised and never advances the call twice.
+/// </summary>
+public sealed record CallSession(
+    string CallSid,
+    string FlowId,
+    string Provider,
+    string From,
+    string To,
+    string StepId,
+    int Attempt,
+    string Language,
+    int Sequence,
+    ImmutableDictionary<string, string> Vars,
+    CallPhase Phase)
+{
+    public static CallSession Start(string callSid, string flowId, string provider, string from, string to, string startStep, string language) =>
+        new(callSid, flowId, provider, from, to, startStep, 0, language, 0,
+            ImmutableDictionary<string, string>.Empty.Add("callerNumber", from), CallPhase.InIvr);
+
+    public string? Var(string name) => Vars.GetValueOrDefault(name);
+}
+
+public enum CallPhase { InIvr, Ended }
+
+/// <summary>What the caller did, already translated from Twilio's form at the edge.</summary>
+public abstract record CallerInput
+{
+    public sealed record CallStarted : CallerInput;
+    public sealed record KeysPressed(string Digits, bool FinishedOnKey) : CallerInput;
+    public sealed record SpeechHeard(string Text, double? Confidence) : CallerInput;
+    public sealed record NoInput : CallerInput;
+    public sealed record RecordingDone(string? RecordingUrl, int? DurationSeconds) : CallerInput;
+
+    /// <summary>A duplicate or out-of-date request: say the current question again, change nothing.</summary>
+    public sealed record Replay : CallerInput;
+}
+
+/// <summary>A sentence to speak, in a language and Twilio voice.</summary>
+public sealed record Utterance(string Text, string Language, string Voice);
+
+/// <summary>What the call should do next; the host turns it into TwiML. Never XML here.</summary>
+public abstract record Instruction(ImmutableArray<Utterance> Say)
+{
+    /// <summary>Speak, then wait for keys or speech; silence comes back as <see cref="CallerInput.NoInput"/>.</summary>
+    public sealed record Ask(ImmutableArray<Utterance> Say, GatherSpec Gather) : Instruction(Say);
+    public sealed record Hangup(ImmutableArray<Utterance> Say) : Instruction(Say);
+    public sealed record RecordMessage(ImmutableArray<Utterance> Say, int MaxLengthSeconds) : Instruction(Say);
+}
+
+public sealed record GatherSpec(bool Speech, int? NumDigits, string FinishOnKey, int TimeoutSeconds, string Language, ImmutableArray<string> Hints);
+
+/// <summary>An entry for the call's append-only event log.</summary>
+public sealed record IvrEvent(string Kind, ImmutableDictionary<string, string> Data)
+{
+    public static IvrEvent Of(string kind, params (string Key, string? Value)[] data) =>
+        new(kind, data.Where(d => d.Value is not null).ToImmutableDictionary(d => d.Key, d => d.Value!));
+}

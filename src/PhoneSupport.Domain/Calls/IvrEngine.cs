@@ -1,0 +1,271 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Domain.Identity;
+
+namespace PhoneSupport.Domain.Calls;
+
+/// <summary>The engine's answer: either the next instruction, or a fact it needs first.</summary>
+public abstract record StepResult
+{
+    public sealed record NeedFacts(FactRequest Request) : StepResult;
+    public sealed record Advanced(CallSession Session, Instruction Instruction, ImmutableArray<IvrEvent> Events) : StepResult;
+}
+
+/// <summary>
+/// Runs a call through its flow. Pure: given the session, what the caller did and the facts fetched so far,
+/// it returns the next session and instruction, or asks for a missing fact (the host fetches it and calls
+/// again with the same arguments plus that fact). It runs through steps that do not wait for the caller
+/// within one call and stops at the next question, recording, or hang-up.
+/// </summary>
+public static partial class IvrEngine
+{
+    private const int MaxStepsPerWebhook = 32;
+
+    public static StepResult Step(Flow flow, CallSession session, CallerInput input, Facts facts)
+    {
+        var run = new Run(flow, facts);
+        try
+        {
+            return input switch
+            {
+                CallerInput.CallStarted => run.Enter(session with { StepId = flow.Start }, flow.Start, [], fresh: true),
+                CallerInput.Replay => run.Replay(session),
+                _ when session.Phase == CallPhase.Ended => run.Replay(session),
+                _ => run.Answer(session, flow.Step(session.StepId), input),
+            };
+        }
+        catch (MissingFactException missing)
+        {
+            return new StepResult.NeedFacts(missing.Request);
+        }
+    }
+
+    private sealed class MissingFactException(FactRequest request) : Exception
+    {
+        public FactRequest Request { get; } = request;
+    }
+
+    private sealed class Run(Flow flow, Facts facts)
+    {
+        private readonly List<IvrEvent> _events = [];
+        private int _steps;
+
+        public StepResult Replay(CallSession session)
+        {
+            if (session.Phase == CallPhase.Ended) return Done(session, new Instruction.Hangup([]));
+            var step = flow.Step(session.StepId);
+            return step.Kind.WaitsForCaller() || step.Kind == StepKind.Message
+                ? Done(session, Question(session, step, Speak(session, step.Say)))
+                : Enter(session, step.Id, [], fresh: false);
+        }
+
+        public StepResult Answer(CallSession session, FlowStep step, CallerInput input)
+        {
+            _events.Add(IvrEvent.Of("input", ("step", step.Id), ("kind", InputKind(input)), ("value", InputValue(step, input))));
+            switch (step.Kind)
+            {
+                case StepKind.Menu:
+                    if (input is CallerInput.KeysPressed { Digits.Length: > 0 } keys && step.Options.FirstOrDefault(o => o.Key == keys.Digits[..1]) is { } option)
+                    {
+                        var vars = session.Vars.SetItems(option.Sets.Where(s => s.Key != "language"));
+                        return Enter(session with { Vars = vars }, option.Next.Target, [], fresh: true);
+                    }
+                    return Retry(session, step, input, () => Enter(session, step.OnFail!.Target, Reason(session, step, input), fresh: true));
+
+                case StepKind.Language:
+                    var chosen = input is CallerInput.KeysPressed { Digits.Length: > 0 } k ? step.Options.FirstOrDefault(o => o.Key == k.Digits[..1]) : null;
+                    StepResult Choose(string language)
+                    {
+                        _events.Add(IvrEvent.Of("language", ("language", language)));
+                        return Enter(session with { Language = language, Vars = session.Vars.SetItem("language", language) }, step.Next!.Target, [], fresh: true);
+                    }
+                    if (chosen is not null) return Choose(chosen.Sets["language"]);
+                    // Silence at the language menu is common: carry on in the line's main language.
+                    return input is CallerInput.NoInput ? Choose(flow.DefaultLanguage) : Retry(session, step, input, () => Choose(flow.DefaultLanguage));
+
+                case StepKind.Confirm:
+                    if (input is CallerInput.KeysPressed { Digits.Length: > 0 } confirm)
+                        return Enter(session, step.Outcomes[confirm.Digits.StartsWith('1') ? FlowActions.Yes : FlowActions.No].Target, [], fresh: true);
+                    return Retry(session, step, input, () => Enter(session, step.Outcomes[FlowActions.No].Target, [], fresh: true));
+
+                case StepKind.Collect:
+                    return Collect(session, step, input);
+
+                case StepKind.Message when input is CallerInput.RecordingDone recording:
+                    _events.Add(IvrEvent.Of("message", ("recordingUrl", recording.RecordingUrl), ("seconds", recording.DurationSeconds?.ToString())));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(Speak(session, step.Thanks)));
+
+                default:
+                    return Replay(session);
+            }
+        }
+
+        private StepResult Collect(CallSession session, FlowStep step, CallerInput input)
+        {
+            var spec = step.Collect!;
+            FactRequest? request = (spec.Input, input) switch
+            {
+                (CollectInput.Digits, CallerInput.KeysPressed keys) when keys.Digits.Length >= spec.MinLength && keys.Digits.Length <= spec.MaxLength && keys.Digits.All(char.IsAsciiDigit)
+                    => step.Action switch
+                    {
+                        FlowActions.IdentifyByContract => new FactRequest.AccountByContractNumber(keys.Digits),
+                        _ => new FactRequest.AccountByNumber(session.Provider, keys.Digits),
+                    },
+                (CollectInput.Speech, CallerInput.SpeechHeard heard) when UserNames.Normalize(heard.Text).Length > 0
+                    => new FactRequest.AccountsByUserName(session.Provider, UserNames.Normalize(heard.Text)),
+                _ => null,
+            };
+            StepResult Failed(bool notFound) =>
+                Enter(session, step.Outcomes[FlowActions.Failed].Target, notFound ? Speak(session, Text(step.NotFound, flow.Defaults.NotFound)) : Reason(session, step, input), fresh: true);
+            if (request is null) return Retry(session, step, input, () => Failed(notFound: false));
+
+            var matches = Need(request);
+            if (matches.Count != 1)
+            {
+                _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
+                return Retry(session, step, input, () => Failed(notFound: true), notFound: true);
+            }
+            return Enter(Identify(session, step.Action!, matches[0]), step.Outcomes[FlowActions.Identified].Target, [], fresh: true);
+        }
+
+        private CallSession Identify(CallSession session, string action, AccountFact account)
+        {
+            _events.Add(IvrEvent.Of("identify", ("action", action), ("result", "identified"), ("accountId", account.AccountId.ToString()), ("contractNumber", account.Contract?.ContractNumber)));
+            var vars = session.Vars.SetItems(new Dictionary<string, string>
+            {
+                ["accountId"] = account.AccountId.ToString(),
+                ["accountName"] = account.Name,
+                ["accountNumber"] = account.AccountNumber,
+                ["membership"] = account.Membership,
+            });
+            if (account.Contract is { } contract)
+                vars = vars.SetItem("contractId", contract.ContractId.ToString()).SetItem("contractNumber", contract.ContractNumber);
+            return session with { Vars = vars };
+        }
+
+        /// <summary>Counts a failed try; asks again while tries remain, otherwise takes the step's way out.</summary>
+        private StepResult Retry(CallSession session, FlowStep step, CallerInput input, Func<StepResult> exhausted, bool notFound = false)
+        {
+            if (session.Attempt + 1 >= MaxAttempts(step))
+            {
+                _events.Add(IvrEvent.Of("attemptsExhausted", ("step", step.Id)));
+                return exhausted();
+            }
+            var retried = session with { Attempt = session.Attempt + 1 };
+            var reason = notFound ? Speak(retried, Text(step.NotFound, flow.Defaults.NotFound)) : Reason(retried, step, input);
+            return Done(retried, Question(retried, step, reason.AddRange(Speak(retried, step.Say))));
+        }
+
+        private ImmutableArray<Utterance> Reason(CallSession session, FlowStep step, CallerInput input) =>
+            Speak(session, input is CallerInput.NoInput ? Text(step.NoInput, flow.Defaults.NoInput) : Text(step.Invalid, flow.Defaults.Invalid));
+
+        public StepResult Enter(CallSession session, string stepId, ImmutableArray<Utterance> said, bool fresh)
+        {
+            if (++_steps > MaxStepsPerWebhook) throw new InvalidOperationException($"Flow '{flow.Id}' ran {MaxStepsPerWebhook} steps without waiting for the caller.");
+            var step = flow.Step(stepId);
+            if (step.Id != session.StepId || fresh) _events.Add(IvrEvent.Of("step", ("step", step.Id), ("kind", step.Kind.ToString())));
+            session = session with { StepId = step.Id, Attempt = step.Id == session.StepId && !fresh ? session.Attempt : 0 };
+            var prompts = said.AddRange(Speak(session, step.Say));
+            switch (step.Kind)
+            {
+                case StepKind.Menu or StepKind.Language or StepKind.Collect or StepKind.Confirm or StepKind.Message:
+                    return Done(session, Question(session, step, prompts));
+                case StepKind.Say:
+                    return Enter(session, step.Next!.Target, prompts, fresh: true);
+                case StepKind.Action when step.Action == FlowActions.IdentifyByCallerId:
+                    var matches = Need(new FactRequest.AccountsByPhone(session.Provider, session.From));
+                    if (matches.Count == 1) return Enter(Identify(session, step.Action, matches[0]), step.Outcomes[FlowActions.Identified].Target, prompts, fresh: true);
+                    _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
+                    return Enter(session, step.Outcomes[FlowActions.NotFound].Target, prompts, fresh: true);
+                case StepKind.Action when step.Action == FlowActions.Purchase:
+                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "purchase")));
+                    return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, PlaceholderPrompts.Purchase)), fresh: true);
+                case StepKind.Route:
+                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "routing"), ("skill", step.Settings.GetValueOrDefault("skill"))));
+                    return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, prompts.AddRange(Placeholder(session, PlaceholderPrompts.Routing)), fresh: true);
+                case StepKind.Callback:
+                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "callback")));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, PlaceholderPrompts.Callback))));
+                case StepKind.Queue:
+                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "queue"), ("queue", step.Settings.GetValueOrDefault("queue"))));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, PlaceholderPrompts.Callback))));
+                default:
+                    _events.Add(IvrEvent.Of("ended", ("step", step.Id)));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts));
+            }
+        }
+
+        private Instruction Question(CallSession session, FlowStep step, ImmutableArray<Utterance> prompts)
+        {
+            if (step.Kind == StepKind.Message)
+                return new Instruction.RecordMessage(prompts, int.TryParse(step.Settings.GetValueOrDefault("maxLength"), out var max) ? max : 120);
+            var timeout = step.TimeoutSeconds ?? flow.Defaults.TimeoutSeconds;
+            var language = step.Kind == StepKind.Language ? flow.DefaultLanguage : session.Language;
+            var gather = step.Collect switch
+            {
+                { Input: CollectInput.Speech } c => new GatherSpec(true, null, "", timeout, language, c.Hints),
+                { } c => new GatherSpec(false, null, c.FinishOnKey, timeout, language, []),
+                null => new GatherSpec(false, 1, "", timeout, language, []),
+            };
+            return new Instruction.Ask(prompts, gather);
+        }
+
+        private StepResult Done(CallSession session, Instruction instruction)
+        {
+            var next = instruction is Instruction.Ask or Instruction.RecordMessage ? session with { Sequence = session.Sequence + 1 } : session;
+            return new StepResult.Advanced(next, instruction, [.. _events]);
+        }
+
+        private IReadOnlyList<AccountFact> Need(FactRequest request) =>
+            facts.TryGet(request, out var answer) ? answer : throw new MissingFactException(request);
+
+        private int MaxAttempts(FlowStep step) => step.MaxAttempts ?? flow.Defaults.MaxAttempts;
+
+        private static LocalizedText Text(LocalizedText own, LocalizedText fallback) => own.IsEmpty ? fallback : own;
+
+        /// <summary>Speaks a prompt; a language menu says each language's text in that language's voice.</summary>
+        private ImmutableArray<Utterance> Speak(CallSession session, LocalizedText text)
+        {
+            if (text.IsEmpty) return [];
+            if (flow.Step(session.StepId).Kind == StepKind.Language && ReferenceEquals(text, flow.Step(session.StepId).Say))
+                return [.. flow.Languages.Values.Where(l => text.ByLanguage.ContainsKey(l.Code)).Select(l => new Utterance(Fill(text.ByLanguage[l.Code], session), l.Code, l.Voice))];
+            var language = flow.Language(session.Language);
+            var value = text.For(language.Code, flow.DefaultLanguage) ?? "";
+            return [new Utterance(Fill(value, session), language.Code, language.Voice)];
+        }
+
+        private ImmutableArray<Utterance> Placeholder(CallSession session, IReadOnlyDictionary<string, string> texts)
+        {
+            var language = flow.Language(session.Language);
+            var text = texts.TryGetValue(language.Code[..2], out var t) ? t : texts["en"];
+            return [new Utterance(text, language.Code, language.Voice)];
+        }
+
+        private static string InputKind(CallerInput input) => input switch
+        {
+            CallerInput.KeysPressed => "keys",
+            CallerInput.SpeechHeard => "speech",
+            CallerInput.NoInput => "noInput",
+            CallerInput.RecordingDone => "recording",
+            _ => "other",
+        };
+
+        private static string? InputValue(FlowStep step, CallerInput input) => input switch
+        {
+            CallerInput.KeysPressed keys => keys.Digits,
+            CallerInput.SpeechHeard heard when step.Collect is not null => heard.Text,
+            _ => null,
+        };
+    }
+
+    /// <summary>Fills <c>{name}</c> and <c>{name:digits}</c> (read digit by digit) from the call's variables.</summary>
+    public static string Fill(string text, CallSession session) =>
+        Placeholder().Replace(text, m =>
+        {
+            var value = session.Var(m.Groups["name"].Value) ?? "";
+            return m.Groups["format"].Value == "digits" ? string.Join(' ', value.ToCharArray()) : value;
+        });
+
+    [GeneratedRegex(@"\{(?<name>[A-Za-z]+)(:(?<format>[a-z]+))?\}")] private static partial Regex Placeholder();
+}

@@ -1,0 +1,143 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using NodaTime;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Calls;
+
+namespace PhoneSupport.Features.Voice;
+
+/// <summary>
+/// The stored form of a <see cref="CallSession"/> (table <c>calls</c>), keyed by Twilio's <c>CallSid</c>.
+/// <see cref="Version"/> is an optimistic concurrency token: two instances handling webhooks of one call at
+/// once cannot both advance it.
+/// </summary>
+public sealed class CallRecord
+{
+    private CallRecord() { }
+
+    public string CallSid { get; private set; } = "";
+    public string Provider { get; private set; } = "";
+    public string FlowId { get; private set; } = "";
+    public string FromNumber { get; private set; } = "";
+    public string ToNumber { get; private set; } = "";
+    public string Step { get; private set; } = "";
+    public int Attempt { get; private set; }
+    public string Language { get; private set; } = "";
+    public int Sequence { get; private set; }
+    public string Vars { get; private set; } = "{}";
+    public string Phase { get; private set; } = "";
+    public string? TwilioStatus { get; private set; }
+    public Guid? AccountId { get; private set; }
+    public Instant StartedAt { get; private set; }
+    public Instant UpdatedAt { get; private set; }
+    public Instant? EndedAt { get; private set; }
+    public int? DurationSeconds { get; private set; }
+    public int Version { get; private set; }
+
+    public static CallRecord Start(CallSession session, Instant now)
+    {
+        var record = new CallRecord
+        {
+            CallSid = session.CallSid,
+            Provider = session.Provider,
+            FlowId = session.FlowId,
+            FromNumber = session.From,
+            ToNumber = session.To,
+            StartedAt = now,
+            TwilioStatus = "in-progress",
+        };
+        record.Apply(session, now);
+        return record;
+    }
+
+    public CallSession ToSession() => new(
+        CallSid, FlowId, Provider, FromNumber, ToNumber, Step, Attempt, Language, Sequence,
+        JsonSerializer.Deserialize<Dictionary<string, string>>(Vars)!.ToImmutableDictionary(),
+        Enum.Parse<CallPhase>(Phase));
+
+    /// <summary>Stores the engine's new session state.</summary>
+    public void Apply(CallSession session, Instant now)
+    {
+        Step = session.StepId;
+        Attempt = session.Attempt;
+        Language = session.Language;
+        Sequence = session.Sequence;
+        Vars = JsonSerializer.Serialize(session.Vars);
+        Phase = session.Phase.ToString();
+        AccountId = Guid.TryParse(session.Var("accountId"), out var account) ? account : null;
+        UpdatedAt = now;
+        Version++;
+    }
+
+    /// <summary>
+    /// Records Twilio's final status. Only the first terminal status counts: a late or repeated callback
+    /// never changes an ended call.
+    /// </summary>
+    public bool End(string twilioStatus, int? durationSeconds, Instant now)
+    {
+        if (EndedAt is not null) return false;
+        TwilioStatus = twilioStatus;
+        DurationSeconds = durationSeconds;
+        EndedAt = now;
+        Phase = nameof(CallPhase.Ended);
+        UpdatedAt = now;
+        Version++;
+        return true;
+    }
+}
+
+/// <summary>One entry of a call's append-only event log (table <c>call_events</c>).</summary>
+public sealed class CallEventRecord
+{
+    private CallEventRecord() { }
+
+    public CallEventRecord(string callSid, Instant at, string kind, string data, string? dedupeKey = null)
+    {
+        CallSid = callSid;
+        At = at;
+        Kind = kind;
+        Data = data;
+        DedupeKey = dedupeKey;
+    }
+
+    public long Id { get; private set; }
+    public string CallSid { get; private set; } = "";
+    public Instant At { get; private set; }
+    public string Kind { get; private set; } = "";
+    public string Data { get; private set; } = "{}";
+    public string? DedupeKey { get; private set; }
+
+    public static CallEventRecord From(string callSid, Instant at, IvrEvent e) =>
+        new(callSid, at, e.Kind, JsonSerializer.Serialize(e.Data));
+}
+
+internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
+{
+    public void Configure(EntityTypeBuilder<CallRecord> call)
+    {
+        call.ToTable("calls");
+        call.HasKey(c => c.CallSid);
+        call.Property(c => c.Vars).HasColumnType("jsonb");
+        call.Property(c => c.StartedAt).HasConversion<InstantConverter>();
+        call.Property(c => c.UpdatedAt).HasConversion<InstantConverter>();
+        call.Property(c => c.EndedAt).HasConversion<InstantConverter>();
+        call.Property(c => c.Version).IsConcurrencyToken();
+        call.HasIndex(c => c.StartedAt).HasDatabaseName("calls_started_at");
+    }
+}
+
+internal sealed class CallEventRecordConfiguration : IEntityTypeConfiguration<CallEventRecord>
+{
+    public void Configure(EntityTypeBuilder<CallEventRecord> e)
+    {
+        e.ToTable("call_events");
+        e.Property(x => x.Id).UseIdentityAlwaysColumn();
+        e.Property(x => x.Data).HasColumnType("jsonb");
+        e.Property(x => x.At).HasConversion<InstantConverter>();
+        e.HasIndex(x => x.DedupeKey).IsUnique().HasDatabaseName("call_events_dedupe_key_key");
+        e.HasIndex(x => new { x.CallSid, x.Id }).HasDatabaseName("call_events_call");
+        e.HasOne<CallRecord>().WithMany().HasForeignKey(x => x.CallSid);
+    }
+}
