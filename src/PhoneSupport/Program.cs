@@ -1,5 +1,26 @@
-var builder = WebApplication.CreateBuilder(args);
+using PhoneSupport.Features.Development;
+using PhoneSupport.Features.Platform;
+using PhoneSupport.Features.Voice;
+
+// The content root is the service's own folder, so it runs from any working directory
+// (the test host passes its own content root and keeps it).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = args.Any(a => a.Contains("contentRoot", StringComparison.OrdinalIgnoreCase)) ? null : AppContext.BaseDirectory,
+});
+
+builder.AddPlatform();
+builder.AddVoice();
+builder.AddDevelopment();
+
 var app = builder.Build();
+await app.MigrateDatabaseAsync();
+
+app.MapHealth();
+app.MapVoice();
+app.MapDevelopment();
+
 app.Run();
 
 /// <summary>Entry point, visible to <c>WebApplicationFactory</c> in the integration tests.</summary>

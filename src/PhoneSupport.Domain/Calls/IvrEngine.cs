@@ -55,8 +55,9 @@ public static partial class IvrEngine
         {
             if (session.Phase == CallPhase.Ended) return Done(session, new Instruction.Hangup([]));
             var step = flow.Step(session.StepId);
+            // The question already asked keeps its sequence number: the answer URL stays the same.
             return step.Kind.WaitsForCaller() || step.Kind == StepKind.Message
-                ? Done(session, Question(session, step, Speak(session, step.Say)))
+                ? new StepResult.Advanced(session, Question(session, step, Speak(session, step.Say)), [])
                 : Enter(session, step.Id, [], fresh: false);
         }
 

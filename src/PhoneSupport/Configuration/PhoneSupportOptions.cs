@@ -25,3 +25,10 @@ public sealed class PhoneSupportOptions
     /// <summary>The public base URL without a trailing slash.</summary>
     public string BaseUrl => PublicBaseUrl.TrimEnd('/');
 }
+
+public static class PhoneSupportOptionsExtensions
+{
+    /// <summary>Where the flows are: <c>PhoneSupport:FlowsPath</c>, else <c>ivr-flows</c> next to the service.</summary>
+    public static string FlowsDirectory(this PhoneSupportOptions options) =>
+        string.IsNullOrWhiteSpace(options.FlowsPath) ? Path.Combine(AppContext.BaseDirectory, "ivr-flows") : Path.GetFullPath(options.FlowsPath);
+}

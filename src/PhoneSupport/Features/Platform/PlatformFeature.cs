@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NodaTime;
+using PhoneSupport.Configuration;
+using PhoneSupport.Data;
+using PhoneSupport.Features.Development;
+using PhoneSupport.Twilio;
+
+namespace PhoneSupport.Features.Platform;
+
+/// <summary>Configuration checked at start-up, the database, the clock, health and readiness.</summary>
+public static class PlatformFeature
+{
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PhoneSupportOptions>().BindConfiguration(PhoneSupportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration("ConnectionStrings").ValidateDataAnnotations()
+            .Validate(o => DatabaseOptions.IsParsable(o.PhoneSupport), "ConnectionStrings:PhoneSupport is not a valid PostgreSQL connection string.")
+            .ValidateOnStart();
+
+        var connectionString = builder.Configuration.GetConnectionString("PhoneSupport") ?? "";
+        services.AddDbContextPool<PhoneSupportDb>(o => o.UseNpgsql(connectionString));
+
+        if (builder.Environment.IsDevelopment())
+        {
+            services.AddSingleton(sp => DevelopmentClock.FromConfiguration(builder.Configuration, TimeProvider.System));
+            services.AddSingleton<IClock>(sp => sp.GetRequiredService<DevelopmentClock>());
+        }
+        else
+        {
+            services.AddSingleton<IClock>(SystemClock.Instance);
+        }
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>Applies pending SQL migrations (under an advisory lock) before the service takes requests.</summary>
+    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var applied = await MigrationRunner.ApplyAsync(options.PhoneSupport);
+        if (applied.Count > 0) app.Logger.LogInformation("Applied migrations {Versions}", string.Join(", ", applied));
+    }
+
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/readyz", async (PhoneSupportDb db, CancellationToken ct) =>
+        {
+            try
+            {
+                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+                await db.Database.OpenConnectionAsync(ct);
+                var pending = await MigrationRunner.PendingAsync(connection, ct);
+                return pending.Count == 0
+                    ? Results.Ok(new { status = "ready" })
+                    : Results.Problem(title: "Not ready", detail: $"Migrations not applied: {string.Join(", ", pending)}", statusCode: 503);
+            }
+            catch (NpgsqlException e)
+            {
+                return Results.Problem(title: "Not ready", detail: $"The database is not reachable: {e.Message}", statusCode: 503);
+            }
+        }).ExcludeFromDescription();
+        return app;
+    }
+}
+
+/// <summary>The <c>ConnectionStrings</c> section.</summary>
+public sealed class DatabaseOptions
+{
+    [Required(ErrorMessage = "ConnectionStrings:PhoneSupport is required (a PostgreSQL connection string).")]
+    public string PhoneSupport { get; set; } = "";
+
+    public static bool IsParsable(string value)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(value);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Twilio.TwiML;
+
+namespace PhoneSupport.Features.Voice;
+
+/// <summary>
+/// The one place a domain <see cref="Instruction"/> becomes TwiML. Every URL it writes is absolute, built
+/// from <c>PhoneSupport:PublicBaseUrl</c>, and carries the question's sequence number so a duplicate or late
+/// answer is recognised (see <see cref="CallSession.Sequence"/>).
+/// </summary>
+public sealed class TwimlRenderer(string publicBaseUrl)
+{
+    public const string StepPath = "/twilio/voice/step";
+
+    public VoiceResponse Render(Instruction instruction, int sequence)
+    {
+        var response = new VoiceResponse();
+        switch (instruction)
+        {
+            case Instruction.Ask ask:
+                var gather = new Gather(
+                    input: ask.Gather.Speech ? GatherInput.Speech : GatherInput.Dtmf,
+                    action: StepUrl(sequence),
+                    method: HttpMethod.Post,
+                    timeout: ask.Gather.TimeoutSeconds,
+                    speechTimeout: ask.Gather.Speech ? "auto" : null,
+                    finishOnKey: ask.Gather.Speech ? null : ask.Gather.FinishOnKey,
+                    numDigits: ask.Gather.NumDigits,
+                    language: ask.Gather.Speech ? ask.Gather.Language : null,
+                    hints: ask.Gather.Hints.IsDefaultOrEmpty ? null : string.Join(", ", ask.Gather.Hints));
+                foreach (var u in ask.Say) gather.Say(u.Text, voice: u.Voice, language: u.Language);
+                response.Append(gather);
+                // Twilio falls through to the next verb when the caller says nothing.
+                response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
+                break;
+            case Instruction.RecordMessage record:
+                SayAll(response, record.Say);
+                response.Record(action: StepUrl(sequence), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true);
+                response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
+                break;
+            case Instruction.Hangup hangup:
+                SayAll(response, hangup.Say);
+                response.Hangup();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(instruction), instruction.GetType().Name, "No TwiML for this instruction.");
+        }
+        return response;
+    }
+
+    /// <summary>What a caller hears when the dialled number is not one of ours, or the service failed.</summary>
+    public static VoiceResponse Apology(string text) =>
+        new VoiceResponse().Say(text, voice: "Polly.Joanna", language: "en-US").Hangup();
+
+    private static void SayAll(VoiceResponse response, ImmutableArray<Utterance> utterances)
+    {
+        foreach (var u in utterances) response.Say(u.Text, voice: u.Voice, language: u.Language);
+    }
+
+    private Uri StepUrl(int sequence, bool noInput = false) =>
+        new($"{publicBaseUrl}{StepPath}?seq={sequence}{(noInput ? "&noInput=1" : "")}");
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using PhoneSupport.Configuration;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Twilio;
+
+namespace PhoneSupport.Features.Voice;
+
+public static class VoiceFeature
+{
+    public static WebApplicationBuilder AddVoice(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => FlowFiles.LoadCatalog(sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.FlowsDirectory()));
+        builder.Services.AddSingleton(sp => new TwimlRenderer(sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.BaseUrl));
+        builder.Services.AddScoped<FactsLoader>();
+        builder.Services.AddScoped<VoiceHandler>();
+        builder.Services.AddScoped<TwilioRequestValidationFilter>();
+        return builder;
+    }
+
+    /// <summary>
+    /// All Twilio webhooks in one group, signature-checked at the group (the signature replaces
+    /// antiforgery there). Later steps are reached only through URLs the service writes into TwiML.
+    /// </summary>
+    public static WebApplication MapVoice(this WebApplication app)
+    {
+        // Refuse to start with a broken flow: resolve the catalog now, not at the first call.
+        var catalog = app.Services.GetRequiredService<FlowCatalog>();
+        app.Logger.LogInformation("Loaded {Count} IVR flows: {Flows}", catalog.Flows.Count, string.Join(", ", catalog.Flows.Select(f => f.Id)));
+
+        var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>()
+            .DisableAntiforgery().ExcludeFromDescription();
+        twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
+            await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
+            await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
+        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
+            await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        return app;
+    }
+}
+
+/// <summary>
+/// A webhook that fails still answers Twilio with TwiML the caller can act on, instead of a 500 that makes
+/// Twilio play its application-error message.
+/// </summary>
+internal sealed class VoiceFallbackFilter(ILogger<VoiceFallbackFilter> logger) : IEndpointFilter
+{
+    public const string Sorry = "We're sorry, we are having technical difficulties. Please call again in a few minutes, or open a ticket on our support website. Goodbye.";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (!context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogError(e, "Voice webhook {Path} failed; answered with the apology TwiML", context.HttpContext.Request.Path);
+            return TwimlRenderer.Apology(Sorry).ToResult();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Twilio;
+
+namespace PhoneSupport.Features.Voice;
+
+/// <summary>
+/// Every voice webhook takes one path: load the call, run the pure engine (fetching the facts it asks for),
+/// save the new state with its events in one unit of work, render TwiML. A duplicate or late request
+/// (wrong sequence number, or a lost race with another instance) re-renders the current question and
+/// changes nothing.
+/// </summary>
+public sealed class VoiceHandler(
+    PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IClock clock, ILogger<VoiceHandler> logger)
+{
+    public const string NotInService = "Sorry, this number is not in service. Goodbye.";
+
+    public async Task<IResult> IncomingAsync(VoiceRequest request, CancellationToken ct)
+    {
+        if (request.CallSid is not { } callSid || request.To is not { } to)
+            return TwimlRenderer.Apology(NotInService).ToResult();
+        var flow = flows.ForNumber(to);
+        if (flow is null)
+        {
+            logger.LogWarning("Call {CallSid} to {To}, a number no flow answers: apologised and hung up", callSid, PhoneRedaction.Redact(to));
+            return TwimlRenderer.Apology(NotInService).ToResult();
+        }
+        var existing = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        if (existing is not null) return await ContinueAsync(existing, flow, new CallerInput.Replay(), "incoming", ct);
+
+        var session = CallSession.Start(callSid, flow.Id, flow.Provider, request.From ?? "", to, flow.Start, flow.DefaultLanguage);
+        var (next, instruction, events) = await RunAsync(flow, session, new CallerInput.CallStarted(), ct);
+        var now = clock.GetCurrentInstant();
+        db.Calls.Add(CallRecord.Start(next, now));
+        AppendEvents(callSid, now, Webhook("incoming", request), events);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // Twilio retried the incoming webhook and another instance won: answer as that one did.
+            db.ChangeTracker.Clear();
+            var winner = await db.Calls.FirstAsync(c => c.CallSid == callSid, ct);
+            return await ContinueAsync(winner, flow, new CallerInput.Replay(), "incoming", ct);
+        }
+        logger.LogInformation("Call {CallSid} started on flow {Flow}", callSid, flow.Id);
+        return renderer.Render(instruction, next.Sequence).ToResult();
+    }
+
+    public async Task<IResult> StepAsync(VoiceRequest request, int? sequence, bool noInput, CancellationToken ct)
+    {
+        if (request.CallSid is not { } callSid) return TwimlRenderer.Apology(NotInService).ToResult();
+        var record = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        if (record is null)
+        {
+            logger.LogWarning("Step webhook for unknown call {CallSid}: starting its flow from the top", callSid);
+            return await IncomingAsync(request, ct);
+        }
+        var flow = flows.ById(record.FlowId);
+        if (flow is null)
+        {
+            logger.LogError("Call {CallSid} is on flow {Flow}, which is no longer loaded", callSid, record.FlowId);
+            return TwimlRenderer.Apology(NotInService).ToResult();
+        }
+        var input = sequence != record.Sequence ? new CallerInput.Replay() : Translate(request, noInput);
+        return await ContinueAsync(record, flow, input, "step", ct, request);
+    }
+
+    public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
+    {
+        var empty = new Twilio.TwiML.VoiceResponse().ToResult();
+        if (request.CallSid is not { } callSid) return empty;
+        var status = Raw(request, "CallStatus") ?? "unknown";
+        var dedupeKey = $"status:{callSid}:{request.SequenceNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? status}";
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var record = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+            if (record is null)
+            {
+                logger.LogInformation("Status {Status} for unknown call {CallSid} ignored", status, callSid);
+                return empty;
+            }
+            if (await db.CallEvents.AnyAsync(e => e.DedupeKey == dedupeKey, ct)) return empty;
+            var now = clock.GetCurrentInstant();
+            db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
+            if (request.CallStatus is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled)
+                record.End(status, request.CallDuration, now);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return empty;
+            }
+            catch (DbUpdateException e) when (IsRace(e))
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+        return empty;
+    }
+
+    private async Task<IResult> ContinueAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
+    {
+        var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, ct);
+        if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence).ToResult();
+
+        var now = clock.GetCurrentInstant();
+        record.Apply(next, now);
+        AppendEvents(record.CallSid, now, Webhook(hook, request), events);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (IsRace(e))
+        {
+            // Another instance advanced this call first (a duplicate webhook): say what it says now.
+            db.ChangeTracker.Clear();
+            var current = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == record.CallSid, ct);
+            return await ContinueAsync(current, flow, new CallerInput.Replay(), hook, ct);
+        }
+        return renderer.Render(instruction, next.Sequence).ToResult();
+    }
+
+    private async Task<StepResult.Advanced> RunAsync(Flow flow, CallSession session, CallerInput input, CancellationToken ct)
+    {
+        var known = Facts.None;
+        while (true)
+        {
+            switch (IvrEngine.Step(flow, session, input, known))
+            {
+                case StepResult.Advanced advanced: return advanced;
+                case StepResult.NeedFacts need: known = known.With(need.Request, await facts.LoadAsync(need.Request, ct)); break;
+            }
+        }
+    }
+
+    private static CallerInput Translate(VoiceRequest request, bool noInput) => request switch
+    {
+        { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration),
+        { SpeechResult: { Length: > 0 } speech } => new CallerInput.SpeechHeard(speech, request.Confidence),
+        { Digits: { } digits } when !noInput => new CallerInput.KeysPressed(digits, request.FinishedOnKey is { Length: > 0 }),
+        _ => new CallerInput.NoInput(),
+    };
+
+    private void AppendEvents(string callSid, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events)
+    {
+        db.CallEvents.Add(CallEventRecord.From(callSid, now, webhook));
+        foreach (var e in events) db.CallEvents.Add(CallEventRecord.From(callSid, now, e));
+    }
+
+    /// <summary>The webhook as logged: what Twilio told us, without the caller's number.</summary>
+    private static IvrEvent Webhook(string hook, VoiceRequest? request) => IvrEvent.Of("webhook",
+        ("hook", hook),
+        ("callStatus", request is null ? null : Raw(request, "CallStatus")),
+        ("sequenceNumber", request?.SequenceNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("callDuration", request?.CallDuration?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static string? Raw(VoiceRequest request, string key) => request.Raw.TryGetValue(key, out var v) ? v : null;
+
+    private static string Json(IReadOnlyDictionary<string, string> data) => JsonSerializer.Serialize(data);
+
+    private static bool IsRace(DbUpdateException e) =>
+        e is DbUpdateConcurrencyException || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+}

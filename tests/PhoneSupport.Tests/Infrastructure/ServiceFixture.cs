@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using NodaTime;
+using PhoneSupport.TestSupport.Postgres;
+using PhoneSupport.TestSupport.Time;
+
+namespace PhoneSupport.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL cluster and one service host for the whole test run (xunit collection fixture).
+/// Tests share the database but use their own keys (fresh CallSids, numbers), never shared mutable rows.
+/// </summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    public const string AuthToken = "test-auth-token-0123456789abcdef";
+    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string PublicBaseUrl = "http://localhost";
+
+    private PostgresServer? _server;
+
+    public string ConnectionString { get; private set; } = "";
+    public PostgresServer Server => _server ?? throw new InvalidOperationException("Not started.");
+    public FakeClock Clock { get; } = new(Instant.FromUtc(2026, 7, 1, 14, 0));
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.StartAsync();
+        ConnectionString = await _server.CreateDatabaseAsync("phonesupport_tests");
+        Factory = CreateFactory("Development", ConnectionString);
+        using var client = Factory.CreateClient();
+        var demo = await client.PostAsync("/dev/demo-data", null);
+        demo.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A host with the test settings; <paramref name="overrides"/> change or remove (null) keys.</summary>
+    public WebApplicationFactory<Program> CreateFactory(string environment, string connectionString, IDictionary<string, string?>? overrides = null, IClock? clock = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:PhoneSupport"] = connectionString,
+            ["PhoneSupport:PublicBaseUrl"] = PublicBaseUrl,
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment(environment);
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
+            web.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<IClock>();
+                services.AddSingleton(clock ?? Clock);
+            });
+        });
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.AddWithValue(p);
+        var result = await command.ExecuteScalarAsync();
+        return result is null or DBNull ? default : (T)result;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Factory is not null) await Factory.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "service";
+}
