@@ -3,7 +3,7 @@ using PhoneSupport.Tests.Infrastructure;
 
 namespace PhoneSupport.Tests;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceHostCollection.Name)]
 public sealed class VoiceWebhookTests(ServiceFixture fixture)
 {
     private readonly TwilioWebhooks _twilio = new(fixture.Factory.CreateClient());

@@ -63,6 +63,14 @@ public sealed class PostgresServer : IAsyncDisposable
         return builder.ConnectionString;
     }
 
+    public async Task DropDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_dataDirectory is null || _binDirectory is null) return;

@@ -78,7 +78,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+public sealed class ServiceHostCollection : ICollectionFixture<ServiceFixture>
 {
     public const string Name = "service";
 }

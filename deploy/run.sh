@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Command one: runs PhoneSupport locally with demo data for both support lines.
+# Starts its own PostgreSQL (.local/pg, port 55432), builds, migrates, loads the demo data and serves
+# http://127.0.0.1:5080 in the Development environment. Ctrl-C stops the service and the database.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/deploy/setup.sh"
+
+port="${PHONESUPPORT_PORT:-5080}"
+base="http://127.0.0.1:$port"
+connection=$("$root/deploy/pg.sh" start)
+echo "PostgreSQL: $connection"
+
+dotnet build PhoneSupport.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+
+mkdir -p .local
+cat > .local/dev.env <<ENV
+export ConnectionStrings__PhoneSupport='$connection'
+export PhoneSupport__PublicBaseUrl='$base'
+export PhoneSupport__BootstrapAdminApiKey='dev-admin-key-change-me'
+export Twilio__AccountSid='AC00000000000000000000000000000000'
+export Twilio__AuthToken='dev-auth-token-0123456789abcdef'
+export PHONESUPPORT_URL='$base'
+ENV
+# shellcheck disable=SC1091
+source .local/dev.env
+
+cleanup() {
+  [ -n "${service:-}" ] && kill "$service" 2>/dev/null && wait "$service" 2>/dev/null
+  "$root/deploy/pg.sh" stop
+}
+trap cleanup EXIT INT TERM
+
+ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$base" \
+  dotnet src/PhoneSupport/bin/Release/net10.0/PhoneSupport.dll &
+service=$!
+
+for _ in $(seq 1 60); do
+  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+  kill -0 "$service" 2>/dev/null || { echo "The service stopped during start-up (see above)." >&2; exit 1; }
+  sleep 1
+done
+curl -fsS -X POST "$base/dev/demo-data" >/dev/null
+cat <<MSG
+
+PhoneSupport is running on $base (Development, demo data loaded).
+Call it from another terminal:
+  deploy/phonesupport call --digits "2,5550001#"                      # Constellix: press 2, contract 5550001
+  deploy/phonesupport call --digits "3,1"                             # Constellix: membership, caller ID of Acme
+  deploy/phonesupport call --to +41525550100 --digits "2,200002#,1"   # Constructor: Deutsch, customer, severity 1
+  deploy/phonesupport call                                            # interactive: type the keys yourself
+  deploy/phonesupport validate-flows ivr-flows                        # check the flow files
+Ctrl-C stops the service and its database.
+MSG
+wait "$service"
