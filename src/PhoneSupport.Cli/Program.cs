@@ -1,1 +1,7 @@
-return 0;
+using System.CommandLine;
+using PhoneSupport.Cli.Commands;
+
+var root = new RootCommand("phonesupport: tools for the PhoneSupport IVR service.");
+root.Subcommands.Add(CallCommand.Create());
+root.Subcommands.Add(ValidateFlowsCommand.Create());
+return await root.Parse(args).InvokeAsync();

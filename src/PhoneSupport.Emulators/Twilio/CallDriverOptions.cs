@@ -1,0 +1,68 @@
+namespace PhoneSupport.Emulators.Twilio;
+
+/// <summary>Everything <see cref="CallDriver"/> needs to play Twilio's side of one inbound call.</summary>
+public sealed class CallDriverOptions
+{
+    /// <summary>The number's Voice URL, absolute, e.g. <c>http://127.0.0.1:5080/twilio/voice</c>.</summary>
+    public required string VoiceUrl { get; init; }
+
+    /// <summary>The number's status callback URL; null means <see cref="VoiceUrl"/> + <c>/status</c>.</summary>
+    public string? StatusCallbackUrl { get; init; }
+
+    /// <summary>False: no call status callback is posted when the call ends.</summary>
+    public bool SendStatusCallback { get; init; } = true;
+
+    /// <summary>The auth token that signs every request (<c>X-Twilio-Signature</c>).</summary>
+    public required string AuthToken { get; init; }
+
+    /// <summary><c>AC</c> + 32 hex digits.</summary>
+    public string AccountSid { get; init; } = "AC" + new string('0', 32);
+
+    /// <summary>The caller's number (E.164).</summary>
+    public string From { get; init; } = "+15550100001";
+
+    /// <summary>The number called (E.164).</summary>
+    public string To { get; init; } = "+17038803095";
+
+    /// <summary>The caller; by default one who stays silent.</summary>
+    public ICallerScript Caller { get; init; } = new ScriptedCaller(Array.Empty<string>());
+
+    /// <summary>The technicians reached by <c>&lt;Dial&gt;</c>; by default they accept and talk 10 minutes.</summary>
+    public TechnicianScript Technician { get; init; } = new();
+
+    /// <summary>Loop guard: the most TwiML requests one call may make (status callbacks not counted).</summary>
+    public int MaxRequests { get; init; } = 200;
+
+    /// <summary>The most times one <c>&lt;Enqueue&gt;</c> plays its wait URL before the caller gives up.</summary>
+    public int MaxQueueRounds { get; init; } = 5;
+
+    /// <summary>The wall-clock start of the simulated call (for <c>Timestamp</c>).</summary>
+    public DateTimeOffset StartTime { get; init; } = TimeProvider.System.GetUtcNow();
+
+    /// <summary>The caller's CallSid; null generates one.</summary>
+    public string? CallSid { get; init; }
+
+    /// <summary>Called as each transcript entry is made (live display).</summary>
+    public Action<TranscriptEntry>? OnEntry { get; init; }
+
+    internal string EffectiveStatusCallbackUrl => StatusCallbackUrl ?? VoiceUrl.TrimEnd('/') + "/status";
+
+    internal void Validate()
+    {
+        if (!Uri.TryCreate(VoiceUrl, UriKind.Absolute, out var voice)
+            || (voice.Scheme != Uri.UriSchemeHttp && voice.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"The voice URL must be an absolute http(s) URL, not '{VoiceUrl}'.", nameof(VoiceUrl));
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(AuthToken);
+        if (AccountSid.Length != 34 || !AccountSid.StartsWith("AC", StringComparison.Ordinal)
+            || !AccountSid[2..].All(Uri.IsHexDigit))
+        {
+            throw new ArgumentException($"'{AccountSid}' is not an account SID (AC + 32 hex digits).", nameof(AccountSid));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueueRounds, 1);
+    }
+}
