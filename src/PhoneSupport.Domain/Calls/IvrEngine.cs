@@ -229,7 +229,8 @@ public static partial class IvrEngine
         private ImmutableArray<Utterance> Speak(CallSession session, LocalizedText text)
         {
             if (text.IsEmpty) return [];
-            if (flow.Step(session.StepId).Kind == StepKind.Language && ReferenceEquals(text, flow.Step(session.StepId).Say))
+            if (flow.Step(session.StepId) is { Kind: StepKind.Language } menu && ReferenceEquals(text, menu.Say))
+                // In key order: the languages dictionary is hashed, so its order is not the file's and changes between runs.
                 return [.. flow.Languages.Values.Where(l => text.ByLanguage.ContainsKey(l.Code)).Select(l => new Utterance(Fill(text.ByLanguage[l.Code], session), l.Code, l.Voice))];
             var language = flow.Language(session.Language);
             var value = text.For(language.Code, flow.DefaultLanguage) ?? "";

@@ -46,13 +46,20 @@ public sealed partial class FlowParser
     private Flow? ParseDocument(string yaml)
     {
         var stream = new YamlStream();
+        var reader = new Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(reader);
         }
         catch (YamlException e)
         {
             Error((int)e.Start.Line, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) when a '[' or '{' is left open across lines.
+            Error((int)(reader.Current?.Start.Line ?? 1), "not valid YAML: a '[' or '{' is never closed");
             return null;
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -66,7 +73,10 @@ public sealed partial class FlowParser
         var provider = RequiredScalar(root, "provider") ?? "";
         var numbers = ParseNumbers(root);
         var languages = ParseLanguages(root);
-        _defaultLanguage = Scalar(root, "defaultLanguage") ?? languages.Keys.FirstOrDefault() ?? "en-US";
+        // The first language as written: the parsed dictionary is hashed, so its order is not the file's.
+        _defaultLanguage = Scalar(root, "defaultLanguage")
+            ?? (Child(root, "languages") as YamlMappingNode)?.Children.Keys.Select(k => (k as YamlScalarNode)?.Value).FirstOrDefault()
+            ?? "en-US";
         if (languages.Count > 0 && !languages.ContainsKey(_defaultLanguage))
             Error(Line(root, "defaultLanguage"), $"defaultLanguage '{_defaultLanguage}' is not one of the languages");
         var start = RequiredScalar(root, "start") ?? "";

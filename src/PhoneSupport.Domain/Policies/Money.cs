@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace PhoneSupport.Domain.Policies;
+
+/// <summary>An amount in integer minor units (cents) of a lower-case ISO currency (<c>usd</c>, <c>chf</c>).</summary>
+public readonly record struct Money(long Amount, string Currency)
+{
+    public static Money Zero(string currency) => new(0, currency);
+
+    public static Money operator +(Money a, Money b) => new(a.Amount + Same(a, b).Amount, a.Currency);
+
+    public static Money operator *(Money a, long factor) => new(a.Amount * factor, a.Currency);
+
+    /// <summary>How a caller hears it: "120 dollars", "42 dollars and 50 cents".</summary>
+    public string Spoken()
+    {
+        var (major, minor) = (Amount / 100, Amount % 100);
+        var (one, many, cent) = Currency switch
+        {
+            "usd" => ("dollar", "dollars", "cents"),
+            "eur" => ("euro", "euros", "cents"),
+            "chf" => ("franc", "francs", "centimes"),
+            _ => (Currency.ToUpperInvariant(), Currency.ToUpperInvariant(), "hundredths"),
+        };
+        var text = $"{major.ToString(CultureInfo.InvariantCulture)} {(major == 1 ? one : many)}";
+        return minor == 0 ? text : $"{text} and {minor.ToString(CultureInfo.InvariantCulture)} {cent}";
+    }
+
+    public override string ToString() => $"{Amount / 100m:0.00} {Currency.ToUpperInvariant()}";
+
+    private static Money Same(Money a, Money b) =>
+        a.Currency == b.Currency ? b : throw new InvalidOperationException($"Cannot add {a.Currency} and {b.Currency}.");
+}

@@ -1,0 +1,78 @@
+using NodaTime;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Domain.Flows;
+
+namespace PhoneSupport.Domain.Tests.Calls;
+
+/// <summary>
+/// Plays the host's part for one call: calls <see cref="IvrEngine.Step"/>, answers every fact request from an
+/// in-memory table (unknown requests get no matches) and calls again until the engine advances.
+/// </summary>
+internal sealed class CallDriver
+{
+    public const string KnownCaller = "+12025550123";
+    public const string UnknownCaller = "+12025550999";
+
+    public static readonly AccountFact Acme = new(
+        Guid.Parse("0b9d6a7e-3f7c-4c1e-9a51-2f8c1f0e1a01"), "Acme Corp", "dedicated", "100200",
+        new ContractFact(Guid.Parse("7c1e9a51-0b9d-4c1e-3f7c-2f8c1f0e1a02"), "5550001", new LocalDate(2025, 1, 1), new LocalDate(2026, 12, 31)));
+
+    public static readonly AccountFact Jane = new(
+        Guid.Parse("1a2b3c4d-0000-4000-8000-000000000003"), "Jane Doe", "member", "424242", null);
+
+    private readonly Dictionary<FactRequest, IReadOnlyList<AccountFact>> _answers;
+
+    public CallDriver(Flow flow, string from = UnknownCaller, Dictionary<FactRequest, IReadOnlyList<AccountFact>>? answers = null)
+    {
+        Flow = flow;
+        _answers = answers ?? StandardAnswers(flow.Provider);
+        Session = CallSession.Start("CA0123456789abcdef", flow.Id, flow.Provider, from, flow.Numbers[0], flow.Start, flow.DefaultLanguage);
+    }
+
+    public Flow Flow { get; }
+
+    public CallSession Session { get; private set; }
+
+    /// <summary>Every fact the engine asked for, in order.</summary>
+    public List<FactRequest> Requests { get; } = [];
+
+    public static Dictionary<FactRequest, IReadOnlyList<AccountFact>> StandardAnswers(string provider) => new()
+    {
+        [new FactRequest.AccountByContractNumber("5550001")] = [Acme],
+        [new FactRequest.AccountByNumber(provider, "100200")] = [Acme],
+        [new FactRequest.AccountByNumber(provider, "4711")] = [Acme],
+        [new FactRequest.AccountsByPhone(provider, KnownCaller)] = [Acme],
+        [new FactRequest.AccountsByUserName(provider, "janedoe")] = [Jane],
+    };
+
+    public StepResult.Advanced Send(CallerInput input)
+    {
+        var facts = Facts.None;
+        for (var round = 0; round < 8; round++)
+        {
+            switch (IvrEngine.Step(Flow, Session, input, facts))
+            {
+                case StepResult.NeedFacts need:
+                    Requests.Add(need.Request);
+                    facts = facts.With(need.Request, _answers.GetValueOrDefault(need.Request) ?? []);
+                    break;
+                case StepResult.Advanced advanced:
+                    Session = advanced.Session;
+                    return advanced;
+                default:
+                    throw new InvalidOperationException("unexpected step result");
+            }
+        }
+        throw new InvalidOperationException("the engine kept asking for facts");
+    }
+
+    public StepResult.Advanced Start() => Send(new CallerInput.CallStarted());
+
+    public StepResult.Advanced Press(string digits, bool finishedOnKey = true) => Send(new CallerInput.KeysPressed(digits, finishedOnKey));
+
+    public StepResult.Advanced Say(string speech) => Send(new CallerInput.SpeechHeard(speech, 0.9));
+
+    public StepResult.Advanced Silence() => Send(new CallerInput.NoInput());
+
+    public static string[] Texts(Instruction instruction) => [.. instruction.Say.Select(u => u.Text)];
+}
