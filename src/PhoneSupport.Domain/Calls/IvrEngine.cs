@@ -231,7 +231,7 @@ public static partial class IvrEngine
             if (text.IsEmpty) return [];
             if (flow.Step(session.StepId) is { Kind: StepKind.Language } menu && ReferenceEquals(text, menu.Say))
                 // In key order: the languages dictionary is hashed, so its order is not the file's and changes between runs.
-                return [.. flow.Languages.Values.Where(l => text.ByLanguage.ContainsKey(l.Code)).Select(l => new Utterance(Fill(text.ByLanguage[l.Code], session), l.Code, l.Voice))];
+                return [.. menu.Options.Select(o => flow.Language(o.Sets["language"])).Distinct().Where(l => text.ByLanguage.ContainsKey(l.Code)).Select(l => new Utterance(Fill(text.ByLanguage[l.Code], session), l.Code, l.Voice))];
             var language = flow.Language(session.Language);
             var value = text.For(language.Code, flow.DefaultLanguage) ?? "";
             return [new Utterance(Fill(value, session), language.Code, language.Voice)];

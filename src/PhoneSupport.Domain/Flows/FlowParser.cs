@@ -11,11 +11,11 @@ namespace PhoneSupport.Domain.Flows;
 /// line rather than thrown, so one run reports everything wrong with a file; <see cref="FlowValidator"/>
 /// then checks the graph. The schema is documented in <c>ivr-flows/README.md</c>.
 /// </summary>
-public sealed partial class FlowParser
+public sealed partial class FlowParser : Yaml.YamlFileReader
 {
-    private static readonly FrozenKeys TopKeys = new("flow", "provider", "numbers", "languages", "defaultLanguage", "start", "defaults", "steps", "description");
-    private static readonly FrozenKeys DefaultKeys = new("timeout", "maxAttempts", "noInput", "invalid", "notFound");
-    private static readonly Dictionary<StepKind, FrozenKeys> StepKeys = new()
+    private static readonly KeySet TopKeys = new("flow", "provider", "numbers", "languages", "defaultLanguage", "start", "defaults", "steps", "description");
+    private static readonly KeySet DefaultKeys = new("timeout", "maxAttempts", "noInput", "invalid", "notFound");
+    private static readonly Dictionary<StepKind, KeySet> StepKeys = new()
     {
         [StepKind.Menu] = new("type", "say", "options", "timeout", "maxAttempts", "noInput", "invalid", "onFail"),
         [StepKind.Language] = new("type", "say", "options", "next", "timeout"),
@@ -30,43 +30,20 @@ public sealed partial class FlowParser
         [StepKind.Goodbye] = new("type", "say"),
     };
 
-    private readonly string _file;
-    private readonly List<FlowError> _errors = [];
     private string _defaultLanguage = "en-US";
 
-    private FlowParser(string file) => _file = file;
+    private FlowParser(string file) : base(file) { }
 
     public static (Flow? Flow, IReadOnlyList<FlowError> Errors) Parse(string fileName, string yaml)
     {
         var parser = new FlowParser(fileName);
         var flow = parser.ParseDocument(yaml);
-        return (parser._errors.Count == 0 ? flow : null, parser._errors);
+        return (parser.Errors.Count == 0 ? flow : null, parser.Errors);
     }
 
     private Flow? ParseDocument(string yaml)
     {
-        var stream = new YamlStream();
-        var reader = new Parser(new StringReader(yaml));
-        try
-        {
-            stream.Load(reader);
-        }
-        catch (YamlException e)
-        {
-            Error((int)e.Start.Line, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner throws this (not a YamlException) when a '[' or '{' is left open across lines.
-            Error((int)(reader.Current?.Start.Line ?? 1), "not valid YAML: a '[' or '{' is never closed");
-            return null;
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            Error(1, "a flow file must be a mapping with 'flow', 'provider', 'numbers', 'start' and 'steps'");
-            return null;
-        }
+        if (LoadRoot(yaml, "'flow', 'provider', 'numbers', 'start' and 'steps'") is not { } root) return null;
         CheckKeys(root, TopKeys, "flow file");
 
         var id = RequiredScalar(root, "flow") ?? "";
@@ -82,7 +59,7 @@ public sealed partial class FlowParser
         var start = RequiredScalar(root, "start") ?? "";
         var defaults = ParseDefaults(root);
         var steps = ParseSteps(root);
-        return new Flow(id, provider, _file, numbers, languages, _defaultLanguage, start, defaults, steps);
+        return new Flow(id, provider, File, numbers, languages, _defaultLanguage, start, defaults, steps);
     }
 
     private ImmutableArray<string> ParseNumbers(YamlMappingNode root)
@@ -209,7 +186,7 @@ public sealed partial class FlowParser
                 result.Add(new MenuOption(key, new StepRef(target.Value ?? "", LineOf(target)), ImmutableDictionary<string, string>.Empty, LineOf(keyNode)));
             else if (value is YamlMappingNode detail && Ref(detail, "goto") is { } goTo)
             {
-                CheckKeys(detail, new FrozenKeys("goto", "set"), $"step '{id}' option '{key}'");
+                CheckKeys(detail, new KeySet("goto", "set"), $"step '{id}' option '{key}'");
                 var sets = ImmutableDictionary.CreateBuilder<string, string>();
                 if (Child(detail, "set") is YamlMappingNode set)
                     foreach (var (k, v) in set.Children) sets[((YamlScalarNode)k).Value ?? ""] = (v as YamlScalarNode)?.Value ?? "";
@@ -278,54 +255,10 @@ public sealed partial class FlowParser
         return null;
     }
 
-    private int? Int(YamlMappingNode map, string key, int min, int max)
-    {
-        var text = Scalar(map, key);
-        if (text is null) return null;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-        Error(Line(map, key, map), $"'{key}' must be a whole number from {min} to {max}, not '{text}'");
-        return null;
-    }
-
-    private string? RequiredScalar(YamlMappingNode map, string key)
-    {
-        var value = Scalar(map, key);
-        if (string.IsNullOrWhiteSpace(value)) Error(Line(map, key, map), $"'{key}' is required");
-        return value;
-    }
-
-    private static string? Scalar(YamlMappingNode map, string key) => (Child(map, key) as YamlScalarNode)?.Value;
-
-    private static YamlNode? Child(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;
-
-    private void CheckKeys(YamlMappingNode map, FrozenKeys allowed, string where)
-    {
-        foreach (var key in map.Children.Keys)
-        {
-            var name = (key as YamlScalarNode)?.Value ?? "";
-            if (!allowed.Contains(name)) Error(LineOf(key), $"{where}: unknown key '{name}' (allowed: {allowed})");
-        }
-    }
-
-    private static int Line(YamlMappingNode map, string key, YamlNode? fallback = null) =>
-        map.Children.Keys.FirstOrDefault(k => (k as YamlScalarNode)?.Value == key) is { } k ? LineOf(k) : LineOf(fallback ?? map);
-
-    private static int LineOf(YamlNode node) => (int)node.Start.Line;
-
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
-
-    private void Error(int line, string message) => _errors.Add(new FlowError(_file, line, message));
 
     [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")] private static partial Regex E164();
     [GeneratedRegex(@"^[a-z]{2}-[A-Z]{2}$")] private static partial Regex LanguageCode();
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]*$")] private static partial Regex StepId();
     [GeneratedRegex(@"^[0-9*#]$")] private static partial Regex DigitKey();
-
-    private sealed class FrozenKeys(params string[] keys)
-    {
-        private readonly HashSet<string> _keys = new(keys, StringComparer.Ordinal);
-        public bool Contains(string key) => _keys.Contains(key);
-        public override string ToString() => string.Join(", ", keys);
-    }
 }

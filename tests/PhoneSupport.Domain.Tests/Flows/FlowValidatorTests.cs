@@ -1,4 +1,5 @@
 using PhoneSupport.Domain.Flows;
+using static PhoneSupport.Domain.Tests.Flows.FlowYaml;
 
 namespace PhoneSupport.Domain.Tests.Flows;
 
@@ -7,45 +8,6 @@ namespace PhoneSupport.Domain.Tests.Flows;
 /// </summary>
 public sealed class FlowValidatorTests
 {
-    private const string FileName = "broken.flow.yaml";
-
-    private const string Head = """
-        flow: test
-        provider: test
-        numbers: ["+17035550100"]
-        languages:
-          en-US: { voice: Polly.Joanna }
-        start: main
-        steps:
-        """;
-
-    private const string TwoLanguageHead = """
-        flow: test
-        provider: test
-        numbers: ["+17035550100"]
-        languages:
-          en-US: { voice: Polly.Joanna }
-          de-DE: { voice: Polly.Vicki }
-        start: main
-        steps:
-        """;
-
-    private const string MainMenu = """
-          main:
-            type: menu
-            say: "For support, press 1."
-            options: { "1": ask }
-            onFail: bye
-        """;
-
-    private const string Bye = """
-          bye:
-            type: goodbye
-            say: "Goodbye."
-        """;
-
-    private static string Flow(params string[] steps) => Head + "\n" + string.Join("\n", steps);
-
     public static TheoryData<string, string, string> BrokenFlows => new()
     {
         { "unclosed quote", Flow("""
@@ -286,64 +248,5 @@ public sealed class FlowValidatorTests
 
         Assert.Null(flow);
         AssertErrorsAt([3], errors, $"'{number}' is not an E.164 phone number", number);
-    }
-
-    [Fact]
-    public void Load_TwoFlowsAnsweringOneNumber_IsRefused()
-    {
-        var first = Flow(MainMenu.Replace("ask", "bye"), Bye);
-        var second = first.Replace("flow: test", "flow: other");
-
-        var (catalog, errors) = FlowCatalog.Load([("first.flow.yaml", first), ("second.flow.yaml", second)]);
-
-        Assert.Null(catalog);
-        var error = Assert.Single(errors);
-        Assert.Equal("second.flow.yaml", error.File);
-        Assert.Contains("number +17035550100 is also answered by first.flow.yaml", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Load_TwoFlowsWithOneId_IsRefused()
-    {
-        var first = Flow(MainMenu.Replace("ask", "bye"), Bye);
-        var second = first.Replace("+17035550100", "+17035550101");
-
-        var errors = FlowCatalog.Load([("first.flow.yaml", first), ("second.flow.yaml", second)]).Errors;
-
-        var error = Assert.Single(errors);
-        Assert.Equal("second.flow.yaml", error.File);
-        Assert.Contains("flow id 'test' is also used by first.flow.yaml", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Load_MinimalValidFlow_LoadsCleanly()
-    {
-        var yaml = Flow(MainMenu.Replace("ask", "bye"), Bye);
-
-        var (catalog, errors) = FlowCatalog.Load([("minimal.flow.yaml", yaml)]);
-
-        Assert.Empty(errors);
-        Assert.NotNull(catalog);
-        var flow = catalog.ForNumber("+17035550100");
-        Assert.NotNull(flow);
-        Assert.Equal("test", flow.Id);
-        Assert.Equal("minimal.flow.yaml", flow.FileName);
-        Assert.Equal(["bye", "main"], flow.Steps.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(9, flow.Step("main").Line); // a step's line is its first key's line ("type: menu")
-        Assert.Equal("en-US", flow.DefaultLanguage);
-        Assert.Empty(FlowValidator.Validate(flow));
-    }
-
-    private static List<int> MarkedLines(string yaml) =>
-        [.. yaml.Split('\n').Select((text, index) => (text, line: index + 1)).Where(l => l.text.TrimEnd().EndsWith("#!", StringComparison.Ordinal)).Select(l => l.line)];
-
-    private static void AssertErrorsAt(IEnumerable<int> lines, IReadOnlyList<FlowError> errors, string reason, string problem)
-    {
-        var expected = lines.ToList();
-        Assert.True(expected.Count > 0, $"{problem}: the case marks no line with #!");
-        foreach (var line in expected)
-            Assert.True(
-                errors.Any(e => e.File == FileName && e.Line == line && e.Message.Contains(reason, StringComparison.Ordinal)),
-                $"{problem}: expected {FileName}:{line}: …{reason}…, got:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
     }
 }

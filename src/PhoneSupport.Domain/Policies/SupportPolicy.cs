@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+using NodaTime;
+
+namespace PhoneSupport.Domain.Policies;
+
+/// <summary>
+/// One provider's support policy, loaded from <c>ivr-flows/&lt;provider&gt;.policy.yaml</c>. Every number the
+/// engine uses comes from here; a third provider needs a new file, not new code. <see cref="Version"/> is
+/// recorded with every decision.
+/// </summary>
+public sealed record SupportPolicy(
+    string Provider,
+    string Version,
+    string Name,
+    string FileName,
+    string Currency,
+    CoverageCalendar Coverage,
+    WebTicket WebTicket,
+    BillingRule Billing,
+    IdentificationRules Identification,
+    CallbackPromise? CallbackPromise,
+    SalesService? Sales,
+    ImmutableDictionary<string, Plan> Plans)
+{
+    public Plan? Plan(string name) => Plans.GetValueOrDefault(name);
+}
+
+public sealed record WebTicket(string Url, string Spoken);
+
+/// <summary>Charged time is rounded up to whole steps (30 minutes), at least <see cref="MinimumSteps"/>.</summary>
+public sealed record BillingRule(Duration Step, int MinimumSteps)
+{
+    public int Steps(Duration talk) =>
+        Math.Max(MinimumSteps, (int)Math.Ceiling(talk.TotalTicks / (double)Step.TotalTicks - 1e-9));
+
+    /// <summary>The price of <paramref name="talk"/> at <paramref name="ratePerHour"/>, in whole steps.</summary>
+    public Money Price(Money ratePerHour, Duration talk) =>
+        new(ratePerHour.Amount * Step.BclCompatibleTicks * Steps(talk) / Duration.FromHours(1).BclCompatibleTicks, ratePerHour.Currency);
+
+    /// <summary>The price of one step ("60 dollars per half hour").</summary>
+    public Money StepPrice(Money ratePerHour) =>
+        new(ratePerHour.Amount * Step.BclCompatibleTicks / Duration.FromHours(1).BclCompatibleTicks, ratePerHour.Currency);
+}
+
+/// <summary>Tries per call, and the lockout of a caller number after repeated failures.</summary>
+public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailures, Duration LockoutWithin, Duration LockoutFor);
+
+/// <summary>
+/// A provider-wide callback promise (Constellix: "returned within the next hour"): on the wall clock inside
+/// coverage; from the next opening outside it.
+/// </summary>
+public sealed record CallbackPromise(Duration Within);
+
+/// <summary>Sales and billing (Constellix option 1): live in business hours, a message outside them.</summary>
+public sealed record SalesService(string Skill);
+
+/// <summary>What a plan gets on the phone in a window, before any contract or 24x7 rule.</summary>
+public enum PhoneOffer { Live, Purchase, Quote, Callback, NotCovered }
+
+/// <summary>A membership or programme: its phone offer per window, prices, targets and routing preferences.</summary>
+public sealed record Plan(
+    string Name,
+    int Priority,
+    bool QueueAllowed,
+    bool TamFirst,
+    ImmutableDictionary<Window, PhoneOffer> Phone,
+    ImmutableDictionary<Window, long> RatesPerHour,
+    ImmutableArray<PurchaseOption> PurchaseOptions,
+    ContractTerms? Contract,
+    ResponseTargets? Targets,
+    ImmutableArray<int> AroundTheClock,
+    ResponseTargets? ExamSessionTargets);
+
+/// <summary>A bought block of phone time (30 or 60 minutes) and its price in minor units.</summary>
+public sealed record PurchaseOption(int Minutes, long Price);
+
+/// <summary>What a Dedicated Phone Support Contract adds: included incidents in some windows, and rates beyond them.</summary>
+public sealed record ContractTerms(int IncludedIncidents, Duration IncludedTalkPerIncident, ImmutableArray<Window> IncludedWindows, ImmutableDictionary<Window, long> RatesPerHour);
+
+/// <summary>Response targets per severity and the clock they run on.</summary>
+public sealed record ResponseTargets(ClockKind Clock, Duration BusinessDay, ImmutableDictionary<int, ResponseTarget> BySeverity);
