@@ -1,4 +1,5 @@
 using PhoneSupport.Features.Development;
+using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Voice;
 
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.AddPlatform();
+builder.AddEntitlements();
 builder.AddVoice();
 builder.AddDevelopment();
 

@@ -1,14 +1,27 @@
 using NodaTime;
+using PhoneSupport.Domain.Policies;
 
 namespace PhoneSupport.Domain.Calls;
 
-/// <summary>A question the engine needs the database to answer before it can take a step.</summary>
+/// <summary>
+/// A question (or an effect with an answer) the engine needs the host to carry out before it can take a
+/// step. Lookups answer a list of <see cref="AccountFact"/>; the others say what they answer.
+/// </summary>
 public abstract record FactRequest
 {
     public sealed record AccountByContractNumber(string ContractNumber) : FactRequest;
     public sealed record AccountByNumber(string Provider, string AccountNumber) : FactRequest;
     public sealed record AccountsByPhone(string Provider, string PhoneNumber) : FactRequest;
     public sealed record AccountsByUserName(string Provider, string NormalizedName) : FactRequest;
+
+    /// <summary>Is this caller number locked out of identification? Answers a <see cref="bool"/>.</summary>
+    public sealed record IdentificationLocked(string Provider, string CallerNumber) : FactRequest;
+
+    /// <summary>The entitlement at the call's start. Answers an <see cref="EntitlementFact"/>.</summary>
+    public sealed record Entitlement(string Provider, Guid? AccountId, Guid? ContractId, int? Severity, bool Sales) : FactRequest;
+
+    /// <summary>Claim one included incident for this call (idempotent per call). Answers a <see cref="bool"/>: claimed.</summary>
+    public sealed record ClaimIncluded(Guid ContractId, string CallSid) : FactRequest;
 }
 
 /// <summary>An account as the IVR needs it, with the contract it was identified by, if any.</summary>
@@ -16,19 +29,30 @@ public sealed record AccountFact(Guid AccountId, string Name, string Membership,
 
 public sealed record ContractFact(Guid ContractId, string ContractNumber, LocalDate StartsOn, LocalDate EndsOn);
 
-/// <summary>The answers fetched so far for one webhook. Every request is answered with a list (0, 1 or more matches).</summary>
+/// <summary>The engine's decision with what the IVR needs to speak it.</summary>
+public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone);
+
+/// <summary>The answers fetched so far for one webhook.</summary>
 public sealed class Facts
 {
-    private readonly Dictionary<FactRequest, IReadOnlyList<AccountFact>> _answers = [];
+    private readonly Dictionary<FactRequest, object> _answers = [];
 
     public static Facts None => new();
 
-    public Facts With(FactRequest request, IReadOnlyList<AccountFact> answer)
+    public Facts With(FactRequest request, object answer)
     {
         _answers[request] = answer;
         return this;
     }
 
-    public bool TryGet(FactRequest request, out IReadOnlyList<AccountFact> answer) =>
-        _answers.TryGetValue(request, out answer!);
+    public bool TryGet<T>(FactRequest request, out T answer)
+    {
+        if (_answers.TryGetValue(request, out var value) && value is T typed)
+        {
+            answer = typed;
+            return true;
+        }
+        answer = default!;
+        return false;
+    }
 }

@@ -46,7 +46,7 @@ public static partial class IvrEngine
         public FactRequest Request { get; } = request;
     }
 
-    private sealed class Run(Flow flow, Facts facts)
+    private sealed partial class Run(Flow flow, Facts facts)
     {
         private readonly List<IvrEvent> _events = [];
         private int _steps;
@@ -87,7 +87,11 @@ public static partial class IvrEngine
 
                 case StepKind.Confirm:
                     if (input is CallerInput.KeysPressed { Digits.Length: > 0 } confirm)
-                        return Enter(session, step.Outcomes[confirm.Digits.StartsWith('1') ? FlowActions.Yes : FlowActions.No].Target, [], fresh: true);
+                    {
+                        var yes = confirm.Digits.StartsWith('1');
+                        if (yes && step.Settings.ContainsKey("consent")) _events.Add(Consent(session, step));
+                        return Enter(session, step.Outcomes[yes ? FlowActions.Yes : FlowActions.No].Target, [], fresh: true);
+                    }
                     return Retry(session, step, input, () => Enter(session, step.Outcomes[FlowActions.No].Target, [], fresh: true));
 
                 case StepKind.Collect:
@@ -120,6 +124,11 @@ public static partial class IvrEngine
             StepResult Failed(bool notFound) =>
                 Enter(session, step.Outcomes[FlowActions.Failed].Target, notFound ? Speak(session, Text(step.NotFound, flow.Defaults.NotFound)) : Reason(session, step, input), fresh: true);
             if (request is null) return Retry(session, step, input, () => Failed(notFound: false));
+            if (Need<bool>(new FactRequest.IdentificationLocked(session.Provider, session.From)))
+            {
+                _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", "lockedOut")));
+                return Enter(session, step.Outcomes[FlowActions.LockedOut].Target, [], fresh: true);
+            }
 
             var matches = Need(request);
             if (matches.Count != 1)
@@ -179,6 +188,8 @@ public static partial class IvrEngine
                     if (matches.Count == 1) return Enter(Identify(session, step.Action, matches[0]), step.Outcomes[FlowActions.Identified].Target, prompts, fresh: true);
                     _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
                     return Enter(session, step.Outcomes[FlowActions.NotFound].Target, prompts, fresh: true);
+                case StepKind.Action when step.Action is FlowActions.Decide or FlowActions.DecideSales or FlowActions.ClaimIncluded:
+                    return EnterEntitlementAction(session, step, prompts);
                 case StepKind.Action when step.Action == FlowActions.Purchase:
                     _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "purchase")));
                     return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, PlaceholderPrompts.Purchase)), fresh: true);
@@ -218,8 +229,10 @@ public static partial class IvrEngine
             return new StepResult.Advanced(next, instruction, [.. _events]);
         }
 
-        private IReadOnlyList<AccountFact> Need(FactRequest request) =>
-            facts.TryGet(request, out var answer) ? answer : throw new MissingFactException(request);
+        private IReadOnlyList<AccountFact> Need(FactRequest request) => Need<IReadOnlyList<AccountFact>>(request);
+
+        private T Need<T>(FactRequest request) =>
+            facts.TryGet<T>(request, out var answer) ? answer : throw new MissingFactException(request);
 
         private int MaxAttempts(FlowStep step) => step.MaxAttempts ?? flow.Defaults.MaxAttempts;
 

@@ -14,6 +14,9 @@ public static class FlowActions
     public const string IdentifyByUserName = "identifyByUserName";
     public const string IdentifyByCallerId = "identifyByCallerId";
     public const string Purchase = "purchase";
+    public const string Decide = "decide";
+    public const string DecideSales = "decideSales";
+    public const string ClaimIncluded = "claimIncluded";
 
     /// <summary>Outcome names.</summary>
     public const string Identified = "identified";
@@ -22,6 +25,9 @@ public static class FlowActions
     public const string Accepted = "accepted";
     public const string Declined = "declined";
     public const string Unavailable = "unavailable";
+    public const string LockedOut = "lockedOut";
+    public const string Claimed = "claimed";
+    public const string NoneLeft = "noneLeft";
     public const string Yes = "yes";
     public const string No = "no";
 
@@ -29,12 +35,15 @@ public static class FlowActions
 
     public static readonly FrozenDictionary<string, Spec> Known = new Dictionary<string, Spec>
     {
-        [IdentifyByContract] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed]),
-        [IdentifyByAccount] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed]),
-        [IdentifyByCustomerNumber] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed]),
-        [IdentifyByUserName] = new(StepKind.Collect, CollectInput.Speech, [Identified, Failed]),
+        [IdentifyByContract] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed, LockedOut]),
+        [IdentifyByAccount] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed, LockedOut]),
+        [IdentifyByCustomerNumber] = new(StepKind.Collect, CollectInput.Digits, [Identified, Failed, LockedOut]),
+        [IdentifyByUserName] = new(StepKind.Collect, CollectInput.Speech, [Identified, Failed, LockedOut]),
         [IdentifyByCallerId] = new(StepKind.Action, null, [Identified, NotFound]),
         [Purchase] = new(StepKind.Action, null, [Accepted, Declined]),
+        [Decide] = new(StepKind.Action, null, ["liveRoute", "liveRouteUsingIncluded", "liveRouteWithPrice", "callback", "purchaseRequired", "quoteRequired", "notCovered"]),
+        [DecideSales] = new(StepKind.Action, null, ["liveRoute", "notCovered"]),
+        [ClaimIncluded] = new(StepKind.Action, null, [Claimed, NoneLeft]),
     }.ToFrozenDictionary();
 
     /// <summary>Outcomes each non-action kind must map (its fixed exits).</summary>
@@ -49,5 +58,7 @@ public static class FlowActions
     public static readonly FrozenSet<string> Variables = new[]
     {
         "accountName", "accountNumber", "membership", "contractNumber", "severity", "language", "callerNumber",
+        "decision", "window", "holiday", "price", "stepPrice", "holidayPrice", "includedTotal", "includedRemaining", "includedTalk",
+        "purchaseOptions", "dueAt", "target", "hours", "webTicket",
     }.ToFrozenSet();
 }

@@ -20,7 +20,7 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         [StepKind.Menu] = new("type", "say", "options", "timeout", "maxAttempts", "noInput", "invalid", "onFail"),
         [StepKind.Language] = new("type", "say", "options", "next", "timeout"),
         [StepKind.Collect] = new("type", "say", "input", "minLength", "maxLength", "finishOnKey", "hints", "action", "outcomes", "timeout", "maxAttempts", "noInput", "invalid", "notFound"),
-        [StepKind.Confirm] = new("type", "say", "yes", "no", "timeout", "maxAttempts", "noInput", "invalid"),
+        [StepKind.Confirm] = new("type", "say", "yes", "no", "consent", "timeout", "maxAttempts", "noInput", "invalid"),
         [StepKind.Action] = new("type", "say", "action", "outcomes"),
         [StepKind.Say] = new("type", "say", "next"),
         [StepKind.Route] = new("type", "say", "skill", "outcomes"),
@@ -150,8 +150,8 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
             if (Ref(map, "no") is { } no) outcomes[FlowActions.No] = no;
         }
         var settings = ImmutableDictionary.CreateBuilder<string, string>();
-        foreach (var name in new[] { "skill", "queue", "maxLength" })
-            if (kind is StepKind.Route or StepKind.Queue or StepKind.Message && Scalar(map, name) is { } v) settings[name] = v;
+        foreach (var name in new[] { "skill", "queue", "maxLength", "consent" })
+            if (kind is StepKind.Route or StepKind.Queue or StepKind.Message or StepKind.Confirm && Scalar(map, name) is { } v) settings[name] = v;
         if (kind == StepKind.Message && Int(map, "maxLength", 10, 600) is null && settings.ContainsKey("maxLength")) settings.Remove("maxLength");
         if (kind == StepKind.Queue && !settings.ContainsKey("queue")) Error(LineOf(map), $"step '{id}': a queue step needs 'queue' (the queue's name)");
 

@@ -52,14 +52,17 @@ public sealed class CoverageCalendar(DateTimeZone zone, IEnumerable<DailyHours> 
     public Instant NextOpening(Instant from) =>
         IntervalsFrom(from).Select(i => i.Start).DefaultIfEmpty(from).First();
 
-    /// <summary>A readable description for callers and reasons, e.g. "Monday to Friday, 9:00 to 18:00".</summary>
-    public string Describe()
+    /// <summary>A readable description for reasons, e.g. "Monday to Friday, 09:00 to 18:00 (America/New_York)".</summary>
+    public string Describe() => $"{SpokenHours()} ({Zone.Id})";
+
+    /// <summary>The hours as a caller hears them: "Monday to Friday, 09:00 to 18:00".</summary>
+    public string SpokenHours()
     {
         var days = _hours.Values.OrderBy(h => h.Day).ToList();
         if (days.Count == 0) return "no staffed hours";
         var first = days[0];
         var same = days.All(d => d.Opens == first.Opens && d.Closes == first.Closes);
         var range = same && days.Count > 1 ? $"{days[0].Day} to {days[^1].Day}" : string.Join(", ", days.Select(d => d.Day));
-        return $"{range}, {first.Opens:HH':'mm} to {first.Closes:HH':'mm} ({Zone.Id})";
+        return $"{range}, {first.Opens:HH':'mm} to {first.Closes:HH':'mm}";
     }
 }

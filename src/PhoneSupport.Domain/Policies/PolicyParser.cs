@@ -32,6 +32,11 @@ public sealed class PolicyParser : Yaml.YamlFileReader
     {
         if (LoadRoot(yaml, "'provider', 'version', 'zone', 'coverage' and 'plans'") is not { } root) return null;
         CheckKeys(root, TopKeys, "policy file");
+        CheckSection(root, "webTicket", "url", "spoken");
+        CheckSection(root, "billing", "step", "minimumSteps");
+        CheckSection(root, "identification", "maxTriesPerCall", "lockout");
+        CheckSection(root, "callbackPromise", "within", "clock");
+        CheckSection(root, "sales", "skill", "business", "afterHours");
         var provider = RequiredScalar(root, "provider") ?? "";
         var version = RequiredScalar(root, "version") ?? "";
         var currency = Scalar(root, "currency") ?? "usd";
@@ -84,6 +89,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
     {
         if (Child(root, "holidays") is not YamlMappingNode map) return HolidayCalendar.None;
         CheckKeys(map, new KeySet("observed", "rules", "dates"), "holidays");
+        CheckSection(map, "observed", "saturday", "sunday");
         IsoDayOfWeek? saturday = null, sunday = null;
         if (Child(map, "observed") is YamlMappingNode observed)
         {
@@ -134,6 +140,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
     {
         var map = Child(root, "identification") as YamlMappingNode;
         var lockout = map is null ? null : Child(map, "lockout") as YamlMappingNode;
+        if (map is not null) CheckSection(map, "lockout", "failures", "within", "for");
         return new IdentificationRules(
             map is null ? 3 : Int(map, "maxTriesPerCall", 1, 10) ?? 3,
             lockout is null ? 5 : Int(lockout, "failures", 1, 100) ?? 5,
@@ -154,6 +161,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
             var name = KeyOf(key);
             if (value is not YamlMappingNode plan) { Error(LineOf(value), $"plan '{name}' must be a mapping"); continue; }
             CheckKeys(plan, PlanKeys, $"plan '{name}'");
+            CheckSection(plan, "examSessions", "targets");
             var phone = ParseWindowMap<PhoneOffer>(plan, "phone", text => text.Length > 0 && char.IsLower(text[0]) && Enum.TryParse<PhoneOffer>(text, true, out var o) ? o : null, "live, purchase, quote, callback or notCovered");
             foreach (var window in Enum.GetValues<Window>().Where(w => !phone.ContainsKey(w)))
                 Error(Line(plan, "phone", plan), $"plan '{name}': 'phone' must say what the {window.Name()} window offers");
@@ -180,7 +188,12 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         var bySeverity = ImmutableDictionary.CreateBuilder<int, ResponseTarget>();
         foreach (var (key, value) in map.Children)
         {
-            if (!int.TryParse(KeyOf(key), CultureInfo.InvariantCulture, out var severity)) continue;
+            if (!int.TryParse(KeyOf(key), CultureInfo.InvariantCulture, out var severity))
+            {
+                if (KeyOf(key) is not ("clock" or "businessDay"))
+                    Error(LineOf(key), $"plan '{plan}' targets: unknown key '{KeyOf(key)}' (allowed: clock, businessDay and severities like \"1\")");
+                continue;
+            }
             var text = (value as YamlScalarNode)?.Value ?? "";
             var period = PeriodPattern.NormalizingIso.Parse(text);
             if (!period.Success || period.Value.Months != 0 || period.Value.Years != 0 || period.Value.Weeks != 0)
@@ -236,6 +249,12 @@ public sealed class PolicyParser : Yaml.YamlFileReader
             else Error(LineOf(v), $"{key}.{KeyOf(k)}: '{text}' must be {expected}");
         }
         return result.ToImmutable();
+    }
+
+    /// <summary>Reports unknown keys in an optional nested section, so a typo there is not silently a default.</summary>
+    private void CheckSection(YamlMappingNode map, string key, params string[] allowed)
+    {
+        if (Child(map, key) is YamlMappingNode section) CheckKeys(section, new KeySet(allowed), key);
     }
 
     private IsoDayOfWeek? Day(YamlMappingNode map, string key)

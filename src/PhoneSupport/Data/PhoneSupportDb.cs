@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Data;
@@ -17,6 +19,10 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Contract> Contracts => Set<Contract>();
     public DbSet<CallRecord> Calls => Set<CallRecord>();
     public DbSet<CallEventRecord> CallEvents => Set<CallEventRecord>();
+    public DbSet<ExamSession> ExamSessions => Set<ExamSession>();
+    public DbSet<AllowanceUse> AllowanceUses => Set<AllowanceUse>();
+    public DbSet<IdentificationFailure> IdentificationFailures => Set<IdentificationFailure>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -27,6 +33,10 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new ContractConfiguration());
         modelBuilder.ApplyConfiguration(new CallRecordConfiguration());
         modelBuilder.ApplyConfiguration(new CallEventRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new ExamSessionConfiguration());
+        modelBuilder.ApplyConfiguration(new AllowanceUseConfiguration());
+        modelBuilder.ApplyConfiguration(new IdentificationFailureConfiguration());
+        modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

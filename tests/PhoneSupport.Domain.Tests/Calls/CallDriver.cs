@@ -1,8 +1,22 @@
 using NodaTime;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Domain.Policies;
 
 namespace PhoneSupport.Domain.Tests.Calls;
+
+/// <summary>The shipped policy files, parsed once.</summary>
+internal static class ShippedPolicies
+{
+    private static readonly Lazy<PolicyCatalog> Catalog = new(() =>
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "ivr-flows");
+        var (catalog, errors) = PolicyCatalog.Load(Directory.GetFiles(folder, "*.policy.yaml").Select(f => (Path.GetFileName(f), File.ReadAllText(f))));
+        return catalog ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
+    });
+
+    public static SupportPolicy For(string provider) => Catalog.Value.For(provider)!;
+}
 
 /// <summary>
 /// Plays the host's part for one call: calls <see cref="IvrEngine.Step"/>, answers every fact request from an
@@ -36,6 +50,10 @@ internal sealed class CallDriver
     /// <summary>Every fact the engine asked for, in order.</summary>
     public List<FactRequest> Requests { get; } = [];
 
+    /// <summary>The account lookups among <see cref="Requests"/> (not lockout checks, decisions or claims).</summary>
+    public List<FactRequest> Lookups => [.. Requests.Where(r => r is FactRequest.AccountByContractNumber or FactRequest.AccountByNumber
+        or FactRequest.AccountsByPhone or FactRequest.AccountsByUserName)];
+
     public static Dictionary<FactRequest, IReadOnlyList<AccountFact>> StandardAnswers(string provider) => new()
     {
         [new FactRequest.AccountByContractNumber("5550001")] = [Acme],
@@ -44,6 +62,36 @@ internal sealed class CallDriver
         [new FactRequest.AccountsByPhone(provider, KnownCaller)] = [Acme],
         [new FactRequest.AccountsByUserName(provider, "janedoe")] = [Jane],
     };
+
+    /// <summary>When the call is decided: a Wednesday 10:00 in New York, 16:00 in Zurich (business hours for both).</summary>
+    public Instant At { get; init; } = Instant.FromUtc(2026, 7, 1, 14, 0);
+
+    /// <summary>Whether the caller's number is locked out of identification.</summary>
+    public bool LockedOut { get; init; }
+
+    /// <summary>Whether claiming an included incident succeeds.</summary>
+    public bool ClaimSucceeds { get; init; } = true;
+
+    /// <summary>The plan the shipped policy decides with (the test accounts' memberships are not policy plans).</summary>
+    public string Plan { get; init; } = "";
+
+    private object Answer(FactRequest request) => request switch
+    {
+        FactRequest.IdentificationLocked => LockedOut,
+        FactRequest.ClaimIncluded => ClaimSucceeds,
+        FactRequest.Entitlement e => Entitlement(e),
+        _ => _answers.GetValueOrDefault(request) ?? [],
+    };
+
+    private EntitlementFact Entitlement(FactRequest.Entitlement request)
+    {
+        var policy = ShippedPolicies.For(request.Provider);
+        var plan = Plan.Length > 0 ? Plan : request.Provider == "constellix" ? "Corporate" : "Standard";
+        var entitlement = request.Sales
+            ? EntitlementEngine.DecideSales(policy, At)
+            : EntitlementEngine.Decide(policy, new EntitlementRequest(plan, At, request.Severity));
+        return new EntitlementFact(entitlement, null, policy.Coverage.SpokenHours(), policy.WebTicket.Spoken, policy.Coverage.Zone);
+    }
 
     public StepResult.Advanced Send(CallerInput input)
     {
@@ -54,7 +102,7 @@ internal sealed class CallDriver
             {
                 case StepResult.NeedFacts need:
                     Requests.Add(need.Request);
-                    facts = facts.With(need.Request, _answers.GetValueOrDefault(need.Request) ?? []);
+                    facts = facts.With(need.Request, Answer(need.Request));
                     break;
                 case StepResult.Advanced advanced:
                     Session = advanced.Session;

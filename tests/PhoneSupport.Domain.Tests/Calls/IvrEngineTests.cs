@@ -62,7 +62,7 @@ public sealed class IvrEngineTests
 
         var result = call.Press("5550001");
 
-        Assert.Equal([new FactRequest.AccountByContractNumber("5550001")], call.Requests);
+        Assert.Equal([new FactRequest.AccountByContractNumber("5550001")], call.Lookups);
         Assert.Equal("Acme Corp", result.Session.Var("accountName"));
         Assert.Equal("5550001", result.Session.Var("contractNumber"));
         Assert.Equal(Acme.AccountId.ToString(), result.Session.Var("accountId"));
@@ -92,7 +92,7 @@ public sealed class IvrEngineTests
         Assert.Equal((1, 2), (first.Session.Attempt, second.Session.Attempt));
         Assert.Equal([notFound, TicketGoodbye], Texts(Assert.IsType<Instruction.Hangup>(third.Instruction)));
         Assert.Equal(("ticket-goodbye", CallPhase.Ended), (third.Session.StepId, third.Session.Phase));
-        Assert.Equal(3, call.Requests.Count);
+        Assert.Equal(3, call.Lookups.Count);
         Assert.Contains(third.Events, e => e.Kind == "attemptsExhausted" && e.Data["step"] == "contract-number");
     }
 
@@ -148,7 +148,7 @@ public sealed class IvrEngineTests
         var confirm = call.Press("3", false);
         var userName = call.Press("2", false);
 
-        Assert.Equal([new FactRequest.AccountsByPhone("constellix", KnownCaller)], call.Requests);
+        Assert.Equal([new FactRequest.AccountsByPhone("constellix", KnownCaller)], call.Lookups);
         Assert.Equal(["Press 1 if you are calling for Acme Corp. Otherwise, press 2."], Texts(Assert.IsType<Instruction.Ask>(confirm.Instruction)));
         Assert.Equal("member-confirm-caller", confirm.Session.StepId);
         var ask = Assert.IsType<Instruction.Ask>(userName.Instruction);
@@ -179,7 +179,7 @@ public sealed class IvrEngineTests
 
         var result = call.Say("Jane Dot Doe");
 
-        Assert.Equal(new FactRequest.AccountsByUserName("constellix", "janedoe"), call.Requests[^1]);
+        Assert.Equal(new FactRequest.AccountsByUserName("constellix", "janedoe"), call.Lookups[^1]);
         Assert.Equal(["I found the account of Jane Doe. Press 1 if that is right. Otherwise, press 2."], Texts(result.Instruction));
         Assert.Equal("member-confirm-name", result.Session.StepId);
     }
@@ -212,7 +212,7 @@ public sealed class IvrEngineTests
         var ask = Assert.IsType<Instruction.Ask>(customer.Instruction);
         Assert.Equal([new Utterance("Bitte geben Sie Ihre Kundennummer ein, gefolgt von der Rautetaste.", "de-DE", "Polly.Vicki")], ask.Say.ToArray());
         Assert.Equal(("de-DE", "de-DE"), (ask.Gather.Language, customer.Session.Var("language")));
-        Assert.Equal(new FactRequest.AccountByNumber("constructor", "4711"), Assert.Single(call.Requests));
+        Assert.Equal(new FactRequest.AccountByNumber("constructor", "4711"), Assert.Single(call.Lookups));
         var severityAsk = Assert.IsType<Instruction.Ask>(severity.Instruction);
         Assert.StartsWith("Danke, Acme Corp. Wie schwer ist das Problem?", severityAsk.Say.Single().Text, StringComparison.Ordinal);
         Assert.All(severityAsk.Say, u => Assert.Equal(("de-DE", "Polly.Vicki"), (u.Language, u.Voice)));

@@ -36,7 +36,7 @@ public sealed class ShippedFlowsTests
         Assert.Null(ShippedFlows.Catalog.ForNumber(dialled));
 
     [Theory]
-    [InlineData("1", "sales", "For sales and billing, press 1.")]
+    [InlineData("1", "sales-decide", "For sales and billing, press 1.")]
     [InlineData("2", "contract-number", "For dedicated contract support, press 2.")]
     [InlineData("3", "member-caller-id", "For membership phone support, press 3.")]
     public void ConstellixMainMenu_Key_LeadsWherePromptSays(string key, string target, string spoken)

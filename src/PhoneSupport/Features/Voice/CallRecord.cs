@@ -36,6 +36,9 @@ public sealed class CallRecord
     public int? DurationSeconds { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>The entitlement decided for this call (engine output as JSON), or null before identification.</summary>
+    public string? Entitlement { get; set; }
+
     public static CallRecord Start(CallSession session, Instant now)
     {
         var record = new CallRecord
@@ -120,6 +123,7 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.ToTable("calls");
         call.HasKey(c => c.CallSid);
         call.Property(c => c.Vars).HasColumnType("jsonb");
+        call.Property(c => c.Entitlement).HasColumnType("jsonb");
         call.Property(c => c.StartedAt).HasConversion<InstantConverter>();
         call.Property(c => c.UpdatedAt).HasConversion<InstantConverter>();
         call.Property(c => c.EndedAt).HasConversion<InstantConverter>();

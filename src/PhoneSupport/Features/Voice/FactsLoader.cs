@@ -1,15 +1,26 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
+using NodaTime;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Entitlements;
 
 namespace PhoneSupport.Features.Voice;
 
-/// <summary>Answers the engine's <see cref="FactRequest"/>s from the database, one query each.</summary>
-public sealed class FactsLoader(PhoneSupportDb db)
+/// <summary>
+/// Answers the engine's <see cref="FactRequest"/>s from the database, one query (or one short transaction)
+/// each. <paramref name="callStartedAt"/> is when the IVR answered: a call's window is fixed then.
+/// </summary>
+public sealed class FactsLoader(PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout, IClock clock)
 {
-    public async Task<IReadOnlyList<AccountFact>> LoadAsync(FactRequest request, CancellationToken ct) => request switch
+    public async Task<object> LoadAsync(FactRequest request, Instant callStartedAt, CancellationToken ct) => request switch
     {
+        FactRequest.IdentificationLocked r => await lockout.IsLockedAsync(r.Provider, r.CallerNumber, clock.GetCurrentInstant(), ct),
+        FactRequest.Entitlement { Sales: true } r => entitlements.DecideSales(r.Provider, callStartedAt)
+            ?? throw new InvalidOperationException($"Provider {r.Provider} has no policy."),
+        FactRequest.Entitlement { AccountId: { } accountId } r => await entitlements.DecideAsync(accountId, r.ContractId, r.Severity, false, callStartedAt, ct)
+            ?? throw new InvalidOperationException($"Account {accountId} has no policy to decide with."),
+        FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),
         FactRequest.AccountByContractNumber r => await (
             from c in db.Contracts.AsNoTracking()
             join a in db.Accounts on c.AccountId equals a.Id

@@ -26,7 +26,10 @@ public static class VoiceFeature
     {
         // Refuse to start with a broken flow: resolve the catalog now, not at the first call.
         var catalog = app.Services.GetRequiredService<FlowCatalog>();
-        app.Logger.LogInformation("Loaded {Count} IVR flows: {Flows}", catalog.Flows.Count, string.Join(", ", catalog.Flows.Select(f => f.Id)));
+        var policies = app.Services.GetRequiredService<Domain.Policies.PolicyCatalog>();
+        FlowFiles.CheckFlowsHavePolicies(catalog, policies);
+        app.Logger.LogInformation("Loaded IVR flows {Flows} and policies {Policies}", string.Join(", ", catalog.Flows.Select(f => f.Id)),
+            string.Join(", ", policies.Policies.Select(p => $"{p.Provider} {p.Version}")));
 
         var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>()
             .DisableAntiforgery().ExcludeFromDescription();

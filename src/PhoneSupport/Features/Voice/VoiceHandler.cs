@@ -4,6 +4,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Voice;
@@ -15,7 +16,8 @@ namespace PhoneSupport.Features.Voice;
 /// changes nothing.
 /// </summary>
 public sealed class VoiceHandler(
-    PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IClock clock, ILogger<VoiceHandler> logger)
+    PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
+    IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -33,10 +35,11 @@ public sealed class VoiceHandler(
         if (existing is not null) return await ContinueAsync(existing, flow, new CallerInput.Replay(), "incoming", ct);
 
         var session = CallSession.Start(callSid, flow.Id, flow.Provider, request.From ?? "", to, flow.Start, flow.DefaultLanguage);
-        var (next, instruction, events) = await RunAsync(flow, session, new CallerInput.CallStarted(), ct);
         var now = clock.GetCurrentInstant();
-        db.Calls.Add(CallRecord.Start(next, now));
-        AppendEvents(callSid, now, Webhook("incoming", request), events);
+        var (next, instruction, events) = await RunAsync(flow, session, new CallerInput.CallStarted(), now, ct);
+        var record = CallRecord.Start(next, now);
+        db.Calls.Add(record);
+        AppendEvents(record, now, Webhook("incoming", request), events);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -88,8 +91,13 @@ public sealed class VoiceHandler(
             if (await db.CallEvents.AnyAsync(e => e.DedupeKey == dedupeKey, ct)) return empty;
             var now = clock.GetCurrentInstant();
             db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
-            if (request.CallStatus is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled)
-                record.End(status, request.CallDuration, now);
+            if (request.CallStatus is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled
+                && record.End(status, request.CallDuration, now))
+            {
+                // No technician leg is ever bridged yet (routing lands with its own issue): the claim goes back.
+                var released = await ledger.ReleaseForCallAsync(callSid, now, ct);
+                if (released > 0) db.CallEvents.Add(CallEventRecord.From(callSid, now, IvrEvent.Of("allowance", ("result", "released"))));
+            }
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -105,12 +113,12 @@ public sealed class VoiceHandler(
 
     private async Task<IResult> ContinueAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
     {
-        var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, ct);
+        var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
         if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence).ToResult();
 
         var now = clock.GetCurrentInstant();
         record.Apply(next, now);
-        AppendEvents(record.CallSid, now, Webhook(hook, request), events);
+        AppendEvents(record, now, Webhook(hook, request), events);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -125,7 +133,7 @@ public sealed class VoiceHandler(
         return renderer.Render(instruction, next.Sequence).ToResult();
     }
 
-    private async Task<StepResult.Advanced> RunAsync(Flow flow, CallSession session, CallerInput input, CancellationToken ct)
+    private async Task<StepResult.Advanced> RunAsync(Flow flow, CallSession session, CallerInput input, Instant startedAt, CancellationToken ct)
     {
         var known = Facts.None;
         while (true)
@@ -133,7 +141,7 @@ public sealed class VoiceHandler(
             switch (IvrEngine.Step(flow, session, input, known))
             {
                 case StepResult.Advanced advanced: return advanced;
-                case StepResult.NeedFacts need: known = known.With(need.Request, await facts.LoadAsync(need.Request, ct)); break;
+                case StepResult.NeedFacts need: known = known.With(need.Request, await facts.LoadAsync(need.Request, startedAt, ct)); break;
             }
         }
     }
@@ -146,10 +154,17 @@ public sealed class VoiceHandler(
         _ => new CallerInput.NoInput(),
     };
 
-    private void AppendEvents(string callSid, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events)
+    /// <summary>Appends the events, and carries out the ones that are also effects (in the same unit of work).</summary>
+    private void AppendEvents(CallRecord record, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events)
     {
-        db.CallEvents.Add(CallEventRecord.From(callSid, now, webhook));
-        foreach (var e in events) db.CallEvents.Add(CallEventRecord.From(callSid, now, e));
+        db.CallEvents.Add(CallEventRecord.From(record.CallSid, now, webhook));
+        foreach (var e in events)
+        {
+            db.CallEvents.Add(CallEventRecord.From(record.CallSid, now, e));
+            if (e.Kind == "identify" && e.Data.GetValueOrDefault("result") is "notFound" or "ambiguous" && e.Data.GetValueOrDefault("action") != Domain.Flows.FlowActions.IdentifyByCallerId)
+                lockout.Record(record.Provider, record.FromNumber, record.CallSid, now);
+            if (e.Kind == "decision") record.Entitlement = JsonSerializer.Serialize(e.Data);
+        }
     }
 
     /// <summary>The webhook as logged: what Twilio told us, without the caller's number.</summary>

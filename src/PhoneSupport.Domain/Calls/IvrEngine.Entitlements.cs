@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using NodaTime;
+using NodaTime.Text;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Domain.Policies;
+
+namespace PhoneSupport.Domain.Calls;
+
+public static partial class IvrEngine
+{
+    private static readonly LocalDateTimePattern DueText = LocalDateTimePattern.CreateWithInvariantCulture("dddd 'at' H:mm");
+
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// <c>decide</c> / <c>decideSales</c>: ask the policy what this caller gets, speak its facts through the
+        /// call's variables and follow the outcome named after the decision. <c>claimIncluded</c>: claim one
+        /// included incident (at the caller's consent), or learn that a parallel call took the last one.
+        /// </summary>
+        private StepResult EnterEntitlementAction(CallSession session, FlowStep step, ImmutableArray<Utterance> prompts)
+        {
+            if (step.Action == FlowActions.ClaimIncluded)
+            {
+                var contractId = Guid.Parse(session.Var("contractId") ?? throw new InvalidOperationException($"Step '{step.Id}' claims an included incident, but no contract was identified."));
+                var claimed = Need<bool>(new FactRequest.ClaimIncluded(contractId, session.CallSid));
+                _events.Add(IvrEvent.Of("allowance", ("contractId", contractId.ToString()), ("result", claimed ? "claimed" : "noneLeft")));
+                if (!claimed) session = session with { Vars = session.Vars.SetItem("decision", "liveRouteWithPrice") };
+                return Enter(session, step.Outcomes[claimed ? FlowActions.Claimed : FlowActions.NoneLeft].Target, prompts, fresh: true);
+            }
+
+            var sales = step.Action == FlowActions.DecideSales;
+            var accountId = Guid.TryParse(session.Var("accountId"), out var a) ? a : (Guid?)null;
+            if (accountId is null && !sales) throw new InvalidOperationException($"Step '{step.Id}' decides before the caller is identified.");
+            var contract = Guid.TryParse(session.Var("contractId"), out var c) ? c : (Guid?)null;
+            var severity = int.TryParse(session.Var("severity"), CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+            var fact = Need<EntitlementFact>(new FactRequest.Entitlement(session.Provider, accountId, contract, severity, sales));
+            var e = fact.Entitlement;
+            _events.Add(IvrEvent.Of("decision",
+                ("decision", e.Decision.Name()), ("window", e.Window.Name()), ("holiday", e.Holiday), ("reason", e.Reason),
+                ("policyVersion", e.PolicyVersion), ("usesIncluded", e.UsesIncluded ? "true" : "false"),
+                ("ratePerHour", e.Price?.RatePerHour.Amount.ToString(CultureInfo.InvariantCulture)), ("currency", e.Price?.RatePerHour.Currency),
+                ("callbackDueAt", InstantPattern.ExtendedIso.Format(e.CallbackDueAt)), ("clock", e.Clock == ClockKind.Wall ? "24x7" : "coverage"),
+                ("target", e.Target?.ToString()), ("priority", e.Routing.Priority.ToString(CultureInfo.InvariantCulture)),
+                ("queueAllowed", e.Routing.QueueAllowed ? "true" : "false"), ("tamFirst", e.Routing.TamFirst ? "true" : "false")));
+            var vars = session.Vars.SetItems(VarsOf(fact));
+            return Enter(session with { Vars = vars }, step.Outcomes[e.Decision.Name()].Target, prompts, fresh: true);
+        }
+
+        private static Dictionary<string, string> VarsOf(EntitlementFact fact)
+        {
+            var e = fact.Entitlement;
+            var vars = new Dictionary<string, string>
+            {
+                ["decision"] = e.Decision.Name(),
+                ["window"] = e.Window.Name(),
+                ["dueAt"] = DueText.Format(e.CallbackDueAt.InZone(fact.Zone).LocalDateTime),
+                ["hours"] = fact.Hours,
+                ["webTicket"] = fact.WebTicketSpoken,
+            };
+            if (e.Holiday is { } holiday) vars["holiday"] = holiday;
+            if (e.Target is { } target) vars["target"] = target.ToString();
+            if (e.Price is { } price)
+            {
+                vars["price"] = $"{price.RatePerHour.Spoken()} per hour";
+                vars["stepPrice"] = $"{price.StepPrice.Spoken()} per half hour";
+            }
+            if (fact.HolidayRate is { } holidayRate) vars["holidayPrice"] = holidayRate.Spoken();
+            if (e.Allowance is { } allowance)
+            {
+                vars["includedTotal"] = allowance.Included.ToString(CultureInfo.InvariantCulture);
+                vars["includedRemaining"] = allowance.Remaining.ToString(CultureInfo.InvariantCulture);
+            }
+            if (e.IncludedTalk is { } talk) vars["includedTalk"] = ResponseTarget.Spoken(talk);
+            if (e.PurchaseOptions.Length > 0)
+                vars["purchaseOptions"] = string.Join(", or ", e.PurchaseOptions.Select(o =>
+                    $"{new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd").Spoken()} for {o.Minutes} minutes"));
+            return vars;
+        }
+
+        /// <summary>The caller accepted a price: which call, which prompt, which key, what price — the consent a charge cites.</summary>
+        private IvrEvent Consent(CallSession session, FlowStep step) => IvrEvent.Of("consent",
+            ("step", step.Id), ("key", "1"), ("decision", session.Var("decision")),
+            ("prompt", string.Join(" ", Speak(session, step.Say).Select(u => u.Text))),
+            ("price", session.Var("price")));
+    }
+}

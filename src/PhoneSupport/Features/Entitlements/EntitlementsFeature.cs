@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Options;
+using PhoneSupport.Configuration;
+using PhoneSupport.Features.Voice;
+
+namespace PhoneSupport.Features.Entitlements;
+
+public static class EntitlementsFeature
+{
+    /// <summary>The policies (from <c>PhoneSupport:FlowsPath</c>), the allowance ledger, the lockout and the decision service.</summary>
+    public static WebApplicationBuilder AddEntitlements(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => FlowFiles.LoadPolicies(sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.FlowsDirectory()));
+        builder.Services.AddScoped<AllowanceLedger>();
+        builder.Services.AddScoped<IdentificationLockout>();
+        builder.Services.AddScoped<EntitlementService>();
+        return builder;
+    }
+}
