@@ -29,8 +29,9 @@ public sealed class HolidayCalendar
     public string? HolidayOn(LocalDate date)
     {
         if (_explicit.TryGetValue(date, out var name)) return name;
-        // A Saturday 1 January is observed on Friday 31 December: look at the next year's rules too.
-        foreach (var year in new[] { date.Year, date.Year + 1 })
+        // A Saturday 1 January is observed on Friday 31 December, a Sunday 31 December on Monday 1 January:
+        // look at the neighbouring years' rules too.
+        foreach (var year in new[] { date.Year - 1, date.Year, date.Year + 1 })
             foreach (var rule in _rules)
                 if (rule.DateIn(year) is { } actual && Observed(actual) == date)
                     return rule.Name;

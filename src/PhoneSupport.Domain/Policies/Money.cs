@@ -14,19 +14,20 @@ public readonly record struct Money(long Amount, string Currency)
     /// <summary>How a caller hears it: "120 dollars", "42 dollars and 50 cents".</summary>
     public string Spoken()
     {
-        var (major, minor) = (Amount / 100, Amount % 100);
-        var (one, many, cent) = Currency switch
+        var sign = Amount < 0 ? "minus " : "";
+        var (major, minor) = (Math.Abs(Amount) / 100, Math.Abs(Amount) % 100);
+        var (one, many, cent, cents) = Currency switch
         {
-            "usd" => ("dollar", "dollars", "cents"),
-            "eur" => ("euro", "euros", "cents"),
-            "chf" => ("franc", "francs", "centimes"),
-            _ => (Currency.ToUpperInvariant(), Currency.ToUpperInvariant(), "hundredths"),
+            "usd" => ("dollar", "dollars", "cent", "cents"),
+            "eur" => ("euro", "euros", "cent", "cents"),
+            "chf" => ("franc", "francs", "centime", "centimes"),
+            _ => (Currency.ToUpperInvariant(), Currency.ToUpperInvariant(), "hundredth", "hundredths"),
         };
-        var text = $"{major.ToString(CultureInfo.InvariantCulture)} {(major == 1 ? one : many)}";
-        return minor == 0 ? text : $"{text} and {minor.ToString(CultureInfo.InvariantCulture)} {cent}";
+        var text = $"{sign}{major.ToString(CultureInfo.InvariantCulture)} {(major == 1 ? one : many)}";
+        return minor == 0 ? text : $"{text} and {minor.ToString(CultureInfo.InvariantCulture)} {(minor == 1 ? cent : cents)}";
     }
 
-    public override string ToString() => $"{Amount / 100m:0.00} {Currency.ToUpperInvariant()}";
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Amount / 100m:0.00} {Currency.ToUpperInvariant()}");
 
     private static Money Same(Money a, Money b) =>
         a.Currency == b.Currency ? b : throw new InvalidOperationException($"Cannot add {a.Currency} and {b.Currency}.");

@@ -175,7 +175,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
             if (aroundTheClock.Any(sev => targets is null || !targets.BySeverity.ContainsKey(sev)))
                 Error(Line(plan, "aroundTheClock", plan), $"plan '{name}': every aroundTheClock severity needs a target");
             result[name] = new Plan(
-                name, Int(plan, "priority", 1, 9) ?? 5, Scalar(plan, "queue") == "true", Scalar(plan, "tamFirst") == "true",
+                name, Int(plan, "priority", 1, 9) ?? 5, Bool(plan, "queue"), Bool(plan, "tamFirst"),
                 phone, rates, ParsePurchaseOptions(plan), ParseContract(plan, name), targets, aroundTheClock, sessions);
         }
         return result.ToImmutable();
@@ -196,9 +196,9 @@ public sealed class PolicyParser : Yaml.YamlFileReader
             }
             var text = (value as YamlScalarNode)?.Value ?? "";
             var period = PeriodPattern.NormalizingIso.Parse(text);
-            if (!period.Success || period.Value.Months != 0 || period.Value.Years != 0 || period.Value.Weeks != 0)
+            if (!period.Success || period.Value.Months != 0 || period.Value.Years != 0 || period.Value.Weeks != 0 || period.Value.ToDuration() < NodaTime.Duration.Zero)
             {
-                Error(LineOf(value), $"plan '{plan}': target '{text}' must be an ISO duration like PT4H or P1D (days count business days on the coverage clock)");
+                Error(LineOf(value), $"plan '{plan}': target '{text}' must be a non-negative ISO duration like PT4H or P1D (days count business days on the coverage clock)");
                 continue;
             }
             bySeverity[severity] = new ResponseTarget((period.Value - Period.FromDays(period.Value.Days)).ToDuration(), period.Value.Days);
@@ -257,6 +257,18 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         if (Child(map, key) is YamlMappingNode section) CheckKeys(section, new KeySet(allowed), key);
     }
 
+    private bool Bool(YamlMappingNode map, string key)
+    {
+        switch (Scalar(map, key))
+        {
+            case null or "false": return false;
+            case "true": return true;
+            case var other:
+                Error(Line(map, key, map), $"'{key}' must be true or false, not '{other}'");
+                return false;
+        }
+    }
+
     private IsoDayOfWeek? Day(YamlMappingNode map, string key)
     {
         var text = Scalar(map, key);
@@ -271,8 +283,8 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         var text = map is null ? null : Scalar(map, key);
         if (text is null) return null;
         var parsed = PeriodPattern.NormalizingIso.Parse(text);
-        if (parsed.Success && parsed.Value.Months == 0 && parsed.Value.Years == 0) return parsed.Value.ToDuration();
-        Error(Line(map!, key, map), $"'{key}': '{text}' must be an ISO duration like PT30M or PT1H");
+        if (parsed.Success && parsed.Value.Months == 0 && parsed.Value.Years == 0 && parsed.Value.ToDuration() > NodaTime.Duration.Zero) return parsed.Value.ToDuration();
+        Error(Line(map!, key, map), $"'{key}': '{text}' must be a positive ISO duration like PT30M or PT1H");
         return null;
     }
 }
