@@ -70,6 +70,16 @@ public sealed class FlowWalkTests(ServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Constellix_Membership_MisheardUserName_IsMatchedTolerantlyAndConfirmed()
+    {
+        var caller = new ScriptedCaller(["3", "1"], ["umbrela opps"]);
+
+        var (_, said) = await CallAsync("+17038803095", "+15559990006", caller);
+
+        Assert.Contains("I found the account of Umbrella Networks", said);
+    }
+
+    [Fact]
     public async Task Constellix_Membership_DenyingTheName_FallsBackToTheAccountNumber()
     {
         var caller = new ScriptedCaller(["3", "2", "100002#"], ["jane doe"]);

@@ -44,3 +44,31 @@ public sealed class UserNamesTests
     public void Normalize_DifferentNames_StayDifferent() =>
         Assert.NotEqual(UserNames.Normalize("Jane Doe"), UserNames.Normalize("John Doe"));
 }
+
+public sealed class UserNameMatchingTests
+{
+    private static readonly (string Item, string Normalized)[] Candidates =
+        [("acme", "acmeadmin"), ("jane", "janedoe"), ("john", "johndoe"), ("umbrella", "umbrellaops")];
+
+    [Theory]
+    [InlineData("jane doe", "jane")]
+    [InlineData("jane doh", "jane")]
+    [InlineData("jayne doe", "jane")]
+    [InlineData("acme admn", "acme")]
+    [InlineData("umbrela ops", "umbrella")]
+    public void BestMatch_WithinAFewEdits_FindsTheOneCandidate(string spoken, string expected) =>
+        Assert.Equal(expected, UserNames.BestMatch(spoken, Candidates));
+
+    [Theory]
+    [InlineData("someone else")]
+    [InlineData("")]
+    public void BestMatch_Far_IsNoMatch(string spoken) =>
+        Assert.Null(UserNames.BestMatch(spoken, Candidates));
+
+    [Fact]
+    public void BestMatch_TwoEquallyClose_IsNoMatchRatherThanAGuess() =>
+        Assert.Null(UserNames.BestMatch("bob smath", [("a", "bobsmith"), ("b", "bobsmyth")]));
+
+    [Fact]
+    public void Distance_CountsTranspositionsAsOneEdit() => Assert.Equal(1, UserNames.Distance("jnaedoe", "janedoe"));
+}

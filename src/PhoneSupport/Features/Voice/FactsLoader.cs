@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
+using PhoneSupport.Domain.Identity;
 using NodaTime;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Entitlements;
@@ -30,10 +31,26 @@ public sealed class FactsLoader(PhoneSupportDb db, EntitlementService entitlemen
         FactRequest.AccountByNumber r => await Accounts(db.Accounts.Where(a => a.Provider == r.Provider && a.AccountNumber == r.AccountNumber), ct),
         FactRequest.AccountsByPhone r => await Accounts(
             db.Accounts.Where(a => db.AccountPhoneNumbers.Any(p => p.AccountId == a.Id && p.Provider == r.Provider && p.PhoneNumber == r.PhoneNumber)), ct),
-        FactRequest.AccountsByUserName r => await Accounts(
-            db.Accounts.Where(a => db.AccountUserNames.Any(u => u.AccountId == a.Id && u.Provider == r.Provider && u.Normalized == r.NormalizedName)), ct),
+        FactRequest.AccountsByUserName r => await ByUserNameAsync(r, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(request), request.GetType().Name, "Unknown fact request."),
     };
+
+    /// <summary>
+    /// Exact normalised match first; else the closest of a small candidate set (same first letter, similar
+    /// length) within a few edits, chosen by the pure matcher. The caller always confirms the match.
+    /// </summary>
+    private async Task<IReadOnlyList<AccountFact>> ByUserNameAsync(FactRequest.AccountsByUserName r, CancellationToken ct)
+    {
+        var exact = await Accounts(db.Accounts.Where(a => db.AccountUserNames.Any(u => u.AccountId == a.Id && u.Provider == r.Provider && u.Normalized == r.NormalizedName)), ct);
+        if (exact.Count > 0 || r.NormalizedName.Length == 0) return exact;
+        var first = r.NormalizedName[..1];
+        var (min, max) = (r.NormalizedName.Length - 2, r.NormalizedName.Length + 2);
+        var candidates = await db.AccountUserNames.AsNoTracking()
+            .Where(u => u.Provider == r.Provider && u.Normalized.StartsWith(first) && u.Normalized.Length >= min && u.Normalized.Length <= max)
+            .Take(500).Select(u => new { u.AccountId, u.Normalized }).ToListAsync(ct);
+        var best = UserNames.BestMatch(r.NormalizedName, candidates.Select(c => ((object)c.AccountId, c.Normalized)));
+        return best is Guid id ? await Accounts(db.Accounts.Where(a => a.Id == id), ct) : [];
+    }
 
     private static async Task<IReadOnlyList<AccountFact>> Accounts(IQueryable<Account> accounts, CancellationToken ct) =>
         await accounts.AsNoTracking().Take(2)
