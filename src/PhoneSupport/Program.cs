@@ -1,6 +1,8 @@
+using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Platform;
+using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 
 // The content root is the service's own folder, so it runs from any working directory
@@ -13,6 +15,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 builder.AddPlatform();
 builder.AddEntitlements();
+builder.AddCallRouting();
+builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
 
@@ -21,6 +25,7 @@ await app.MigrateDatabaseAsync();
 
 app.MapHealth();
 app.MapVoice();
+app.MapAdmin();
 app.MapDevelopment();
 
 app.Run();

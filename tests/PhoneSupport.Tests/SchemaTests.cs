@@ -75,7 +75,7 @@ public sealed class SchemaTests(ServiceFixture fixture)
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "select table_name, column_name, data_type, is_nullable = 'YES' from information_schema.columns where table_schema = 'public' and table_name <> 'schema_migrations'",
+            "select table_name, column_name, case when data_type = 'ARRAY' then substr(udt_name, 2) || '[]' else data_type end, is_nullable = 'YES' from information_schema.columns where table_schema = 'public' and table_name <> 'schema_migrations'",
             connection);
         await using var reader = await command.ExecuteReaderAsync();
         var result = new Dictionary<string, Dictionary<string, (string, bool)>>();

@@ -38,6 +38,9 @@ public abstract record CallerInput
     public sealed record NoInput : CallerInput;
     public sealed record RecordingDone(string? RecordingUrl, int? DurationSeconds) : CallerInput;
 
+    /// <summary>The technician leg of a <c>Dial</c> ended: bridged (talked), or not (declined, no answer, busy, failed).</summary>
+    public sealed record DialEnded(bool Bridged, string Status, int? Seconds) : CallerInput;
+
     /// <summary>A duplicate or out-of-date request: say the current question again, change nothing.</summary>
     public sealed record Replay : CallerInput;
 }
@@ -52,6 +55,9 @@ public abstract record Instruction(ImmutableArray<Utterance> Say)
     public sealed record Ask(ImmutableArray<Utterance> Say, GatherSpec Gather) : Instruction(Say);
     public sealed record Hangup(ImmutableArray<Utterance> Say) : Instruction(Say);
     public sealed record RecordMessage(ImmutableArray<Utterance> Say, int MaxLengthSeconds) : Instruction(Say);
+
+    /// <summary>Speak, then ring a technician, who hears a whisper and presses 1 to take the call.</summary>
+    public sealed record Dial(ImmutableArray<Utterance> Say, TechnicianFact Technician, string CallerId) : Instruction(Say);
 }
 
 public sealed record GatherSpec(bool Speech, int? NumDigits, string FinishOnKey, int TimeoutSeconds, string Language, ImmutableArray<string> Hints);

@@ -20,6 +20,12 @@ public abstract record FactRequest
     /// <summary>The entitlement at the call's start. Answers an <see cref="EntitlementFact"/>.</summary>
     public sealed record Entitlement(string Provider, Guid? AccountId, Guid? ContractId, int? Severity, bool Sales) : FactRequest;
 
+    /// <summary>Reserve a technician for this call (excluding those already tried). Answers a <see cref="ReservationFact"/>.</summary>
+    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, System.Collections.Immutable.ImmutableArray<Guid> Excluded) : FactRequest;
+
+    /// <summary>Store a callback promise (idempotent per call). Answers a <see cref="CallbackFact"/>.</summary>
+    public sealed record ScheduleCallback(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason) : FactRequest;
+
     /// <summary>Claim one included incident for this call (idempotent per call). Answers a <see cref="bool"/>: claimed.</summary>
     public sealed record ClaimIncluded(Guid ContractId, string CallSid) : FactRequest;
 }
@@ -28,6 +34,15 @@ public abstract record FactRequest
 public sealed record AccountFact(Guid AccountId, string Name, string Membership, string AccountNumber, ContractFact? Contract);
 
 public sealed record ContractFact(Guid ContractId, string ContractNumber, LocalDate StartsOn, LocalDate EndsOn);
+
+/// <summary>A reserved technician.</summary>
+public sealed record TechnicianFact(Guid Id, string Name, string PhoneNumber);
+
+/// <summary>The reservation result: a technician, or none available.</summary>
+public sealed record ReservationFact(TechnicianFact? Technician);
+
+/// <summary>A stored callback promise.</summary>
+public sealed record CallbackFact(Guid Id, Instant DueAt, Instant NotBefore, DateTimeZone Zone);
 
 /// <summary>The engine's decision with what the IVR needs to speak it.</summary>
 public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone);

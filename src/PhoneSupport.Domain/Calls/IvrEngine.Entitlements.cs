@@ -57,6 +57,11 @@ public static partial class IvrEngine
                 ["dueAt"] = DueText.Format(e.CallbackDueAt.InZone(fact.Zone).LocalDateTime),
                 ["hours"] = fact.Hours,
                 ["webTicket"] = fact.WebTicketSpoken,
+                ["callbackDueAt"] = InstantPattern.ExtendedIso.Format(e.CallbackDueAt),
+                ["callbackCoverageOnly"] = e.Decision.IsLive() && e.Window != Window.Business ? "false" : "true",
+                ["priority"] = e.Routing.Priority.ToString(CultureInfo.InvariantCulture),
+                ["tamFirst"] = e.Routing.TamFirst ? "true" : "false",
+                ["onCallOnly"] = e.Routing.OnCallOnly ? "true" : "false",
             };
             if (e.Holiday is { } holiday) vars["holiday"] = holiday;
             if (e.Target is { } target) vars["target"] = target.ToString();

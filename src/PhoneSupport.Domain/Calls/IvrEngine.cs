@@ -56,6 +56,7 @@ public static partial class IvrEngine
             if (session.Phase == CallPhase.Ended) return Done(session, new Instruction.Hangup([]));
             var step = flow.Step(session.StepId);
             // The question already asked keeps its sequence number: the answer URL stays the same.
+            if (step.Kind is StepKind.Route or StepKind.Callback) return ReplayWaiting(session, step);
             return step.Kind.WaitsForCaller() || step.Kind == StepKind.Message
                 ? new StepResult.Advanced(session, Question(session, step, Speak(session, step.Say)), [])
                 : Enter(session, step.Id, [], fresh: false);
@@ -96,6 +97,11 @@ public static partial class IvrEngine
 
                 case StepKind.Collect:
                     return Collect(session, step, input);
+
+                case StepKind.Route when input is CallerInput.DialEnded dial:
+                    return DialEnded(session, step, dial);
+                case StepKind.Callback:
+                    return AnswerCallback(session, step, input);
 
                 case StepKind.Message when input is CallerInput.RecordingDone recording:
                     _events.Add(IvrEvent.Of("message", ("recordingUrl", recording.RecordingUrl), ("seconds", recording.DurationSeconds?.ToString())));
@@ -192,16 +198,14 @@ public static partial class IvrEngine
                     return EnterEntitlementAction(session, step, prompts);
                 case StepKind.Action when step.Action == FlowActions.Purchase:
                     _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "purchase")));
-                    return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, PlaceholderPrompts.Purchase)), fresh: true);
+                    return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.Purchase)), fresh: true);
                 case StepKind.Route:
-                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "routing"), ("skill", step.Settings.GetValueOrDefault("skill"))));
-                    return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, prompts.AddRange(Placeholder(session, PlaceholderPrompts.Routing)), fresh: true);
+                    return Route(session, step, prompts);
                 case StepKind.Callback:
-                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "callback")));
-                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, PlaceholderPrompts.Callback))));
+                    return OfferCallback(session, step, prompts);
                 case StepKind.Queue:
                     _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "queue"), ("queue", step.Settings.GetValueOrDefault("queue"))));
-                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, PlaceholderPrompts.Callback))));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, BuiltInPrompts.NoTechnician))));
                 default:
                     _events.Add(IvrEvent.Of("ended", ("step", step.Id)));
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts));
@@ -263,6 +267,7 @@ public static partial class IvrEngine
             CallerInput.SpeechHeard => "speech",
             CallerInput.NoInput => "noInput",
             CallerInput.RecordingDone => "recording",
+            CallerInput.DialEnded => "dialEnded",
             _ => "other",
         };
 

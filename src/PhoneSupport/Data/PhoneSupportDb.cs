@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Routing;
+using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Data;
@@ -23,6 +25,10 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<AllowanceUse> AllowanceUses => Set<AllowanceUse>();
     public DbSet<IdentificationFailure> IdentificationFailures => Set<IdentificationFailure>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Technician> Technicians => Set<Technician>();
+    public DbSet<OnCallWindow> OnCallWindows => Set<OnCallWindow>();
+    public DbSet<TechnicianEvent> TechnicianEvents => Set<TechnicianEvent>();
+    public DbSet<Callback> Callbacks => Set<Callback>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -37,6 +43,10 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new AllowanceUseConfiguration());
         modelBuilder.ApplyConfiguration(new IdentificationFailureConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new TechnicianConfiguration());
+        modelBuilder.ApplyConfiguration(new OnCallWindowConfiguration());
+        modelBuilder.ApplyConfiguration(new TechnicianEventConfiguration());
+        modelBuilder.ApplyConfiguration(new CallbackConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

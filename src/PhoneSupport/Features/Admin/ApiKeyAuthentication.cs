@@ -34,7 +34,7 @@ public sealed class ApiKeyAuthenticationHandler(
     PhoneSupportDb db, IOptionsMonitor<PhoneSupportOptions> settings)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
     public const string BootstrapName = "bootstrap";
     public const string KeyIdClaim = "api_key_id";
 
@@ -89,8 +89,8 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, name), new(ClaimTypes.Role, role) };
         if (keyId is { } id) claims.Add(new Claim(KeyIdClaim, id.ToString()));
-        var identity = new ClaimsIdentity(claims, Scheme, ClaimTypes.Name, ClaimTypes.Role);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+        var identity = new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }
 
@@ -99,11 +99,11 @@ public static class ApiKeyAuthenticationExtensions
     /// <summary>The API-key scheme and the three policies; every policy authenticates with that scheme only.</summary>
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(AdminPolicies.Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme).RequireRole("admin"))
-            .AddPolicy(AdminPolicies.Finance, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme).RequireRole("admin", "finance"))
-            .AddPolicy(AdminPolicies.Read, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme).RequireRole("admin", "finance", "technician"));
+            .AddPolicy(AdminPolicies.Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin"))
+            .AddPolicy(AdminPolicies.Finance, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "finance"))
+            .AddPolicy(AdminPolicies.Read, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "finance", "technician"));
         return services;
     }
 }

@@ -4,7 +4,9 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Identity;
 using NodaTime;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Voice;
 
@@ -12,7 +14,9 @@ namespace PhoneSupport.Features.Voice;
 /// Answers the engine's <see cref="FactRequest"/>s from the database, one query (or one short transaction)
 /// each. <paramref name="callStartedAt"/> is when the IVR answered: a call's window is fixed then.
 /// </summary>
-public sealed class FactsLoader(PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout, IClock clock)
+public sealed class FactsLoader(
+    PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout,
+    TechnicianRouter router, CallbackScheduler callbacks, IClock clock)
 {
     public async Task<object> LoadAsync(FactRequest request, Instant callStartedAt, CancellationToken ct) => request switch
     {
@@ -21,6 +25,8 @@ public sealed class FactsLoader(PhoneSupportDb db, EntitlementService entitlemen
             ?? throw new InvalidOperationException($"Provider {r.Provider} has no policy."),
         FactRequest.Entitlement { AccountId: { } accountId } r => await entitlements.DecideAsync(accountId, r.ContractId, r.Severity, false, callStartedAt, ct)
             ?? throw new InvalidOperationException($"Account {accountId} has no policy to decide with."),
+        FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct)),
+        FactRequest.ScheduleCallback r => await callbacks.ScheduleAsync(r, ct),
         FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),
         FactRequest.AccountByContractNumber r => await (
             from c in db.Contracts.AsNoTracking()

@@ -9,11 +9,13 @@ namespace PhoneSupport.Features.Voice;
 /// from <c>PhoneSupport:PublicBaseUrl</c>, and carries the question's sequence number so a duplicate or late
 /// answer is recognised (see <see cref="CallSession.Sequence"/>).
 /// </summary>
-public sealed class TwimlRenderer(string publicBaseUrl)
+public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
 {
     public const string StepPath = "/twilio/voice/step";
+    public const string WhisperPath = "/twilio/voice/whisper";
+    public const string StatusPath = "/twilio/voice/status";
 
-    public VoiceResponse Render(Instruction instruction, int sequence)
+    public VoiceResponse Render(Instruction instruction, int sequence, string callSid)
     {
         var response = new VoiceResponse();
         switch (instruction)
@@ -38,6 +40,17 @@ public sealed class TwimlRenderer(string publicBaseUrl)
                 SayAll(response, record.Say);
                 response.Record(action: StepUrl(sequence), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true);
                 response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
+                break;
+            case Instruction.Dial dial:
+                SayAll(response, dial.Say);
+                // The caller keeps hearing ringing until the technician accepts (answerOnBridge); the whisper runs
+                // on the technician's leg; the dial action reports how the leg ended.
+                var ring = new Dial(action: StepUrl(sequence), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
+                ring.Number(dial.Technician.PhoneNumber,
+                    url: new Uri($"{publicBaseUrl}{WhisperPath}?call={callSid}&tech={dial.Technician.Id:N}"), method: HttpMethod.Post,
+                    statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}"), statusCallbackMethod: HttpMethod.Post,
+                    statusCallbackEvent: [CallProgressEvent.Answered, CallProgressEvent.Completed]);
+                response.Append(ring);
                 break;
             case Instruction.Hangup hangup:
                 SayAll(response, hangup.Say);

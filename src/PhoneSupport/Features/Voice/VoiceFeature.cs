@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Voice;
@@ -11,7 +12,8 @@ public static class VoiceFeature
     public static WebApplicationBuilder AddVoice(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => FlowFiles.LoadCatalog(sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.FlowsDirectory()));
-        builder.Services.AddSingleton(sp => new TwimlRenderer(sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.BaseUrl));
+        builder.Services.AddSingleton(sp => new TwimlRenderer(
+            sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.BaseUrl, sp.GetRequiredService<IOptions<Routing.RoutingOptions>>().Value.RingSeconds));
         builder.Services.AddScoped<FactsLoader>();
         builder.Services.AddScoped<VoiceHandler>();
         builder.Services.AddScoped<TwilioRequestValidationFilter>();
@@ -37,6 +39,7 @@ public static class VoiceFeature
             await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
+        twilio.MapWhisper();
         twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return app;

@@ -5,6 +5,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Voice;
@@ -17,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class VoiceHandler(
     PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
-    IClock clock, ILogger<VoiceHandler> logger)
+    TechnicianRouter router, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -52,7 +53,7 @@ public sealed class VoiceHandler(
             return await ContinueAsync(winner, flow, new CallerInput.Replay(), "incoming", ct);
         }
         logger.LogInformation("Call {CallSid} started on flow {Flow}", callSid, flow.Id);
-        return renderer.Render(instruction, next.Sequence).ToResult();
+        return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
     }
 
     public async Task<IResult> StepAsync(VoiceRequest request, int? sequence, bool noInput, CancellationToken ct)
@@ -94,9 +95,12 @@ public sealed class VoiceHandler(
             if (request.CallStatus is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled
                 && record.End(status, request.CallDuration, now))
             {
-                // No technician leg is ever bridged yet (routing lands with its own issue): the claim goes back.
-                var released = await ledger.ReleaseForCallAsync(callSid, now, ct);
-                if (released > 0) db.CallEvents.Add(CallEventRecord.From(callSid, now, IvrEvent.Of("allowance", ("result", "released"))));
+                // The caller hung up: a technician still ringing for this call is free again, and an included
+                // incident claimed by a call that never reached a technician goes back to the contract year.
+                await router.ReleaseHolderAsync(callSid, "callerHungUp", ct);
+                var connected = await db.CallEvents.AnyAsync(e => e.CallSid == callSid && e.Kind == "connected", ct);
+                if (!connected && await ledger.ReleaseForCallAsync(callSid, now, ct) > 0)
+                    db.CallEvents.Add(CallEventRecord.From(callSid, now, IvrEvent.Of("allowance", ("result", "released"))));
             }
             try
             {
@@ -114,8 +118,9 @@ public sealed class VoiceHandler(
     private async Task<IResult> ContinueAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
     {
         var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
-        if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence).ToResult();
+        if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
 
+        await ApplyRoutingEffectsAsync(record.CallSid, events, ct);
         var now = clock.GetCurrentInstant();
         record.Apply(next, now);
         AppendEvents(record, now, Webhook(hook, request), events);
@@ -130,7 +135,7 @@ public sealed class VoiceHandler(
             var current = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == record.CallSid, ct);
             return await ContinueAsync(current, flow, new CallerInput.Replay(), hook, ct);
         }
-        return renderer.Render(instruction, next.Sequence).ToResult();
+        return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
     }
 
     private async Task<StepResult.Advanced> RunAsync(Flow flow, CallSession session, CallerInput input, Instant startedAt, CancellationToken ct)
@@ -148,11 +153,26 @@ public sealed class VoiceHandler(
 
     private static CallerInput Translate(VoiceRequest request, bool noInput) => request switch
     {
+        { DialCallStatus: { } dial } => new CallerInput.DialEnded(
+            request.DialBridged ?? dial is DialCallStatus.Completed or DialCallStatus.Answered && request.DialCallDuration > 0,
+            request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
         { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration),
         { SpeechResult: { Length: > 0 } speech } => new CallerInput.SpeechHeard(speech, request.Confidence),
         { Digits: { } digits } when !noInput => new CallerInput.KeysPressed(digits, request.FinishedOnKey is { Length: > 0 }),
         _ => new CallerInput.NoInput(),
     };
+
+    /// <summary>Technician state changes the engine's events call for, before the call's new state is saved.</summary>
+    private async Task ApplyRoutingEffectsAsync(string callSid, IEnumerable<IvrEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+            if (Guid.TryParse(e.Data.GetValueOrDefault("technicianId"), out var technician))
+                switch (e.Kind)
+                {
+                    case "connected": await router.FinishAsync(technician, callSid, ct); break;
+                    case "dialFailed": await router.ReleaseAsync(technician, callSid, e.Data.GetValueOrDefault("status") ?? "notBridged", ct); break;
+                }
+    }
 
     /// <summary>Appends the events, and carries out the ones that are also effects (in the same unit of work).</summary>
     private void AppendEvents(CallRecord record, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events)

@@ -1,0 +1,62 @@
+namespace PhoneSupport.Domain.Calls;
+
+/// <summary>
+/// What the engine itself says around routing and callbacks (the flow files hold everything a provider
+/// words differently). English, German; other languages fall back to English.
+/// </summary>
+internal static class BuiltInPrompts
+{
+    public static readonly IReadOnlyDictionary<string, string> Connecting = new Dictionary<string, string>
+    {
+        ["en"] = "Please hold while I connect you with a technician.",
+        ["de"] = "Bitte bleiben Sie dran, ich verbinde Sie mit einem Techniker.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> NoTechnician = new Dictionary<string, string>
+    {
+        ["en"] = "All our technicians are busy right now.",
+        ["de"] = "Alle unsere Techniker sind gerade beschäftigt.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> AfterCall = new Dictionary<string, string>
+    {
+        ["en"] = "Thank you for calling. Goodbye.",
+        ["de"] = "Danke für Ihren Anruf. Auf Wiederhören.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> ConfirmNumber = new Dictionary<string, string>
+    {
+        ["en"] = "We can call you back at the number ending in {last4}. To use this number, press 1. To enter another number, press 2.",
+        ["de"] = "Wir können Sie unter der Nummer mit den Endziffern {last4} zurückrufen. Für diese Nummer drücken Sie die 1. Für eine andere Nummer die 2.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> EnterNumber = new Dictionary<string, string>
+    {
+        ["en"] = "Please enter the number we should call you back on, with the country code, followed by the pound key.",
+        ["de"] = "Bitte geben Sie die Rückrufnummer mit Landesvorwahl ein, gefolgt von der Rautetaste.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> BadNumber = new Dictionary<string, string>
+    {
+        ["en"] = "Sorry, that doesn't look like a phone number.",
+        ["de"] = "Entschuldigung, das ist keine gültige Telefonnummer.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> Scheduled = new Dictionary<string, string>
+    {
+        ["en"] = "Thank you. A technician will call you back at the number ending in {last4} by {dueAt}. Goodbye.",
+        ["de"] = "Danke. Ein Techniker ruft Sie unter der Nummer mit den Endziffern {last4} bis {dueAt} zurück. Auf Wiederhören.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> NoCallbackNumber = new Dictionary<string, string>
+    {
+        ["en"] = "Sorry, we could not take a number to call you back on. Please open a support ticket on our website. Goodbye.",
+        ["de"] = "Entschuldigung, wir konnten keine Rückrufnummer aufnehmen. Bitte eröffnen Sie einen Fall im Kundenportal. Auf Wiederhören.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> Purchase = new Dictionary<string, string>
+    {
+        ["en"] = "Buying a phone incident over the phone is not switched on yet.",
+        ["de"] = "Der Kauf eines Telefon-Supportfalls ist noch nicht eingeschaltet.",
+    };
+}

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace PhoneSupport.Features.Admin;
+
+/// <summary>The admin API under <c>/api</c> (API-key bearer authentication, roles admin/finance/technician) and its OpenAPI document.</summary>
+public static class AdminFeature
+{
+    public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddScoped<AccountsHandler>();
+        builder.Services.AddScoped<ContractsHandler>();
+        builder.Services.AddScoped<ApiKeysHandler>();
+        builder.Services.AddScoped<PoliciesHandler>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
+        return builder;
+    }
+
+    /// <summary>Every resource lists its own routes and the policy each needs; <c>/openapi/v1.json</c> describes them.</summary>
+    public static WebApplication MapAdmin(this WebApplication app)
+    {
+        app.MapOpenApi();
+        var api = app.MapGroup("/api");
+        api.MapAccounts();
+        api.MapContracts();
+        api.MapApiKeys();
+        api.MapPolicies();
+        return app;
+    }
+}
+
+/// <summary>Declares the bearer scheme in the OpenAPI document and requires it on every <c>/api</c> operation.</summary>
+internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
+{
+    private const string Name = "Bearer";
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[Name] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API key (POST /api/api-keys, or PhoneSupport:BootstrapAdminApiKey): Authorization: Bearer <key>.",
+        };
+        foreach (var (path, item) in document.Paths)
+        {
+            if (!path.StartsWith("/api/", StringComparison.Ordinal)) continue;
+            foreach (var operation in item.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>())
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Name, document)] = [] });
+            }
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Serialization;
+using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.Accounts;
+
+namespace PhoneSupport.Features.Admin;
+
+// The admin API's JSON shapes. Instants, dates and durations are strings here (ISO-8601, see AdminFormats), so the
+// wire format does not depend on a serializer plugin for NodaTime. Optional parts are left out when absent.
+
+/// <summary>A list page: <see cref="Next"/> is the cursor of the following page, or null on the last.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
+
+/// <summary>An amount in minor units: <c>{ "amount": 12000, "currency": "usd" }</c>.</summary>
+public sealed record MoneyResource(long Amount, string Currency)
+{
+    public static MoneyResource Of(Money money) => new(money.Amount, money.Currency);
+}
+
+public sealed record CreateAccountRequest(
+    string? Provider, string? Name, string? Membership, string? AccountNumber, string[]? PhoneNumbers, string[]? UserNames,
+    string? StripeCustomerId, string? TamTechnicianId);
+
+public sealed record AccountSummary(
+    Guid Id, string Provider, string Name, string Membership, string AccountNumber, IReadOnlyList<string> PhoneNumbers,
+    IReadOnlyList<string> UserNames, string? StripeCustomerId, Guid? TamTechnicianId, string CreatedAt)
+{
+    public static AccountSummary Of(Account a) => new(a.Id, a.Provider, a.Name, a.Membership, a.AccountNumber,
+        [.. a.PhoneNumbers.Select(p => p.PhoneNumber).Order(StringComparer.Ordinal)],
+        [.. a.UserNames.Select(u => u.UserName).Order(StringComparer.Ordinal)],
+        a.StripeCustomerId, a.TamTechnicianId, AdminFormats.Format(a.CreatedAt));
+}
+
+/// <summary><c>GET /api/accounts/{id}</c>, and the answer of <c>POST /api/accounts</c>.</summary>
+public sealed record AccountResource(
+    Guid Id, string Provider, string Name, string Membership, string AccountNumber, IReadOnlyList<string> PhoneNumbers,
+    IReadOnlyList<string> UserNames, string? StripeCustomerId, Guid? TamTechnicianId, string CreatedAt,
+    IReadOnlyList<ContractResource> Contracts, IReadOnlyList<ExamSessionResource> ExamSessions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntitlementNowResource? EntitlementsNow);
+
+/// <summary>What the account is entitled to at this moment (the engine's decision for a call now).</summary>
+public sealed record EntitlementNowResource(
+    string Window,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Holiday,
+    string LocalTime,
+    string Decision,
+    string Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Severity,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ContractNumber,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AllowanceResource? Allowance,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MoneyResource? RatePerHour,
+    string CallbackDueAt,
+    string Clock,
+    string PolicyVersion)
+{
+    public static EntitlementNowResource Of(Entitlement e, int? severity, string? contractNumber) => new(
+        e.Window.Name(), e.Holiday, AdminFormats.Format(e.LocalTime), e.Decision.Name(), e.Reason, severity, contractNumber,
+        e.Allowance is { } a ? AllowanceResource.Of(a) : null, e.Price is { } p ? MoneyResource.Of(p.RatePerHour) : null,
+        AdminFormats.Format(e.CallbackDueAt), ClockName(e.Clock), e.PolicyVersion);
+
+    public static string ClockName(ClockKind clock) => clock == ClockKind.Wall ? "24x7" : "coverage";
+}
+
+/// <summary>A contract year's included incidents; <see cref="ContractYearEnd"/> is exclusive.</summary>
+public sealed record AllowanceResource(string ContractYearStart, string ContractYearEnd, int Included, int Used, int Claimed, int Remaining)
+{
+    public static AllowanceResource Of(AllowanceSnapshot s) =>
+        new(AdminFormats.Format(s.ContractYearStart), AdminFormats.Format(s.ContractYearEnd), s.Included, s.Used, s.Claimed, s.Remaining);
+}
+
+public sealed record CreateContractRequest(string? AccountId, string? ContractNumber, string? StartsOn, string? EndsOn);
+
+/// <summary>A contract with <see cref="Allowance"/> for its contract year now; <see cref="EndsOn"/> is inclusive.</summary>
+public sealed record ContractResource(
+    Guid Id, Guid AccountId, string ContractNumber, string StartsOn, string EndsOn, string CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AllowanceResource? Allowance)
+{
+    public static ContractResource Of(Contract c, AllowanceSnapshot? allowance) => new(
+        c.Id, c.AccountId, c.ContractNumber, AdminFormats.Format(c.StartsOn), AdminFormats.Format(c.EndsOn), AdminFormats.Format(c.CreatedAt),
+        allowance is null ? null : AllowanceResource.Of(allowance));
+}
+
+/// <summary><c>GET /api/contracts/{contractNumber}/allowance</c>.</summary>
+public sealed record ContractAllowanceResource(
+    string ContractNumber, string At, string ContractYearStart, string ContractYearEnd, int Included, int Used, int Claimed, int Remaining);
+
+public sealed record CreateExamSessionRequest(string? Start, string? End);
+
+public sealed record ExamSessionResource(Guid Id, Guid AccountId, string Start, string End, string CreatedAt)
+{
+    public static ExamSessionResource Of(ExamSession s) =>
+        new(s.Id, s.AccountId, AdminFormats.Format(s.StartsAt), AdminFormats.Format(s.EndsAt), AdminFormats.Format(s.CreatedAt));
+}
+
+public sealed record CreateApiKeyRequest(string? Name, string? Role);
+
+/// <summary>An API key as stored; <see cref="Key"/> is only ever present in the answer that created it.</summary>
+public sealed record ApiKeyResource(
+    Guid Id, string Name, string Role, string Prefix, string CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RevokedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key)
+{
+    public static ApiKeyResource Of(ApiKey k, string? key = null) => new(
+        k.Id, k.Name, k.Role, k.Prefix, AdminFormats.Format(k.CreatedAt), k.RevokedAt is { } r ? AdminFormats.Format(r) : null, key);
+}

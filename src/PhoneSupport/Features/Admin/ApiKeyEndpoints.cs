@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using PhoneSupport.Data;
+
+namespace PhoneSupport.Features.Admin;
+
+public static class ApiKeyEndpoints
+{
+    public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
+    {
+        api.MapPost("/api-keys", (CreateApiKeyRequest body, ApiKeysHandler handler, CancellationToken ct) => handler.CreateAsync(body, ct))
+            .RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesValidationProblem();
+        api.MapGet("/api-keys/{id}", (string id, ApiKeysHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/api-keys/{id}", (string id, ApiKeysHandler handler, CancellationToken ct) => handler.RevokeAsync(id, ct))
+            .RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+}
+
+/// <summary>API keys: created with the key shown once (only its SHA-256 hash is stored), read without it, revoked.</summary>
+public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiKeysHandler> logger)
+{
+    public async Task<Results<Created<ApiKeyResource>, ProblemHttpResult>> CreateAsync(CreateApiKeyRequest body, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 200) errors.Add("name", "Required: who or what uses the key, 1 to 200 characters.");
+        if (body.Role is null || !ApiKey.Roles.Contains(body.Role)) errors.Add("role", $"'{body.Role}' is not a role; one of: {string.Join(", ", ApiKey.Roles)}.");
+        if (errors.Any) return Problems.Validation(errors);
+
+        var (key, secret) = ApiKey.Create(body.Name!.Trim(), body.Role!, clock.GetCurrentInstant());
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        logger.LogInformation("API key {KeyId} ({Name}, {Role}) created", key.Id, key.Name, key.Role);
+        return TypedResults.Created($"/api/api-keys/{key.Id}", ApiKeyResource.Of(key, secret));
+    }
+
+    public async Task<Results<Ok<ApiKeyResource>, ProblemHttpResult>> GetAsync(string idText, CancellationToken ct)
+    {
+        var key = Guid.TryParse(idText, out var id) ? await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, ct) : null;
+        return key is null ? Problems.NotFound($"No API key '{idText}'.") : TypedResults.Ok(ApiKeyResource.Of(key));
+    }
+
+    /// <summary>Revokes the key from now on (idempotent: an already revoked key keeps its first revocation time).</summary>
+    public async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string idText, CancellationToken ct)
+    {
+        if (!Guid.TryParse(idText, out var id) || !await db.ApiKeys.AnyAsync(k => k.Id == id, ct)) return Problems.NotFound($"No API key '{idText}'.");
+        Instant? now = clock.GetCurrentInstant();
+        var revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        if (revoked > 0) logger.LogInformation("API key {KeyId} revoked", id);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using NodaTime;
+using PhoneSupport.Data;
+
+namespace PhoneSupport.Features.Callbacks;
+
+public static class CallbackStatus
+{
+    public const string Scheduled = "scheduled";
+    public const string Dialing = "dialing";
+    public const string Completed = "completed";
+    public const string Missed = "missed";
+    public const string Cancelled = "cancelled";
+}
+
+/// <summary>
+/// A promise to call a customer back by <see cref="DueAt"/>. <see cref="CoverageOnly"/> promises (made for
+/// business hours) are dialled only inside coverage, never at night. The dispatcher leases rows, so any
+/// instance may run it and a killed instance's lease is taken over when it runs out.
+/// </summary>
+public sealed class Callback
+{
+    private Callback() { }
+
+    public Callback(Guid id, string provider, Guid? accountId, string callSid, string phoneNumber, string reason, int priority,
+        Instant dueAt, Instant notBefore, bool coverageOnly, Instant now)
+    {
+        Id = id;
+        Provider = provider;
+        AccountId = accountId;
+        CallSid = callSid;
+        PhoneNumber = phoneNumber;
+        Reason = reason;
+        Priority = priority;
+        DueAt = dueAt;
+        NotBefore = notBefore;
+        CoverageOnly = coverageOnly;
+        Status = CallbackStatus.Scheduled;
+        NextAttemptAt = notBefore;
+        CreatedAt = now;
+        UpdatedAt = now;
+    }
+
+    public Guid Id { get; private set; }
+    public string Provider { get; private set; } = "";
+    public Guid? AccountId { get; private set; }
+    public string CallSid { get; private set; } = "";
+    public string PhoneNumber { get; private set; } = "";
+    public string Reason { get; private set; } = "";
+    public int Priority { get; private set; }
+    public Instant DueAt { get; private set; }
+    public Instant NotBefore { get; private set; }
+    public bool CoverageOnly { get; private set; }
+    public string Status { get; private set; } = CallbackStatus.Scheduled;
+    public int Attempts { get; private set; }
+    public Instant NextAttemptAt { get; private set; }
+    public string? LeaseOwner { get; private set; }
+    public Instant? LeaseUntil { get; private set; }
+    public bool AtRisk { get; private set; }
+    public Instant? EscalatedAt { get; private set; }
+    public Guid? TechnicianId { get; private set; }
+    public string? TwilioCallSid { get; private set; }
+    public Instant CreatedAt { get; private set; }
+    public Instant UpdatedAt { get; private set; }
+    public int Version { get; private set; }
+
+    public bool IsOpen => Status is CallbackStatus.Scheduled or CallbackStatus.Dialing;
+
+    /// <summary>The technician leg was created at Twilio.</summary>
+    public void Dialled(Guid technicianId, string twilioCallSid, Instant now)
+    {
+        Guard(CallbackStatus.Dialing);
+        TechnicianId = technicianId;
+        TwilioCallSid = twilioCallSid;
+        Touch(now);
+    }
+
+    /// <summary>The customer was connected to the technician: the promise is kept.</summary>
+    public bool Complete(Instant now)
+    {
+        if (Status != CallbackStatus.Dialing) return false;
+        Status = CallbackStatus.Completed;
+        EndLease(now);
+        return true;
+    }
+
+    /// <summary>This attempt failed (no technician accepted, the customer did not answer): retry later or give up.</summary>
+    public bool AttemptFailed(Instant now, Instant retryAt, int maxAttempts)
+    {
+        if (Status != CallbackStatus.Dialing) return false;
+        Status = Attempts >= maxAttempts ? CallbackStatus.Missed : CallbackStatus.Scheduled;
+        NextAttemptAt = retryAt;
+        TwilioCallSid = null;
+        EndLease(now);
+        return true;
+    }
+
+    /// <summary>Not yet: the promise's window is closed or no technician is free; the lease is given back.</summary>
+    public void Postpone(Instant until, Instant now, bool countAttempt)
+    {
+        Guard(CallbackStatus.Dialing);
+        Status = CallbackStatus.Scheduled;
+        NextAttemptAt = until;
+        if (!countAttempt) Attempts = Math.Max(0, Attempts - 1);
+        EndLease(now);
+    }
+
+    public bool Escalate(Instant now)
+    {
+        if (AtRisk || !IsOpen) return false;
+        AtRisk = true;
+        EscalatedAt = now;
+        Touch(now);
+        return true;
+    }
+
+    private void EndLease(Instant now)
+    {
+        LeaseOwner = null;
+        LeaseUntil = null;
+        Touch(now);
+    }
+
+    private void Touch(Instant now)
+    {
+        UpdatedAt = now;
+        Version++;
+    }
+
+    private void Guard(string expected)
+    {
+        if (Status != expected) throw new InvalidOperationException($"Callback {Id} is {Status}, not {expected}.");
+    }
+}
+
+internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
+{
+    public void Configure(EntityTypeBuilder<Callback> callback)
+    {
+        callback.ToTable("callbacks");
+        foreach (var name in new[] { nameof(Callback.DueAt), nameof(Callback.NotBefore), nameof(Callback.NextAttemptAt), nameof(Callback.CreatedAt), nameof(Callback.UpdatedAt) })
+            callback.Property<Instant>(name).HasConversion<InstantConverter>();
+        callback.Property(c => c.LeaseUntil).HasConversion<InstantConverter>();
+        callback.Property(c => c.EscalatedAt).HasConversion<InstantConverter>();
+        callback.Property(c => c.Version).IsConcurrencyToken();
+        callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
+        callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");
+        callback.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);
+        callback.HasOne<Routing.Technician>().WithMany().HasForeignKey(c => c.TechnicianId);
+    }
+}

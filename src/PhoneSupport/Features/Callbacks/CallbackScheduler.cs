@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Domain.Policies;
+
+namespace PhoneSupport.Features.Callbacks;
+
+/// <summary>
+/// Stores callback promises. Idempotent per originating call (a unique index), so a repeated webhook never
+/// makes a second promise. A promise made for business hours gets <c>not_before</c> = the next opening: it
+/// never rings a customer at night.
+/// </summary>
+public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies, IClock clock)
+{
+    public async Task<CallbackFact> ScheduleAsync(FactRequest.ScheduleCallback request, CancellationToken ct)
+    {
+        var policy = policies.For(request.Provider) ?? throw new InvalidOperationException($"No policy for {request.Provider}.");
+        var existing = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == request.CallSid && c.Status != CallbackStatus.Cancelled, ct);
+        if (existing is not null) return new CallbackFact(existing.Id, existing.DueAt, existing.NotBefore, policy.Coverage.Zone);
+
+        var now = clock.GetCurrentInstant();
+        var coverageOnly = request.CoverageOnly ?? true;
+        var notBefore = coverageOnly ? policy.Coverage.NextOpening(now) : now;
+        var due = request.DueAt ?? DefaultDue(policy, now);
+        var callback = new Callback(Guid.CreateVersion7(), request.Provider, request.AccountId, request.CallSid, request.PhoneNumber,
+            request.Reason, request.Priority, due, notBefore, coverageOnly, now);
+        db.Callbacks.Add(callback);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            db.ChangeTracker.Clear();
+            var winner = await db.Callbacks.AsNoTracking().FirstAsync(c => c.CallSid == request.CallSid && c.Status != CallbackStatus.Cancelled, ct);
+            return new CallbackFact(winner.Id, winner.DueAt, winner.NotBefore, policy.Coverage.Zone);
+        }
+        return new CallbackFact(callback.Id, due, notBefore, policy.Coverage.Zone);
+    }
+
+    /// <summary>No decision reached the callback (e.g. a locked-out caller): the provider's promise from now.</summary>
+    private static Instant DefaultDue(SupportPolicy policy, Instant now)
+    {
+        var within = policy.CallbackPromise?.Within ?? Duration.FromHours(1);
+        var clock = policy.Coverage.IsCovered(now) ? ClockKind.Wall : ClockKind.Coverage;
+        return new SlaClock(clock, policy.Coverage, Duration.FromHours(24)).DueAt(now, ResponseTarget.Of(within));
+    }
+}

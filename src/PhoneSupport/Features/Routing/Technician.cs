@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using NodaTime;
+using PhoneSupport.Data;
+
+namespace PhoneSupport.Features.Routing;
+
+/// <summary>The states a technician is in; the service sets all but <see cref="Available"/> and <see cref="Offline"/>.</summary>
+public static class TechnicianStatus
+{
+    public const string Available = "available";
+    public const string Reserved = "reserved";
+    public const string Busy = "busy";
+    public const string WrapUp = "wrapUp";
+    public const string Offline = "offline";
+}
+
+/// <summary>
+/// A technician who takes forwarded calls and callbacks on their own phone. Reservation is done in SQL
+/// (<see cref="TechnicianRouter"/>) so it is atomic across instances; the transitions here guard the rest.
+/// </summary>
+public sealed class Technician
+{
+    private Technician() { }
+
+    public Technician(Guid id, string name, string phoneNumber, string[] providers, string[] skills, Instant now)
+    {
+        Id = id;
+        Name = name;
+        PhoneNumber = phoneNumber;
+        Providers = providers;
+        Skills = skills;
+        Status = TechnicianStatus.Offline;
+        StatusSince = now;
+        CreatedAt = now;
+    }
+
+    public Guid Id { get; private set; }
+    public string Name { get; private set; } = "";
+    public string PhoneNumber { get; private set; } = "";
+    public string[] Providers { get; private set; } = [];
+    public string[] Skills { get; private set; } = [];
+    public string Status { get; private set; } = TechnicianStatus.Offline;
+    public Instant StatusSince { get; private set; }
+    public string? ReservedCallSid { get; private set; }
+    public Instant? ReservedUntil { get; private set; }
+    public Instant CreatedAt { get; private set; }
+    public int Version { get; private set; }
+
+    /// <summary>The technician's own choice: available or offline. Refused while they hold a call.</summary>
+    public bool SetAvailability(bool available, Instant now)
+    {
+        var target = available ? TechnicianStatus.Available : TechnicianStatus.Offline;
+        if (Status == target) return false;
+        if (Status is TechnicianStatus.Reserved or TechnicianStatus.Busy && !available)
+            throw new InvalidOperationException("A technician on a call goes offline after it ends.");
+        Status = target;
+        StatusSince = now;
+        ReservedCallSid = null;
+        ReservedUntil = null;
+        Version++;
+        return true;
+    }
+}
+
+internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technician>
+{
+    public void Configure(EntityTypeBuilder<Technician> technician)
+    {
+        technician.ToTable("technicians");
+        technician.Property(t => t.StatusSince).HasConversion<InstantConverter>();
+        technician.Property(t => t.ReservedUntil).HasConversion<InstantConverter>();
+        technician.Property(t => t.CreatedAt).HasConversion<InstantConverter>();
+        technician.Property(t => t.Version).IsConcurrencyToken();
+        technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
+        technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
+        technician.HasIndex(t => new { t.Status, t.StatusSince }).HasDatabaseName("technicians_idle");
+    }
+}
+
+/// <summary>One on-call window of the rota (table <c>technician_on_call</c>).</summary>
+public sealed record OnCallWindow(Guid TechnicianId, Instant StartsAt, Instant EndsAt);
+
+internal sealed class OnCallWindowConfiguration : IEntityTypeConfiguration<OnCallWindow>
+{
+    public void Configure(EntityTypeBuilder<OnCallWindow> window)
+    {
+        window.ToTable("technician_on_call");
+        window.HasKey(w => new { w.TechnicianId, w.StartsAt });
+        window.Property(w => w.StartsAt).HasConversion<InstantConverter>();
+        window.Property(w => w.EndsAt).HasConversion<InstantConverter>();
+        window.HasOne<Technician>().WithMany().HasForeignKey(w => w.TechnicianId);
+    }
+}
+
+/// <summary>An entry of a technician's append-only event log.</summary>
+public sealed class TechnicianEvent
+{
+    private TechnicianEvent() { }
+
+    public TechnicianEvent(Guid technicianId, Instant at, string kind, string data)
+    {
+        TechnicianId = technicianId;
+        At = at;
+        Kind = kind;
+        Data = data;
+    }
+
+    public long Id { get; private set; }
+    public Guid TechnicianId { get; private set; }
+    public Instant At { get; private set; }
+    public string Kind { get; private set; } = "";
+    public string Data { get; private set; } = "{}";
+}
+
+internal sealed class TechnicianEventConfiguration : IEntityTypeConfiguration<TechnicianEvent>
+{
+    public void Configure(EntityTypeBuilder<TechnicianEvent> e)
+    {
+        e.ToTable("technician_events");
+        e.Property(x => x.Id).UseIdentityAlwaysColumn();
+        e.Property(x => x.At).HasConversion<InstantConverter>();
+        e.Property(x => x.Data).HasColumnType("jsonb");
+        e.HasIndex(x => new { x.TechnicianId, x.Id }).HasDatabaseName("technician_events_technician");
+        e.HasOne<Technician>().WithMany().HasForeignKey(x => x.TechnicianId);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using PhoneSupport.Data;
+
+namespace PhoneSupport.Features.Routing;
+
+/// <summary>A technician reserved for a call.</summary>
+public sealed record ReservedTechnician(Guid Id, string Name, string PhoneNumber);
+
+/// <summary>What a call needs from a technician.</summary>
+public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded);
+
+/// <summary>
+/// Picks and reserves technicians in one SQL statement: candidates filtered by provider, skill, the on-call
+/// rota outside business hours and the calls already tried; the account's TAM first, then the one idle
+/// longest. <c>FOR UPDATE SKIP LOCKED</c> plus the conditional <c>UPDATE</c> make the pick atomic across any
+/// number of instances; a reservation Twilio never connects expires by itself (<see cref="RoutingOptions.ReservationTimeout"/>).
+/// </summary>
+public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.Extensions.Options.IOptions<RoutingOptions> options)
+{
+    /// <summary>
+    /// The engine's request: technicians already tried on this call are let go first (so the call can hold
+    /// the next one), and after <see cref="RoutingOptions.MaxTechniciansPerCall"/> tries the answer is none.
+    /// </summary>
+    public async Task<Domain.Calls.TechnicianFact?> ReserveForCallAsync(Domain.Calls.FactRequest.ReserveTechnician request, CancellationToken ct)
+    {
+        foreach (var tried in request.Excluded) await ReleaseAsync(tried, request.CallSid, "tried", ct);
+        if (request.Excluded.Length >= options.Value.MaxTechniciansPerCall) return null;
+        var tam = request.TamFirst && request.AccountId is { } account
+            ? await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct)
+            : null;
+        var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded), ct);
+        return reserved is null ? null : new Domain.Calls.TechnicianFact(reserved.Id, reserved.Name, reserved.PhoneNumber);
+    }
+
+    /// <summary>Whoever still holds this call (it ended while they rang) is free again.</summary>
+    public async Task ReleaseHolderAsync(string callSid, string why, CancellationToken ct)
+    {
+        var holders = await db.Technicians.Where(t => t.ReservedCallSid == callSid).Select(t => t.Id).ToListAsync(ct);
+        foreach (var id in holders) await ReleaseAsync(id, callSid, why, ct);
+    }
+
+    public async Task<ReservedTechnician?> ReserveAsync(ReservationRequest request, CancellationToken ct)
+    {
+        var held = await db.Database.SqlQuery<ReservedTechnician>(
+            $"select id as \"Id\", name as \"Name\", phone_number as \"PhoneNumber\" from technicians where reserved_call_sid = {request.CallSid}").ToListAsync(ct);
+        if (held.Count > 0) return held[0];
+
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.ReservationTimeout)).ToDateTimeUtc();
+        var wrapUpBefore = (clock.GetCurrentInstant() - Duration.FromTimeSpan(options.Value.WrapUp)).ToDateTimeUtc();
+        var excluded = request.Excluded.ToArray();
+        var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
+            with candidate as (
+                select t.id from technicians t
+                where {request.Provider} = any (t.providers)
+                  and ({request.Skill}::text is null or {request.Skill}::text = any (t.skills))
+                  and not (t.id = any ({excluded}))
+                  and (t.status = 'available'
+                       or (t.status = 'wrapUp' and t.status_since <= {wrapUpBefore})
+                       or (t.status = 'reserved' and t.reserved_until < {now}))
+                  and (not {request.OnCallOnly} or exists (
+                       select 1 from technician_on_call oc where oc.technician_id = t.id and oc.starts_at <= {now} and oc.ends_at > {now}))
+                order by (t.id = {request.TamTechnicianId}::uuid) desc nulls last, t.status_since, t.id
+                limit 1
+                for update skip locked)
+            update technicians t
+               set status = 'reserved', status_since = {now}, reserved_call_sid = {request.CallSid}, reserved_until = {until}, version = t.version + 1
+              from candidate
+             where t.id = candidate.id
+            returning t.id as "Id", t.name as "Name", t.phone_number as "PhoneNumber"
+            """).ToListAsync(ct);
+        if (reserved.Count == 0) return null;
+        await LogAsync(reserved[0].Id, "reserved", new { callSid = request.CallSid, tam = reserved[0].Id == request.TamTechnicianId }, ct);
+        return reserved[0];
+    }
+
+    /// <summary>The technician pressed 1 at the whisper: on the call now.</summary>
+    public Task<bool> AcceptAsync(Guid technicianId, string callSid, CancellationToken ct) =>
+        TransitionAsync(technicianId, callSid, TechnicianStatus.Busy, keepCall: true, "accepted", ct);
+
+    /// <summary>Declined, no answer, busy or failed: free again for the next call.</summary>
+    public Task<bool> ReleaseAsync(Guid technicianId, string callSid, string why, CancellationToken ct) =>
+        TransitionAsync(technicianId, callSid, TechnicianStatus.Available, keepCall: false, why, ct);
+
+    /// <summary>The call ended: wrap-up before the technician is offered again.</summary>
+    public Task<bool> FinishAsync(Guid technicianId, string callSid, CancellationToken ct) =>
+        TransitionAsync(technicianId, callSid, TechnicianStatus.WrapUp, keepCall: false, "finished", ct);
+
+    /// <summary>Only the holder of the reservation moves it on; a late or repeated callback changes nothing.</summary>
+    private async Task<bool> TransitionAsync(Guid technicianId, string callSid, string status, bool keepCall, string kind, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var changed = await db.Technicians
+            .Where(t => t.Id == technicianId && t.ReservedCallSid == callSid && t.Status != status)
+            .ExecuteUpdateAsync(t => t
+                .SetProperty(x => x.Status, status)
+                .SetProperty(x => x.StatusSince, now)
+                .SetProperty(x => x.ReservedCallSid, x => keepCall ? x.ReservedCallSid : null)
+                .SetProperty(x => x.ReservedUntil, (Instant?)null)
+                .SetProperty(x => x.Version, x => x.Version + 1), ct);
+        if (changed > 0) await LogAsync(technicianId, kind, new { callSid, status }, ct);
+        return changed > 0;
+    }
+
+    private async Task LogAsync(Guid technicianId, string kind, object data, CancellationToken ct)
+    {
+        db.TechnicianEvents.Add(new TechnicianEvent(technicianId, clock.GetCurrentInstant(), kind, JsonSerializer.Serialize(data)));
+        await db.SaveChangesAsync(ct);
+    }
+}
+
+/// <summary><c>PhoneSupport:Routing</c>.</summary>
+public sealed class RoutingOptions
+{
+    public const string Section = "PhoneSupport:Routing";
+
+    /// <summary><c>PhoneSupport:Routing:WrapUp</c>: pause after each call before a technician is offered again.</summary>
+    public TimeSpan WrapUp { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a reservation holds if Twilio never connects the technician.</summary>
+    public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many technicians one call tries before falling back to the queue or a callback.</summary>
+    public int MaxTechniciansPerCall { get; set; } = 3;
+
+    /// <summary>How long a technician's phone rings (Dial <c>timeout</c>, seconds).</summary>
+    public int RingSeconds { get; set; } = 20;
+}
