@@ -20,8 +20,14 @@ public abstract record FactRequest
     /// <summary>The entitlement at the call's start. Answers an <see cref="EntitlementFact"/>.</summary>
     public sealed record Entitlement(string Provider, Guid? AccountId, Guid? ContractId, int? Severity, bool Sales) : FactRequest;
 
-    /// <summary>Reserve a technician for this call (excluding those already tried). Answers a <see cref="ReservationFact"/>.</summary>
-    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, System.Collections.Immutable.ImmutableArray<Guid> Excluded) : FactRequest;
+    /// <summary>
+    /// Reserve a technician for this call, excluding those already tried (<paramref name="Tried"/>: comma-separated
+    /// ids — a string, so the request has value equality as a dictionary key). Answers a <see cref="ReservationFact"/>.
+    /// </summary>
+    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried) : FactRequest
+    {
+        public IReadOnlyList<Guid> Excluded => [.. Tried.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
+    }
 
     /// <summary>Store a callback promise (idempotent per call). Answers a <see cref="CallbackFact"/>.</summary>
     public sealed record ScheduleCallback(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason) : FactRequest;

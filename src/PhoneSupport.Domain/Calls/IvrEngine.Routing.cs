@@ -24,7 +24,7 @@ public static partial class IvrEngine
             var tried = TriedTechnicians(session);
             var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(
                 session.CallSid, session.Provider, Guid.TryParse(session.Var("accountId"), out var account) ? account : null,
-                step.Settings.GetValueOrDefault("skill"), session.Var("tamFirst") == "true", session.Var("onCallOnly") == "true", tried));
+                step.Settings.GetValueOrDefault("skill"), session.Var("tamFirst") == "true", session.Var("onCallOnly") == "true", session.Var(Tried) ?? ""));
             if (reservation.Technician is not { } technician)
             {
                 _events.Add(IvrEvent.Of("routing", ("result", "noTechnician"), ("tried", tried.Length.ToString(CultureInfo.InvariantCulture))));
@@ -119,7 +119,7 @@ public static partial class IvrEngine
             if (step.Kind == StepKind.Route && session.Var(Reserved) is { } id && Guid.TryParse(id, out _))
             {
                 // A repeated request while the technician rings: the same reservation, asked again (idempotent).
-                var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(session.CallSid, session.Provider, null, null, false, false, TriedTechnicians(session)));
+                var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(session.CallSid, session.Provider, null, null, false, false, session.Var(Tried) ?? ""));
                 if (reservation.Technician is { } technician)
                     return new StepResult.Advanced(session, new Instruction.Dial([], technician, session.To), []);
             }

@@ -229,7 +229,7 @@ public static partial class IvrEngine
 
         private StepResult Done(CallSession session, Instruction instruction)
         {
-            var next = instruction is Instruction.Ask or Instruction.RecordMessage ? session with { Sequence = session.Sequence + 1 } : session;
+            var next = instruction is Instruction.Ask or Instruction.RecordMessage or Instruction.Dial ? session with { Sequence = session.Sequence + 1 } : session;
             return new StepResult.Advanced(next, instruction, [.. _events]);
         }
 

@@ -42,6 +42,12 @@ public sealed class CallDriverOptions
     /// <summary>The caller's CallSid; null generates one.</summary>
     public string? CallSid { get; init; }
 
+    /// <summary>
+    /// The <c>Direction</c> parameter sent about the call's own leg: <c>inbound</c> for a call to the service's number,
+    /// <c>outbound-api</c> for a call the REST emulator places.
+    /// </summary>
+    public string Direction { get; init; } = "inbound";
+
     /// <summary>Called as each transcript entry is made (live display).</summary>
     public Action<TranscriptEntry>? OnEntry { get; init; }
 

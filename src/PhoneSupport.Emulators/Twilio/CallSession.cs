@@ -57,7 +57,7 @@ internal sealed class CallSession(HttpClient http, CallDriverOptions options)
         new("From", Options.From),
         new("To", Options.To),
         new("CallStatus", callStatus),
-        new("Direction", "inbound"),
+        new("Direction", Options.Direction),
         new("ApiVersion", "2010-04-01"),
         new("Caller", Options.From),
         new("Called", Options.To),

@@ -57,8 +57,16 @@ public sealed class TechnicianScript
     /// <summary>How long the phone rings before an accepting technician picks up.</summary>
     public TimeSpan RingTime { get; init; } = TimeSpan.FromSeconds(6);
 
-    internal TechnicianAnswer NextAttempt()
+    /// <summary>Answers by dialled number: a number listed here always gets its own answer and takes no turn in the list.</summary>
+    public IReadOnlyDictionary<string, TechnicianAnswer> ByNumber { get; init; } = new Dictionary<string, TechnicianAnswer>();
+
+    internal TechnicianAnswer NextAttempt(string? number = null)
     {
+        if (number is not null && ByNumber.TryGetValue(number, out var own))
+        {
+            return own;
+        }
+
         var answer = _answers[Math.Min(_next, _answers.Length - 1)];
         _next++;
         return answer;

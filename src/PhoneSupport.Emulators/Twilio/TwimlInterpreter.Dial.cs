@@ -70,7 +70,7 @@ internal sealed partial class TwimlInterpreter
         DialTarget target, TwimlDocument document, string callerId, TimeSpan timeout, TimeSpan timeLimit, CancellationToken ct)
     {
         var technician = session.Options.Technician;
-        var answer = technician.NextAttempt();
+        var answer = technician.NextAttempt(target.Address);
         var childSid = Twiml.NewSid("CA");
         List<KeyValuePair<string, string>> childParams =
         [

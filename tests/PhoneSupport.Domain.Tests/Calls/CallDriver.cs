@@ -69,6 +69,9 @@ internal sealed class CallDriver
     /// <summary>Whether the caller's number is locked out of identification.</summary>
     public bool LockedOut { get; init; }
 
+    /// <summary>The technician a route step reserves (none by default: routes fall through to their callback).</summary>
+    public TechnicianFact? Technician { get; init; }
+
     /// <summary>Whether claiming an included incident succeeds.</summary>
     public bool ClaimSucceeds { get; init; } = true;
 
@@ -80,6 +83,8 @@ internal sealed class CallDriver
         FactRequest.IdentificationLocked => LockedOut,
         FactRequest.ClaimIncluded => ClaimSucceeds,
         FactRequest.Entitlement e => Entitlement(e),
+        FactRequest.ReserveTechnician => new ReservationFact(Technician),
+        FactRequest.ScheduleCallback c => new CallbackFact(Guid.Parse("00000000-0000-4000-8000-0000000000cb"), c.DueAt ?? At + Duration.FromHours(1), At, DateTimeZone.Utc),
         _ => _answers.GetValueOrDefault(request) ?? [],
     };
 

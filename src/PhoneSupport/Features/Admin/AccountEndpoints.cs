@@ -13,16 +13,17 @@ public static class AccountEndpoints
 {
     public static RouteGroupBuilder MapAccounts(this RouteGroupBuilder api)
     {
-        api.MapPost("/accounts", (CreateAccountRequest body, AccountsHandler handler, CancellationToken ct) => handler.CreateAsync(body, ct))
-            .RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/accounts", (HttpRequest request, AccountsHandler handler, CancellationToken ct) =>
+                AdminJson.WithBodyAsync<CreateAccountRequest, Created<AccountResource>>(request, body => handler.CreateAsync(body, ct), ct))
+            .JsonBody<CreateAccountRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/accounts", ([FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? provider, AccountsHandler handler, CancellationToken ct) =>
                 handler.ListAsync(limit, cursor, provider, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesValidationProblem();
         api.MapGet("/accounts/{id}", (string id, [FromQuery] string? severity, AccountsHandler handler, CancellationToken ct) => handler.GetAsync(id, severity, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/accounts/{id}/exam-sessions", (string id, CreateExamSessionRequest body, AccountsHandler handler, CancellationToken ct) =>
-                handler.AddExamSessionAsync(id, body, ct))
-            .RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/accounts/{id}/exam-sessions", (string id, HttpRequest request, AccountsHandler handler, CancellationToken ct) =>
+                AdminJson.WithBodyAsync<CreateExamSessionRequest, Created<ExamSessionResource>>(request, body => handler.AddExamSessionAsync(id, body, ct), ct))
+            .JsonBody<CreateExamSessionRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/accounts/{id}/exam-sessions/{sessionId}", (string id, string sessionId, AccountsHandler handler, CancellationToken ct) =>
                 handler.GetExamSessionAsync(id, sessionId, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesProblem(StatusCodes.Status404NotFound);
@@ -54,6 +55,8 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
         if (body.StripeCustomerId is { } stripe && !stripe.StartsWith("cus_", StringComparison.Ordinal))
             errors.Add("stripeCustomerId", $"'{stripe}' is not a Stripe customer id (cus_…).");
         var tam = AdminFormats.Id(body.TamTechnicianId, "tamTechnicianId", errors, required: false);
+        if (tam is { } tamId && policy is not null && !await db.Technicians.AnyAsync(t => t.Id == tamId && t.Providers.Contains(policy.Provider), ct))
+            errors.Add("tamTechnicianId", $"No technician {tamId} serves {policy.Provider}.");
         if (errors.Any || policy is null) return Problems.Validation(errors);
 
         var account = new Account(Guid.CreateVersion7(), policy.Provider, body.Name!.Trim(), body.Membership!, body.AccountNumber!, clock.GetCurrentInstant())

@@ -22,6 +22,7 @@ public static class AdminFeature
     {
         app.MapOpenApi();
         var api = app.MapGroup("/api");
+        api.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccounts();
         api.MapContracts();
         api.MapApiKeys();
@@ -56,4 +57,24 @@ internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
         }
         return Task.CompletedTask;
     }
+}
+
+public static class AdminOpenApi
+{
+    /// <summary>
+    /// Documents the JSON body an endpoint reads with <see cref="AdminJson.WithBodyAsync"/>. Not <c>Accepts&lt;T&gt;</c>:
+    /// that also makes routing answer another content type with a bare 415, where the API promises problem+json.
+    /// </summary>
+    public static RouteHandlerBuilder JsonBody<T>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, ct) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct) },
+                },
+            };
+        });
 }

@@ -17,8 +17,8 @@ public sealed record MoneyResource(long Amount, string Currency)
 }
 
 public sealed record CreateAccountRequest(
-    string? Provider, string? Name, string? Membership, string? AccountNumber, string[]? PhoneNumbers, string[]? UserNames,
-    string? StripeCustomerId, string? TamTechnicianId);
+    string? Provider, string? Name, string? Membership, string? AccountNumber, string[]? PhoneNumbers, string[]? UserNames = null,
+    string? StripeCustomerId = null, string? TamTechnicianId = null);
 
 public sealed record AccountSummary(
     Guid Id, string Provider, string Name, string Membership, string AccountNumber, IReadOnlyList<string> PhoneNumbers,

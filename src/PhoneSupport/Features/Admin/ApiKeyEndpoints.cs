@@ -9,8 +9,9 @@ public static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        api.MapPost("/api-keys", (CreateApiKeyRequest body, ApiKeysHandler handler, CancellationToken ct) => handler.CreateAsync(body, ct))
-            .RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesValidationProblem();
+        api.MapPost("/api-keys", (HttpRequest request, ApiKeysHandler handler, CancellationToken ct) =>
+                AdminJson.WithBodyAsync<CreateApiKeyRequest, Created<ApiKeyResource>>(request, body => handler.CreateAsync(body, ct), ct))
+            .JsonBody<CreateApiKeyRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesValidationProblem();
         api.MapGet("/api-keys/{id}", (string id, ApiKeysHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
             .RequireAuthorization(AdminPolicies.Admin).WithTags("API keys").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/api-keys/{id}", (string id, ApiKeysHandler handler, CancellationToken ct) => handler.RevokeAsync(id, ct))

@@ -13,8 +13,9 @@ public static class ContractEndpoints
 {
     public static RouteGroupBuilder MapContracts(this RouteGroupBuilder api)
     {
-        api.MapPost("/contracts", (CreateContractRequest body, ContractsHandler handler, CancellationToken ct) => handler.CreateAsync(body, ct))
-            .RequireAuthorization(AdminPolicies.Admin).WithTags("Contracts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/contracts", (HttpRequest request, ContractsHandler handler, CancellationToken ct) =>
+                AdminJson.WithBodyAsync<CreateContractRequest, Created<ContractResource>>(request, body => handler.CreateAsync(body, ct), ct))
+            .JsonBody<CreateContractRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Contracts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/contracts/{contractNumber}", (string contractNumber, ContractsHandler handler, CancellationToken ct) => handler.GetAsync(contractNumber, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Contracts").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/contracts/{contractNumber}/allowance", (string contractNumber, [FromQuery] string? at, ContractsHandler handler, CancellationToken ct) =>

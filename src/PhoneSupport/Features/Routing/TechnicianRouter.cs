@@ -26,7 +26,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     public async Task<Domain.Calls.TechnicianFact?> ReserveForCallAsync(Domain.Calls.FactRequest.ReserveTechnician request, CancellationToken ct)
     {
         foreach (var tried in request.Excluded) await ReleaseAsync(tried, request.CallSid, "tried", ct);
-        if (request.Excluded.Length >= options.Value.MaxTechniciansPerCall) return null;
+        if (request.Excluded.Count >= options.Value.MaxTechniciansPerCall) return null;
         var tam = request.TamFirst && request.AccountId is { } account
             ? await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct)
             : null;

@@ -141,8 +141,10 @@ public sealed class VoiceHandler(
     private async Task<StepResult.Advanced> RunAsync(Flow flow, CallSession session, CallerInput input, Instant startedAt, CancellationToken ct)
     {
         var known = Facts.None;
-        while (true)
+        for (var round = 0; ; round++)
         {
+            // A step asks for a handful of facts at most; more means a request that never matches its answer.
+            if (round > 16) throw new InvalidOperationException($"Call {session.CallSid}: the engine asked for facts {round} times in one webhook.");
             switch (IvrEngine.Step(flow, session, input, known))
             {
                 case StepResult.Advanced advanced: return advanced;
