@@ -56,7 +56,7 @@ public sealed class IvrEnginePropertyTests
             if (result.Instruction is null || session.Sequence < sequence) return false;
             if (result.Instruction is Instruction.Hangup && session.Phase != CallPhase.Ended && !flow.Step(session.StepId).Kind.IsTerminal()) return false;
             if (ended && (session.Phase != CallPhase.Ended || result.Instruction is not Instruction.Hangup)) return false;
-            if (result.Instruction is Instruction.Ask && !flow.Step(session.StepId).Kind.WaitsForCaller()) return false;
+            if (result.Instruction is Instruction.Ask && !flow.Step(session.StepId).Kind.WaitsForCaller() && flow.Step(session.StepId).Kind != StepKind.Callback) return false;
             sequence = session.Sequence;
             ended = session.Phase == CallPhase.Ended;
         }

@@ -56,25 +56,30 @@ public sealed class IvrEngineTests
     }
 
     [Fact]
-    public void Step_KnownContractNumber_IdentifiesAccountThenEndsAtCallbackPlaceholder()
+    public void Step_KnownContractNumber_IdentifiesRoutesAndWithNoTechnicianOffersACallback()
     {
         var call = AtContractNumber();
 
         var result = call.Press("5550001");
+        var scheduled = call.Press("1");
 
         Assert.Equal([new FactRequest.AccountByContractNumber("5550001")], call.Lookups);
         Assert.Equal("Acme Corp", result.Session.Var("accountName"));
         Assert.Equal("5550001", result.Session.Var("contractNumber"));
         Assert.Equal(Acme.AccountId.ToString(), result.Session.Var("accountId"));
-        var hangup = Assert.IsType<Instruction.Hangup>(result.Instruction);
-        var texts = Texts(hangup);
-        Assert.Equal(3, texts.Length);
-        Assert.Equal("Thank you. Contract 5 5 5 0 0 0 1, for Acme Corp.", texts[0]);
-        Assert.Contains("Live connection to a technician is not switched on", texts[1], StringComparison.Ordinal);
-        Assert.Contains("Scheduling a callback is not switched on", texts[2], StringComparison.Ordinal);
-        Assert.Equal(("offer-callback", CallPhase.Ended), (result.Session.StepId, result.Session.Phase));
+        var ask = Texts(Assert.IsType<Instruction.Ask>(result.Instruction));
+        Assert.Equal("Thank you. Contract 5 5 5 0 0 0 1, for Acme Corp.", ask[0]);
+        Assert.Equal("All our technicians are busy right now.", ask[1]);
+        Assert.StartsWith("We can call you back at the number ending in 0 9 9 9.", ask[2], StringComparison.Ordinal);
+        Assert.Equal("offer-callback", result.Session.StepId);
+        Assert.Contains(call.Requests, r => r is FactRequest.ReserveTechnician { Provider: "constellix", Tried: "" });
+        var schedule = Assert.Single(call.Requests.OfType<FactRequest.ScheduleCallback>());
+        Assert.Equal(UnknownCaller, schedule.PhoneNumber);
+        Assert.StartsWith("Thank you. A technician will call you back at the number ending in 0 9 9 9 by", Texts(Assert.IsType<Instruction.Hangup>(scheduled.Instruction))[0], StringComparison.Ordinal);
+        Assert.Equal(CallPhase.Ended, scheduled.Session.Phase);
         Assert.Contains(result.Events, e => e.Kind == "identify" && e.Data["result"] == "identified" && e.Data["contractNumber"] == "5550001");
-        Assert.Contains(result.Events, e => e.Kind == "placeholder" && e.Data["feature"] == "routing" && e.Data["step"] == "contract-route");
+        Assert.Contains(result.Events, e => e.Kind == "routing" && e.Data["result"] == "noTechnician");
+        Assert.Contains(scheduled.Events, e => e.Kind == "callbackScheduled");
     }
 
     [Fact]
@@ -217,9 +222,11 @@ public sealed class IvrEngineTests
         Assert.StartsWith("Danke, Acme Corp. Wie schwer ist das Problem?", severityAsk.Say.Single().Text, StringComparison.Ordinal);
         Assert.All(severityAsk.Say, u => Assert.Equal(("de-DE", "Polly.Vicki"), (u.Language, u.Voice)));
         Assert.Equal("3", routed.Session.Var("severity"));
-        var hangup = Assert.IsType<Instruction.Hangup>(routed.Instruction);
-        Assert.All(hangup.Say, u => Assert.Equal("Polly.Vicki", u.Voice));
-        Assert.Contains("Rückrufe sind für diese Leitung noch nicht eingeschaltet.", hangup.Say[^1].Text, StringComparison.Ordinal);
+        var offer = Assert.IsType<Instruction.Ask>(routed.Instruction);
+        Assert.All(offer.Say, u => Assert.Equal("Polly.Vicki", u.Voice));
+        Assert.StartsWith("Wir können Sie unter der Nummer mit den Endziffern", offer.Say[^1].Text, StringComparison.Ordinal);
+        var hangup = Assert.IsType<Instruction.Hangup>(call.Press("1").Instruction);
+        Assert.StartsWith("Danke. Ein Techniker ruft Sie", hangup.Say.Single().Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -244,7 +251,8 @@ public sealed class IvrEngineTests
     public void Step_SessionEnded_ReplaysAsBareHangup()
     {
         var call = AtContractNumber();
-        var ended = call.Press("5550001").Session;
+        call.Press("5550001");
+        var ended = call.Press("1").Session;
 
         foreach (var input in new CallerInput[] { new CallerInput.Replay(), new CallerInput.KeysPressed("1", false), new CallerInput.NoInput() })
         {
