@@ -1,4 +1,5 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Platform;
@@ -16,6 +17,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddPlatform();
 builder.AddEntitlements();
 builder.AddCallRouting();
+builder.AddCallbacks();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using NodaTime;
+using PhoneSupport.Emulators.Twilio.Rest;
 using PhoneSupport.TestSupport.Postgres;
 using PhoneSupport.TestSupport.Time;
 
@@ -27,8 +28,18 @@ public sealed class ServiceFixture : IAsyncLifetime
     public FakeClock Clock { get; } = new(Instant.FromUtc(2026, 7, 1, 14, 0));
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
+    /// <summary>Twilio's REST side on 127.0.0.1; its outbound calls reach the in-memory host.</summary>
+    public TwilioEmulator Twilio { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Twilio = new TwilioEmulator(new TwilioEmulatorOptions
+        {
+            AccountSid = AccountSid,
+            AuthToken = AuthToken,
+            WebhookHandler = () => Factory.Server.CreateHandler(),
+        });
+        await Twilio.StartAsync();
         _server = await PostgresServer.StartAsync();
         ConnectionString = await _server.CreateDatabaseAsync("phonesupport_tests");
         Factory = CreateFactory("Development", ConnectionString);
@@ -46,6 +57,11 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["PhoneSupport:PublicBaseUrl"] = PublicBaseUrl,
             ["Twilio:AccountSid"] = AccountSid,
             ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:ApiBaseUrl"] = Twilio.BaseUrl,
+            ["Twilio:CallsPerSecond"] = "1000",
+            // Tests drive the dispatcher by hand (CallbackDispatcher.DispatchOnceAsync).
+            ["PhoneSupport:Callbacks:DispatcherEnabled"] = "false",
+            ["PhoneSupport:Callbacks:EscalationPhoneNumber"] = "+17035550199",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -74,6 +90,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     {
         if (Factory is not null) await Factory.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
+        if (Twilio is not null) await Twilio.DisposeAsync();
     }
 }
 

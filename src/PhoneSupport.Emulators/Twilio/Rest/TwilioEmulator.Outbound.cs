@@ -13,7 +13,9 @@ namespace PhoneSupport.Emulators.Twilio.Rest;
 public sealed partial class TwilioEmulator
 {
     private readonly Dictionary<string, Task<CallResult>> _runs = new(StringComparer.Ordinal);
-    private readonly HttpClient _webhooks = new(new SocketsHttpHandler { AllowAutoRedirect = false });
+    private HttpClient? _webhookClient;
+
+    private HttpClient _webhooks => _webhookClient ??= new(_options.WebhookHandler?.Invoke() ?? new SocketsHttpHandler { AllowAutoRedirect = false });
 
     /// <summary>
     /// Plays the created call <paramref name="callSid"/> to its end (once: later calls get the same result). A call

@@ -30,6 +30,9 @@ public sealed class TwilioEmulatorOptions
     /// <summary>Loop guard: the most TwiML requests one driven call may make.</summary>
     public int MaxRequestsPerCall { get; init; } = 200;
 
+    /// <summary>How outbound-call webhooks reach the service; default real sockets. Tests pass an in-memory test server's handler.</summary>
+    public Func<HttpMessageHandler>? WebhookHandler { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(AuthToken);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
 
@@ -40,6 +41,7 @@ public static class VoiceFeature
         twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
         twilio.MapWhisper();
+        twilio.MapCallbackCalls();
         twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return app;

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using NodaTime.Text;
+using PhoneSupport.Configuration;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.Routing;
+using PhoneSupport.Features.Voice;
+using PhoneSupport.Twilio;
+using PhoneSupport.Twilio.TwiML;
+
+namespace PhoneSupport.Features.Callbacks;
+
+/// <summary>
+/// The TwiML of a callback's outbound call: the technician answers, hears whom to call back and presses 1;
+/// the customer is dialled into the call; the dial action marks the callback completed or schedules the
+/// next attempt (bounded, spaced). Every transition is conditional on the callback's state and Twilio call,
+/// so repeated or late webhooks change nothing twice.
+/// </summary>
+public sealed class CallbackCallHandler(
+    PhoneSupportDb db, TechnicianRouter router, PolicyCatalog policies, FlowCatalog flows,
+    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
+{
+    public const string Path = "/twilio/voice/callback";
+    private const string Voice = "Polly.Joanna";
+    private const string Language = "en-US";
+    private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("dddd 'at' H:mm");
+
+    public async Task<IResult> TechnicianAnsweredAsync(Guid id, CancellationToken ct)
+    {
+        var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (callback is not { Status: CallbackStatus.Dialing })
+            return Say("This callback is no longer waiting. Goodbye.").Hangup().ToResult();
+        var account = callback.AccountId is { } a ? await db.Accounts.AsNoTracking().Where(x => x.Id == a).Select(x => x.Name).FirstOrDefaultAsync(ct) : null;
+        var zone = policies.For(callback.Provider)!.Coverage.Zone;
+        var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
+            action: new Uri($"{service.Value.BaseUrl}{Path}/accept?cb={id:N}"));
+        gather.Say($"Callback for {account ?? "a caller"}, promised by {When.Format(callback.DueAt.InZone(zone).LocalDateTime)}, attempt {callback.Attempts}. " +
+            "Press 1 to call the customer now, or any other key to pass.", voice: Voice, language: Language);
+        return new VoiceResponse().Append(gather).Say("No answer. The callback goes to the next technician.", voice: Voice, language: Language).Hangup().ToResult();
+    }
+
+    public async Task<IResult> TechnicianKeyedAsync(Guid id, string? digits, CancellationToken ct)
+    {
+        var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || digits is not ['1', ..])
+            return Say("Passed. Goodbye.").Hangup().ToResult();
+        await router.AcceptAsync(technician, CallbackDispatcher.Key(callback), ct);
+        var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
+        var dial = new Dial(action: new Uri($"{service.Value.BaseUrl}{Path}/dialed?cb={id:N}"), method: HttpMethod.Post, timeout: 30, callerId: from);
+        dial.Number(callback.PhoneNumber);
+        return Say("Calling the customer.").Append(dial).ToResult();
+    }
+
+    public async Task<IResult> CustomerDialEndedAsync(Guid id, VoiceRequest request, CancellationToken ct)
+    {
+        var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (callback is null || callback.TechnicianId is not { } technician) return new VoiceResponse().Hangup().ToResult();
+        var now = clock.GetCurrentInstant();
+        var bridged = request.DialBridged ?? request.DialCallStatus is DialCallStatus.Completed or DialCallStatus.Answered && request.DialCallDuration > 0;
+        var key = CallbackDispatcher.Key(callback);
+        if (bridged && callback.Complete(now))
+        {
+            await router.FinishAsync(technician, key, ct);
+            await LogAsync(callback, "callbackCompleted", new { technicianId = technician, seconds = request.DialCallDuration, dialCallSid = request.DialCallSid }, ct);
+            return Say("Thank you. Goodbye.").Hangup().ToResult();
+        }
+        if (!bridged && callback.AttemptFailed(now, now + Duration.FromTimeSpan(options.Value.RetryAfter), options.Value.MaxAttempts))
+        {
+            await router.FinishAsync(technician, key, ct);
+            await LogAsync(callback, callback.Status == CallbackStatus.Missed ? "callbackMissed" : "callbackRetried",
+                new { attempt = callback.Attempts, status = request.Raw.GetValueOrDefault("DialCallStatus") }, ct);
+            return Say(callback.Status == CallbackStatus.Missed
+                ? "The customer did not answer. That was the last attempt; the callback is marked missed. Goodbye."
+                : "The customer did not answer. We will try again later. Goodbye.").Hangup().ToResult();
+        }
+        return new VoiceResponse().Hangup().ToResult();
+    }
+
+    /// <summary>The technician leg ended. If the customer was never dialled (no answer, passed), the callback waits for the next technician.</summary>
+    public async Task<IResult> TechnicianLegStatusAsync(Guid id, VoiceRequest request, CancellationToken ct)
+    {
+        var empty = new VoiceResponse().ToResult();
+        if (!CallStatusIsTerminal(request.CallStatus)) return empty;
+        var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || callback.TwilioCallSid != request.CallSid) return empty;
+        var now = clock.GetCurrentInstant();
+        await router.ReleaseAsync(technician, CallbackDispatcher.Key(callback), "callbackNotTaken", ct);
+        callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
+        await LogAsync(callback, "callbackRetried", new { reason = "technician did not take it", status = request.Raw.GetValueOrDefault("CallStatus") }, ct);
+        return empty;
+    }
+
+    private static bool CallStatusIsTerminal(CallStatus status) =>
+        status is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled;
+
+    private async Task LogAsync(Callback callback, string kind, object data, CancellationToken ct)
+    {
+        db.CallEvents.Add(new CallEventRecord(callback.CallSid, clock.GetCurrentInstant(), kind, JsonSerializer.Serialize(data)));
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static VoiceResponse Say(string text) => new VoiceResponse().Say(text, voice: Voice, language: Language);
+}

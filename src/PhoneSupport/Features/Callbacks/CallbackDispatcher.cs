@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using PhoneSupport.Configuration;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Flows;
+using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.Routing;
+using PhoneSupport.Features.Voice;
+using PhoneSupport.Twilio.Rest;
+
+namespace PhoneSupport.Features.Callbacks;
+
+/// <summary>
+/// Keeps callback promises: leases due callbacks (most urgent plan first, then earliest due) with
+/// <c>FOR UPDATE SKIP LOCKED</c>, dials the technician first through Twilio's REST API, and lets the TwiML of
+/// <see cref="CallbackCallHandler"/> bring the customer in. Dialled only inside the promise's window.
+/// Escalates callbacks at risk by SMS. Any number of instances may run this; a lease that runs out (a killed
+/// instance) is taken over after checking at Twilio whether the technician leg is still up.
+/// </summary>
+public sealed class CallbackDispatcher(
+    PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, PolicyCatalog policies, FlowCatalog flows,
+    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, ILogger<CallbackDispatcher> logger)
+{
+    public static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>One pass: escalate what is at risk, then dial what is due. Returns the callbacks dialled.</summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken ct)
+    {
+        await EscalateAsync(ct);
+        var dialled = 0;
+        for (var i = 0; i < 10 && await LeaseAsync(ct) is { } id; i++)
+            if (await DialAsync(id, ct)) dialled++;
+        return dialled;
+    }
+
+    private async Task<Guid?> LeaseAsync(CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.LeaseTime)).ToDateTimeUtc();
+        var leased = await db.Database.SqlQuery<Guid>($"""
+            update callbacks c set status = 'dialing', lease_owner = {Instance}, lease_until = {until},
+                   attempts = c.attempts + case when c.status = 'scheduled' then 1 else 0 end, updated_at = {now}, version = c.version + 1
+             where c.id = (select id from callbacks
+                            where (status = 'scheduled' and next_attempt_at <= {now} and not_before <= {now})
+                               or (status = 'dialing' and lease_until < {now})
+                            order by priority, due_at
+                            limit 1
+                            for update skip locked)
+            returning c.id as "Value"
+            """).ToListAsync(ct);
+        return leased.Count == 0 ? null : leased[0];
+    }
+
+    private async Task<bool> DialAsync(Guid id, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var callback = await db.Callbacks.FirstAsync(c => c.Id == id, ct);
+        var now = clock.GetCurrentInstant();
+        var policy = policies.For(callback.Provider)!;
+
+        // Taken over from an instance whose lease ran out: is its technician leg still up at Twilio?
+        if (callback.TwilioCallSid is { } previous)
+        {
+            var leg = await twilio.FetchCallAsync(previous, ct);
+            if (leg is not null && !CallStatus.IsTerminal(leg.Status))
+            {
+                await db.Callbacks.Where(c => c.Id == id).ExecuteUpdateAsync(c => c.SetProperty(x => x.LeaseUntil, now + Duration.FromTimeSpan(options.Value.LeaseTime)), ct);
+                return false;
+            }
+            if (callback.TechnicianId is { } held) await router.ReleaseAsync(held, Key(callback), "leaseTakenOver", ct);
+            callback.AttemptFailed(now, now, options.Value.MaxAttempts + 1);
+            await SaveAsync(callback, "callbackRetried", new { reason = "lease expired" }, ct);
+            return false;
+        }
+        if (callback.CoverageOnly && !policy.Coverage.IsCovered(now))
+        {
+            callback.Postpone(policy.Coverage.NextOpening(now), now, countAttempt: false);
+            await SaveAsync(callback, "callbackWaiting", new { until = callback.NextAttemptAt.ToString() }, ct);
+            return false;
+        }
+        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), []), ct);
+        if (technician is null)
+        {
+            callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
+            await SaveAsync(callback, null, null, ct);
+            return false;
+        }
+        var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
+        var request = new CreateCallOptions(technician.PhoneNumber, from)
+        {
+            Url = new Uri($"{service.Value.BaseUrl}{CallbackCallHandler.Path}?cb={id:N}"),
+            Method = HttpMethod.Post,
+            StatusCallback = new Uri($"{service.Value.BaseUrl}{CallbackCallHandler.Path}/status?cb={id:N}"),
+            StatusCallbackMethod = HttpMethod.Post,
+            Timeout = 30,
+        };
+        try
+        {
+            var created = await twilio.CreateCallAsync(request, ct);
+            callback.Dialled(technician.Id, created.Sid, now);
+            await SaveAsync(callback, "callbackDialing", new { technicianId = technician.Id, attempt = callback.Attempts }, ct);
+            return true;
+        }
+        catch (TwilioCreateOutcomeUnknownException unknown)
+        {
+            // A 5xx or a timeout: Twilio may have taken it. Look before dialling again, never ring twice.
+            var existing = await twilio.FindCallsPossiblyCreatedAsync(unknown, cancellationToken: ct);
+            if (existing.Count > 0)
+            {
+                callback.Dialled(technician.Id, existing[0].Sid, now);
+                await SaveAsync(callback, "callbackDialing", new { technicianId = technician.Id, attempt = callback.Attempts, recovered = true }, ct);
+                return true;
+            }
+            return await GiveBackAsync(callback, technician.Id, now, "outcome unknown, not created", ct);
+        }
+        catch (Exception e) when (e is TwilioApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Creating the technician leg of callback {Callback} failed", id);
+            return await GiveBackAsync(callback, technician.Id, now, e.GetType().Name, ct);
+        }
+    }
+
+    private async Task<bool> GiveBackAsync(Callback callback, Guid technician, Instant now, string why, CancellationToken ct)
+    {
+        await router.ReleaseAsync(technician, Key(callback), "dialFailed", ct);
+        callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
+        await SaveAsync(callback, "callbackRetried", new { reason = why }, ct);
+        return false;
+    }
+
+    /// <summary>Open callbacks within the lead time of their due instant: flagged once (a conditional update) and texted.</summary>
+    private async Task EscalateAsync(CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var threshold = now + Duration.FromTimeSpan(options.Value.EscalationLeadTime);
+        var atRisk = await db.Callbacks.Where(c => !c.AtRisk && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing) && c.DueAt <= threshold)
+            .OrderBy(c => c.DueAt).Take(20).ToListAsync(ct);
+        foreach (var callback in atRisk)
+        {
+            var flagged = await db.Callbacks.Where(c => c.Id == callback.Id && !c.AtRisk)
+                .ExecuteUpdateAsync(c => c.SetProperty(x => x.AtRisk, true).SetProperty(x => x.EscalatedAt, now), ct);
+            if (flagged == 0) continue;
+            db.CallEvents.Add(new CallEventRecord(callback.CallSid, now, "callbackEscalated", JsonSerializer.Serialize(new { callbackId = callback.Id, dueAt = callback.DueAt.ToString() })));
+            await db.SaveChangesAsync(ct);
+            if (options.Value.EscalationPhoneNumber is not { Length: > 0 } to) continue;
+            var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
+            try
+            {
+                await twilio.CreateMessageAsync(new CreateMessageOptions(to)
+                {
+                    From = from,
+                    Body = $"PhoneSupport: callback {callback.Id.ToString()[^12..]} ({callback.Provider}, {callback.Reason}) is due {callback.DueAt} UTC and not yet kept.",
+                }, ct);
+            }
+            catch (Exception e) when (e is TwilioApiException or TwilioCreateOutcomeUnknownException or HttpRequestException)
+            {
+                logger.LogWarning(e, "The escalation SMS for callback {Callback} failed; it stays flagged at risk", callback.Id);
+            }
+        }
+    }
+
+    private async Task SaveAsync(Callback callback, string? kind, object? data, CancellationToken ct)
+    {
+        if (kind is not null) db.CallEvents.Add(new CallEventRecord(callback.CallSid, clock.GetCurrentInstant(), kind, JsonSerializer.Serialize(data)));
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The reservation key of a callback's technician leg.</summary>
+    public static string Key(Callback callback) => $"cb-{callback.Id:N}";
+}
+
+/// <summary>Runs <see cref="CallbackDispatcher.DispatchOnceAsync"/> on an interval; a failed pass is logged, the loop goes on.</summary>
+public sealed class CallbackDispatcherService(IServiceScopeFactory scopes, IOptions<CallbackOptions> options, TimeProvider time, ILogger<CallbackDispatcherService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.DispatcherEnabled) return;
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        do
+        {
+            try
+            {
+                using var scope = scopes.CreateScope();
+                await scope.ServiceProvider.GetRequiredService<CallbackDispatcher>().DispatchOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "A callback dispatch pass failed; the next pass retries");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
