@@ -3,6 +3,7 @@ using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Platform;
+using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 
@@ -18,6 +19,7 @@ builder.AddPlatform();
 builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
+builder.AddPriorityQueue();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();

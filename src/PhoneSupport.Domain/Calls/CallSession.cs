@@ -41,6 +41,12 @@ public abstract record CallerInput
     /// <summary>The technician leg of a <c>Dial</c> ended: bridged (talked), or not (declined, no answer, busy, failed).</summary>
     public sealed record DialEnded(bool Bridged, string Status, int? Seconds) : CallerInput;
 
+    /// <summary>The caller left the queue (<c>QueueResult</c>: <c>leave</c> when they chose a callback, <c>hangup</c>, …).</summary>
+    public sealed record QueueLeft(string Result) : CallerInput;
+
+    /// <summary>The queue dispatcher reserved a technician and redirected the call out of the queue.</summary>
+    public sealed record QueueConnect : CallerInput;
+
     /// <summary>A duplicate or out-of-date request: say the current question again, change nothing.</summary>
     public sealed record Replay : CallerInput;
 }
@@ -55,6 +61,9 @@ public abstract record Instruction(ImmutableArray<Utterance> Say)
     public sealed record Ask(ImmutableArray<Utterance> Say, GatherSpec Gather) : Instruction(Say);
     public sealed record Hangup(ImmutableArray<Utterance> Say) : Instruction(Say);
     public sealed record RecordMessage(ImmutableArray<Utterance> Say, int MaxLengthSeconds) : Instruction(Say);
+
+    /// <summary>Speak, then hold in the named queue (the host's wait URL announces position and wait).</summary>
+    public sealed record Enqueue(ImmutableArray<Utterance> Say, string Queue) : Instruction(Say);
 
     /// <summary>Speak, then ring a technician, who hears a whisper and presses 1 to take the call.</summary>
     public sealed record Dial(ImmutableArray<Utterance> Say, TechnicianFact Technician, string CallerId) : Instruction(Say);

@@ -29,6 +29,9 @@ public abstract record FactRequest
         public IReadOnlyList<Guid> Excluded => [.. Tried.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
     }
 
+    /// <summary>Put the call in the priority queue (idempotent per call). Answers a <see cref="bool"/>: queued.</summary>
+    public sealed record Enqueue(string CallSid, string Provider, int Priority, int Severity, bool OnCallOnly) : FactRequest;
+
     /// <summary>Store a callback promise (idempotent per call). Answers a <see cref="CallbackFact"/>.</summary>
     public sealed record ScheduleCallback(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason) : FactRequest;
 

@@ -62,6 +62,7 @@ public static partial class IvrEngine
                 ["priority"] = e.Routing.Priority.ToString(CultureInfo.InvariantCulture),
                 ["tamFirst"] = e.Routing.TamFirst ? "true" : "false",
                 ["onCallOnly"] = e.Routing.OnCallOnly ? "true" : "false",
+                ["queueAllowed"] = e.Routing.QueueAllowed && e.Decision.IsLive() ? "true" : "false",
             };
             if (e.Holiday is { } holiday) vars["holiday"] = holiday;
             if (e.Target is { } target) vars["target"] = target.ToString();

@@ -116,7 +116,9 @@ public static partial class IvrEngine
         {
             if (step.Kind == StepKind.Callback && session.Var(CallbackStage) is not null)
                 return new StepResult.Advanced(session, CallbackQuestion(session, []), []);
-            if (step.Kind == StepKind.Route && session.Var(Reserved) is { } id && Guid.TryParse(id, out _))
+            if (step.Kind == StepKind.Queue && session.Var(Reserved) is null)
+                return new StepResult.Advanced(session, new Instruction.Enqueue([], step.Settings.GetValueOrDefault("queue") ?? session.Provider), []);
+            if (step.Kind is StepKind.Route or StepKind.Queue && session.Var(Reserved) is { } id && Guid.TryParse(id, out _))
             {
                 // A repeated request while the technician rings: the same reservation, asked again (idempotent).
                 var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(session.CallSid, session.Provider, null, null, false, false, session.Var(Tried) ?? ""));

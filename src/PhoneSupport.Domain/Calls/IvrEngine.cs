@@ -56,7 +56,7 @@ public static partial class IvrEngine
             if (session.Phase == CallPhase.Ended) return Done(session, new Instruction.Hangup([]));
             var step = flow.Step(session.StepId);
             // The question already asked keeps its sequence number: the answer URL stays the same.
-            if (step.Kind is StepKind.Route or StepKind.Callback) return ReplayWaiting(session, step);
+            if (step.Kind is StepKind.Route or StepKind.Callback or StepKind.Queue) return ReplayWaiting(session, step);
             return step.Kind.WaitsForCaller() || step.Kind == StepKind.Message
                 ? new StepResult.Advanced(session, Question(session, step, Speak(session, step.Say)), [])
                 : Enter(session, step.Id, [], fresh: false);
@@ -102,6 +102,8 @@ public static partial class IvrEngine
                     return DialEnded(session, step, dial);
                 case StepKind.Callback:
                     return AnswerCallback(session, step, input);
+                case StepKind.Queue:
+                    return AnswerQueue(session, step, input);
 
                 case StepKind.Message when input is CallerInput.RecordingDone recording:
                     _events.Add(IvrEvent.Of("message", ("recordingUrl", recording.RecordingUrl), ("seconds", recording.DurationSeconds?.ToString())));
@@ -204,8 +206,7 @@ public static partial class IvrEngine
                 case StepKind.Callback:
                     return OfferCallback(session, step, prompts);
                 case StepKind.Queue:
-                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "queue"), ("queue", step.Settings.GetValueOrDefault("queue"))));
-                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts.AddRange(Placeholder(session, BuiltInPrompts.NoTechnician))));
+                    return EnterQueue(session, step, prompts, said);
                 default:
                     _events.Add(IvrEvent.Of("ended", ("step", step.Id)));
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(prompts));
@@ -229,7 +230,7 @@ public static partial class IvrEngine
 
         private StepResult Done(CallSession session, Instruction instruction)
         {
-            var next = instruction is Instruction.Ask or Instruction.RecordMessage or Instruction.Dial ? session with { Sequence = session.Sequence + 1 } : session;
+            var next = instruction is Instruction.Ask or Instruction.RecordMessage or Instruction.Dial or Instruction.Enqueue ? session with { Sequence = session.Sequence + 1 } : session;
             return new StepResult.Advanced(next, instruction, [.. _events]);
         }
 
@@ -268,6 +269,8 @@ public static partial class IvrEngine
             CallerInput.NoInput => "noInput",
             CallerInput.RecordingDone => "recording",
             CallerInput.DialEnded => "dialEnded",
+            CallerInput.QueueLeft => "queueLeft",
+            CallerInput.QueueConnect => "queueConnect",
             _ => "other",
         };
 

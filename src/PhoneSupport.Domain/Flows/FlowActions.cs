@@ -51,6 +51,7 @@ public static class FlowActions
     {
         StepKind.Confirm => [Yes, No],
         StepKind.Route => [Unavailable],
+        StepKind.Queue => [Unavailable],
         _ => [],
     };
 

@@ -26,7 +26,7 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         [StepKind.Route] = new("type", "say", "skill", "outcomes"),
         [StepKind.Callback] = new("type", "say"),
         [StepKind.Message] = new("type", "say", "thanks", "maxLength"),
-        [StepKind.Queue] = new("type", "say", "queue"),
+        [StepKind.Queue] = new("type", "say", "queue", "outcomes"),
         [StepKind.Goodbye] = new("type", "say"),
     };
 

@@ -29,6 +29,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<OnCallWindow> OnCallWindows => Set<OnCallWindow>();
     public DbSet<TechnicianEvent> TechnicianEvents => Set<TechnicianEvent>();
     public DbSet<Callback> Callbacks => Set<Callback>();
+    public DbSet<Features.Queue.QueueEntry> QueueEntries => Set<Features.Queue.QueueEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -47,6 +48,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new OnCallWindowConfiguration());
         modelBuilder.ApplyConfiguration(new TechnicianEventConfiguration());
         modelBuilder.ApplyConfiguration(new CallbackConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Queue.QueueEntryConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -61,6 +61,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Twilio:CallsPerSecond"] = "1000",
             // Tests drive the dispatcher by hand (CallbackDispatcher.DispatchOnceAsync).
             ["PhoneSupport:Callbacks:DispatcherEnabled"] = "false",
+            ["PhoneSupport:Queue:DispatcherEnabled"] = "false",
             ["PhoneSupport:Callbacks:EscalationPhoneNumber"] = "+17035550199",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;

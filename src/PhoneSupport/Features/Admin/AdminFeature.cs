@@ -13,6 +13,10 @@ public static class AdminFeature
         builder.Services.AddScoped<ContractsHandler>();
         builder.Services.AddScoped<ApiKeysHandler>();
         builder.Services.AddScoped<PoliciesHandler>();
+        builder.Services.AddScoped<TechniciansHandler>();
+        builder.Services.AddScoped<CallbacksHandler>();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(TechnicianPolicies.Availability,
+            p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "technician"));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
         return builder;
     }
@@ -27,8 +31,20 @@ public static class AdminFeature
         api.MapContracts();
         api.MapApiKeys();
         api.MapPolicies();
+        api.MapTechnicians();
+        api.MapCallbacks();
         return app;
     }
+}
+
+/// <summary>Policies of the technician endpoints, beside the three of <see cref="AdminPolicies"/>.</summary>
+public static class TechnicianPolicies
+{
+    /// <summary>
+    /// Setting availability: admin or technician, not finance. API keys are not linked to a technician yet, so a
+    /// technician key may set any technician's availability; every change records the key that made it.
+    /// </summary>
+    public const string Availability = "availability";
 }
 
 /// <summary>Declares the bearer scheme in the OpenAPI document and requires it on every <c>/api</c> operation.</summary>

@@ -102,3 +102,35 @@ public sealed record ApiKeyResource(
     public static ApiKeyResource Of(ApiKey k, string? key = null) => new(
         k.Id, k.Name, k.Role, k.Prefix, AdminFormats.Format(k.CreatedAt), k.RevokedAt is { } r ? AdminFormats.Format(r) : null, key);
 }
+
+public sealed record CreateTechnicianRequest(string? Name, string? PhoneNumber, string?[]? Providers, string?[]? Skills = null);
+
+/// <summary><c>PUT /api/technicians/{id}/availability</c>: <c>available</c> or <c>offline</c>.</summary>
+public sealed record SetAvailabilityRequest(string? Status);
+
+/// <summary><c>PUT /api/technicians/{id}/on-call</c>: the whole rota, replacing the previous one (empty clears it).</summary>
+public sealed record ReplaceOnCallRequest(OnCallWindowRequest?[]? Windows);
+
+public sealed record OnCallWindowRequest(string? Start, string? End);
+
+public sealed record OnCallWindowResource(string Start, string End);
+
+/// <summary>
+/// A technician with the state routing sees now: an expired wrap-up or reservation reads <c>available</c>, since
+/// the router offers calls to them again. <see cref="OnCall"/> holds the rota's current and future windows.
+/// </summary>
+public sealed record TechnicianResource(
+    Guid Id, string Name, string PhoneNumber, IReadOnlyList<string> Providers, IReadOnlyList<string> Skills,
+    string Status, string StatusSince, string? ReservedCallSid, bool OnCallNow, IReadOnlyList<OnCallWindowResource> OnCall, string CreatedAt);
+
+/// <summary>A callback promise: <see cref="PhoneNumber"/> is the number promised a call, <see cref="CallSid"/> the call that made the promise.</summary>
+public sealed record CallbackResource(
+    Guid Id, string Provider, Guid? AccountId, string Status, string DueAt, string NotBefore, bool CoverageOnly, int Priority,
+    bool AtRisk, string? EscalatedAt, int Attempts, string NextAttemptAt, string PhoneNumber, string CallSid, Guid? TechnicianId,
+    string Reason, string CreatedAt, string UpdatedAt)
+{
+    public static CallbackResource Of(Features.Callbacks.Callback c) => new(
+        c.Id, c.Provider, c.AccountId, c.Status, AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
+        c.AtRisk, c.EscalatedAt is { } e ? AdminFormats.Format(e) : null, c.Attempts, AdminFormats.Format(c.NextAttemptAt), c.PhoneNumber, c.CallSid,
+        c.TechnicianId, c.Reason, AdminFormats.Format(c.CreatedAt), AdminFormats.Format(c.UpdatedAt));
+}

@@ -2,18 +2,23 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Development;
 
 /// <summary>
 /// The demo data set for both providers, loaded by the run command (or <c>POST /dev/demo-data</c>); never
-/// by the service on its own. Idempotent: accounts already present are left alone.
+/// by the service on its own. Idempotent: accounts (by provider and number) and technicians (by phone number) already
+/// present are left alone, and a TAM is set only on an account that has none.
 /// </summary>
 public sealed class DemoData(PhoneSupportDb db, IClock clock)
 {
     public sealed record DemoAccount(string Provider, string Name, string Membership, string AccountNumber, string[] Phones, string[] UserNames, DemoContract? Contract = null);
 
     public sealed record DemoContract(string Number, LocalDate StartsOn, LocalDate EndsOn);
+
+    /// <summary>An available technician; <paramref name="OnCallDays"/> puts them on call from now for that many days; <paramref name="TamOf"/> is an account number.</summary>
+    public sealed record DemoTechnician(string Name, string Phone, string[] Providers, string[] Skills, int OnCallDays = 0, string? TamOf = null);
 
     public static readonly IReadOnlyList<DemoAccount> Accounts =
     [
@@ -26,6 +31,14 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
         new("constructor", "Helvetia Exams AG", "Proctored", "200001", ["+41445550101"], []),
         new("constructor", "Alpenbank Digital", "Premier", "200002", ["+41445550102"], []),
         new("constructor", "Zürich Software GmbH", "Standard", "200003", ["+41445550103"], []),
+    ];
+
+    public static readonly IReadOnlyList<DemoTechnician> Technicians =
+    [
+        new("Dana Reyes", "+15550200001", ["constellix"], ["sales", "dns"], OnCallDays: 30),
+        new("Sam Ortiz", "+15550200002", ["constellix"], ["sales"]),
+        new("Lena Huber", "+41445550201", ["constructor"], []),
+        new("Marco Rossi", "+41445550202", ["constructor"], [], TamOf: "200002"),
     ];
 
     public async Task<object> LoadAsync(CancellationToken ct)
@@ -42,7 +55,28 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
             db.Accounts.Add(account);
             added.Add($"{demo.Provider} {demo.AccountNumber} {demo.Name}");
         }
+        foreach (var demo in Technicians)
+        {
+            if (await db.Technicians.AnyAsync(t => t.PhoneNumber == demo.Phone, ct)) continue;
+            var technician = new Technician(Guid.CreateVersion7(), demo.Name, demo.Phone, demo.Providers, demo.Skills, now);
+            technician.SetAvailability(true, now);
+            db.Technicians.Add(technician);
+            if (demo.OnCallDays > 0) db.OnCallWindows.Add(new OnCallWindow(technician.Id, now, now + Duration.FromDays(demo.OnCallDays)));
+            added.Add($"technician {demo.Phone} {demo.Name}");
+        }
         await db.SaveChangesAsync(ct);
-        return new { added, total = Accounts.Count };
+        foreach (var demo in Technicians.Where(t => t.TamOf is not null))
+            await SetTamAsync(demo, ct);
+        await db.SaveChangesAsync(ct);
+        return new { added, total = Accounts.Count, technicians = Technicians.Count };
+    }
+
+    /// <summary>The technician becomes the TAM of the account of their provider numbered <see cref="DemoTechnician.TamOf"/>, when both exist and the account has no TAM.</summary>
+    private async Task SetTamAsync(DemoTechnician demo, CancellationToken ct)
+    {
+        var tam = await db.Technicians.Where(t => t.PhoneNumber == demo.Phone).Select(t => new { t.Id, t.Providers }).FirstOrDefaultAsync(ct);
+        if (tam is null) return;
+        var account = await db.Accounts.FirstOrDefaultAsync(a => tam.Providers.Contains(a.Provider) && a.AccountNumber == demo.TamOf, ct);
+        if (account is { TamTechnicianId: null }) account.TamTechnicianId = tam.Id;
     }
 }

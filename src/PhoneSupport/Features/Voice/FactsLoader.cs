@@ -16,7 +16,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class FactsLoader(
     PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout,
-    TechnicianRouter router, CallbackScheduler callbacks, IClock clock)
+    TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, IClock clock)
 {
     public async Task<object> LoadAsync(FactRequest request, Instant callStartedAt, CancellationToken ct) => request switch
     {
@@ -27,6 +27,7 @@ public sealed class FactsLoader(
             ?? throw new InvalidOperationException($"Account {accountId} has no policy to decide with."),
         FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct)),
         FactRequest.ScheduleCallback r => await callbacks.ScheduleAsync(r, ct),
+        FactRequest.Enqueue r => await queue.EnqueueAsync(r, ct),
         FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),
         FactRequest.AccountByContractNumber r => await (
             from c in db.Contracts.AsNoTracking()

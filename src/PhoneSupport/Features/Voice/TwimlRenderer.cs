@@ -52,6 +52,11 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                     statusCallbackEvent: [CallProgressEvent.Answered, CallProgressEvent.Completed]);
                 response.Append(ring);
                 break;
+            case Instruction.Enqueue enqueue:
+                SayAll(response, enqueue.Say);
+                response.Enqueue(enqueue.Queue, action: StepUrl(sequence), method: HttpMethod.Post,
+                    waitUrl: new Uri($"{publicBaseUrl}/twilio/voice/queue/wait?call={callSid}"), waitUrlMethod: HttpMethod.Post);
+                break;
             case Instruction.Hangup hangup:
                 SayAll(response, hangup.Say);
                 response.Hangup();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
 
@@ -42,6 +43,7 @@ public static class VoiceFeature
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
         twilio.MapWhisper();
         twilio.MapCallbackCalls();
+        twilio.MapQueue();
         twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return app;

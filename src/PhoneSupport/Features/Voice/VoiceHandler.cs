@@ -18,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class VoiceHandler(
     PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
-    TechnicianRouter router, IClock clock, ILogger<VoiceHandler> logger)
+    TechnicianRouter router, Queue.QueueService queue, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -75,6 +75,15 @@ public sealed class VoiceHandler(
         return await ContinueAsync(record, flow, input, "step", ct, request);
     }
 
+    /// <summary>The queue dispatcher redirected this call out of the queue: ring the reserved technician.</summary>
+    public async Task<IResult> QueueConnectAsync(VoiceRequest request, CancellationToken ct)
+    {
+        if (request.CallSid is not { } callSid) return TwimlRenderer.Apology(NotInService).ToResult();
+        var record = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        if (record is null || flows.ById(record.FlowId) is not { } flow) return TwimlRenderer.Apology(NotInService).ToResult();
+        return await ContinueAsync(record, flow, new CallerInput.QueueConnect(), "queueConnect", ct, request);
+    }
+
     public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
     {
         var empty = new Twilio.TwiML.VoiceResponse().ToResult();
@@ -98,6 +107,7 @@ public sealed class VoiceHandler(
                 // The caller hung up: a technician still ringing for this call is free again, and an included
                 // incident claimed by a call that never reached a technician goes back to the contract year.
                 await router.ReleaseHolderAsync(callSid, "callerHungUp", ct);
+                await queue.MarkAsync(callSid, Queue.QueueStatus.Left, ct);
                 var connected = await db.CallEvents.AnyAsync(e => e.CallSid == callSid && e.Kind == "connected", ct);
                 if (!connected && await ledger.ReleaseForCallAsync(callSid, now, ct) > 0)
                     db.CallEvents.Add(CallEventRecord.From(callSid, now, IvrEvent.Of("allowance", ("result", "released"))));
@@ -155,6 +165,7 @@ public sealed class VoiceHandler(
 
     private static CallerInput Translate(VoiceRequest request, bool noInput) => request switch
     {
+        { QueueResult: { Length: > 0 } queueResult } => new CallerInput.QueueLeft(queueResult),
         { DialCallStatus: { } dial } => new CallerInput.DialEnded(
             request.DialBridged ?? dial is DialCallStatus.Completed or DialCallStatus.Answered && request.DialCallDuration > 0,
             request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
@@ -167,11 +178,15 @@ public sealed class VoiceHandler(
     /// <summary>Technician state changes the engine's events call for, before the call's new state is saved.</summary>
     private async Task ApplyRoutingEffectsAsync(string callSid, IEnumerable<IvrEvent> events, CancellationToken ct)
     {
+        foreach (var e in events.Where(e => e.Kind == "queueLeft")) await queue.MarkAsync(callSid, Queue.QueueStatus.Left, ct);
         foreach (var e in events)
             if (Guid.TryParse(e.Data.GetValueOrDefault("technicianId"), out var technician))
                 switch (e.Kind)
                 {
-                    case "connected": await router.FinishAsync(technician, callSid, ct); break;
+                    case "connected":
+                        await router.FinishAsync(technician, callSid, ct);
+                        await queue.MarkAsync(callSid, Queue.QueueStatus.Connected, ct);
+                        break;
                     case "dialFailed": await router.ReleaseAsync(technician, callSid, e.Data.GetValueOrDefault("status") ?? "notBridged", ct); break;
                 }
     }

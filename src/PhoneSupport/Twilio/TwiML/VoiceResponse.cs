@@ -71,5 +71,7 @@ public sealed class VoiceResponse() : TwiMLElement("Response")
 
     public VoiceResponse Hangup() => Append(new Hangup());
 
+    public VoiceResponse Leave() => Append(new Leave());
+
     public VoiceResponse Reject(RejectReason? reason = null) => Append(new Reject(reason));
 }

@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using PhoneSupport.Domain.Flows;
+
+namespace PhoneSupport.Domain.Calls;
+
+public static partial class IvrEngine
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// A queue step: callers whose plan allows priority queueing hold in the queue (the order lives in the
+        /// database, not in Twilio's FIFO); everyone else takes the step's <c>unavailable</c> exit.
+        /// </summary>
+        private StepResult EnterQueue(CallSession session, FlowStep step, ImmutableArray<Utterance> prompts, ImmutableArray<Utterance>? before = null)
+        {
+            // Not queue-allowed: the step's own words ("please hold") are not said.
+            if (session.Var("queueAllowed") != "true")
+                return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, before ?? [], fresh: true);
+            var priority = int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var p) ? p : 5;
+            var severity = int.TryParse(session.Var("severity"), CultureInfo.InvariantCulture, out var s) ? s : 9;
+            Need<bool>(new FactRequest.Enqueue(session.CallSid, session.Provider, priority, severity, session.Var("onCallOnly") == "true"));
+            _events.Add(IvrEvent.Of("queued", ("priority", priority.ToString(CultureInfo.InvariantCulture)), ("severity", severity.ToString(CultureInfo.InvariantCulture))));
+            var queue = step.Settings.GetValueOrDefault("queue") ?? session.Provider;
+            var holding = session with { StepId = step.Id, Vars = session.Vars.Remove("reservedTechnician") };
+            return Done(holding, new Instruction.Enqueue(prompts, queue));
+        }
+
+        private StepResult AnswerQueue(CallSession session, FlowStep step, CallerInput input)
+        {
+            switch (input)
+            {
+                case CallerInput.QueueConnect:
+                    // The dispatcher reserved a technician for this call; ring them as a route step would.
+                    var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(session.CallSid, session.Provider, null, null, false, false, ""));
+                    if (reservation.Technician is not { } technician) return EnterQueue(session, step, []);
+                    _events.Add(IvrEvent.Of("routing", ("result", "reserved"), ("technicianId", technician.Id.ToString()), ("from", "queue")));
+                    var ringing = session with { Vars = session.Vars.SetItem("reservedTechnician", technician.Id.ToString()) };
+                    return Done(ringing, new Instruction.Dial([], technician, session.To));
+                case CallerInput.DialEnded { Bridged: true } dial:
+                    _events.Add(IvrEvent.Of("connected", ("technicianId", session.Var("reservedTechnician")), ("seconds", dial.Seconds?.ToString(CultureInfo.InvariantCulture))));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(Builtin(session, BuiltInPrompts.AfterCall)));
+                case CallerInput.DialEnded dial:
+                    // The technician did not take it: back in line, keeping the caller's place.
+                    _events.Add(IvrEvent.Of("dialFailed", ("technicianId", session.Var("reservedTechnician")), ("status", dial.Status)));
+                    return EnterQueue(session with { Vars = session.Vars.Remove("reservedTechnician") }, step, []);
+                case CallerInput.QueueLeft { Result: "leave" }:
+                    _events.Add(IvrEvent.Of("queueLeft", ("result", "callback")));
+                    return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, [], fresh: true);
+                case CallerInput.QueueLeft left:
+                    _events.Add(IvrEvent.Of("queueLeft", ("result", left.Result)));
+                    return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup([]));
+                default:
+                    return ReplayWaiting(session, step);
+            }
+        }
+    }
+}
