@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Command one: runs PhoneSupport locally with demo data for both support lines.
-# Starts its own PostgreSQL (.local/pg, port 55432), builds, migrates, loads the demo data and serves
-# http://127.0.0.1:5080 in the Development environment. Ctrl-C stops the service and the database.
+# Starts its own PostgreSQL (.local/pg, port 55432) and a Twilio REST emulator (127.0.0.1:5081, which plays
+# the callback calls the service makes), builds, migrates, loads the demo data and serves
+# http://127.0.0.1:5080 in the Development environment. Ctrl-C stops everything.
+# PHONESUPPORT_START_AT=2026-11-24T15:00:00Z starts the service clock at that instant (e.g. business hours).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,6 +23,7 @@ export PhoneSupport__PublicBaseUrl='$base'
 export PhoneSupport__BootstrapAdminApiKey='dev-admin-key-change-me'
 export Twilio__AccountSid='AC00000000000000000000000000000000'
 export Twilio__AuthToken='dev-auth-token-0123456789abcdef'
+export Twilio__ApiBaseUrl='http://127.0.0.1:5081'
 export PHONESUPPORT_URL='$base'
 ENV
 # shellcheck disable=SC1091
@@ -28,11 +31,15 @@ source .local/dev.env
 
 cleanup() {
   [ -n "${service:-}" ] && kill "$service" 2>/dev/null && wait "$service" 2>/dev/null
+  [ -n "${emulator:-}" ] && kill "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null
   "$root/deploy/pg.sh" stop
 }
 trap cleanup EXIT INT TERM
 
-ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$base" \
+dotnet src/PhoneSupport.Cli/bin/Release/net10.0/PhoneSupport.Cli.dll twilio-emulator --port 5081 > .local/twilio-emulator.log 2>&1 &
+emulator=$!
+
+ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$base" PhoneSupport__Clock__StartAt="${PHONESUPPORT_START_AT:-}" \
   dotnet src/PhoneSupport/bin/Release/net10.0/PhoneSupport.dll &
 service=$!
 
@@ -51,6 +58,9 @@ Call it from another terminal:
   deploy/phonesupport call --to +41525550100 --digits "2,200002#,1"   # Constructor: Deutsch, customer, severity 1
   deploy/phonesupport call                                            # interactive: type the keys yourself
   deploy/phonesupport validate-flows ivr-flows                        # check the flow files
-Ctrl-C stops the service and its database.
+Callbacks are dialled through the Twilio emulator: see .local/twilio-emulator.log.
+The service clock: $(curl -fsS "$base/dev/clock"). Outside business hours the lines offer callbacks;
+start at business hours with PHONESUPPORT_START_AT=<instant> deploy/run.sh.
+Ctrl-C stops the service, the emulator and the database.
 MSG
 wait "$service"

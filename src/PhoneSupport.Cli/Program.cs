@@ -4,4 +4,5 @@ using PhoneSupport.Cli.Commands;
 var root = new RootCommand("phonesupport: tools for the PhoneSupport IVR service.");
 root.Subcommands.Add(CallCommand.Create());
 root.Subcommands.Add(ValidateFlowsCommand.Create());
+root.Subcommands.Add(TwilioEmulatorCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -28,7 +28,7 @@ public sealed class QueueDispatcher(
             var next = await db.QueueEntries.FromSql($"""
                 select * from queue_entries where status = 'waiting'
                 order by priority, severity, enqueued_at limit 1 for update skip locked
-                """).FirstOrDefaultAsync(ct);
+                """).AsTracking().ToListAsync(ct) is [var first, ..] ? first : null;
             if (next is null) return connected;
             var technician = await router.ReserveAsync(new ReservationRequest(next.CallSid, next.Provider, null, null, next.OnCallOnly, []), ct);
             if (technician is null)
