@@ -159,3 +159,43 @@ public sealed class CallbackDispatchTests(ServiceFixture fixture) : IDisposable
         Assert.Contains("not yet kept", sms.Body);
     }
 }
+
+/// <summary>An instance killed while it held a callback's lease: another instance takes the callback over.</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class CallbackLeaseTests(ServiceFixture fixture) : IDisposable
+{
+    private readonly Instant _restore = fixture.Clock.GetCurrentInstant();
+
+    public void Dispose() => fixture.Clock.Set(_restore);
+
+    [Fact]
+    public async Task ExpiredLeaseOfADeadInstance_IsTakenOverAndDialledAgainOnce()
+    {
+        fixture.Clock.Set(DateTimeZoneProviders.Tzdb["America/New_York"].AtStrictly(new LocalDateTime(2026, 7, 8, 11, 0)).ToInstant());
+        await TestTechnicians.OfflineAllAsync(fixture);
+        await fixture.ScalarAsync<int>("with c as (update callbacks set status = 'cancelled' where status in ('scheduled', 'dialing') returning 1) select count(*)::int from c");
+        var account = await TestAccounts.CreateAsync(fixture, "constellix", "Corporate");
+        var callSid = TwilioWebhooks.NewCallSid();
+        await new TwilioWebhooks(fixture.Factory.CreateClient()).PostTwimlAsync("/twilio/voice", TwilioWebhooks.IncomingCall(callSid, from: account.Phone));
+        var now = fixture.Clock.GetCurrentInstant().ToDateTimeUtc();
+        // The dead instance had leased the callback and never created its technician leg; its lease ran out a minute ago.
+        await fixture.ScalarAsync<int>("""
+            insert into callbacks (id, provider, account_id, call_sid, phone_number, reason, priority, due_at, not_before, coverage_only, status,
+                                   attempts, next_attempt_at, lease_owner, lease_until, at_risk, created_at, updated_at, version)
+            values (gen_random_uuid(), 'constellix', $1, $2, $3, 'callback', 1, $4 + interval '1 hour', $4, true, 'dialing',
+                    1, $4, 'dead-instance', $4 - interval '1 minute', false, $4, $4, 1)
+            returning 1
+            """, account.AccountId, callSid, account.Phone, now);
+        await TestTechnicians.CreateAsync(fixture, "constellix");
+
+        using (var scope = fixture.Factory.Services.CreateScope())
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<CallbackDispatcher>().DispatchOnceAsync(default));
+        using (var scope = fixture.Factory.Services.CreateScope())
+            Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<CallbackDispatcher>().DispatchOnceAsync(default));
+
+        Assert.Equal("dialing", await fixture.ScalarAsync<string>("select status from callbacks where call_sid = $1", callSid));
+        Assert.Equal(CallbackDispatcher.Instance, await fixture.ScalarAsync<string>("select lease_owner from callbacks where call_sid = $1", callSid));
+        var key = $"cb={await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", callSid):N}";
+        Assert.Single(fixture.Twilio.Calls, c => c.Url?.Contains(key, StringComparison.Ordinal) == true);
+    }
+}

@@ -59,16 +59,20 @@ public sealed class QueueTests(ServiceFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task StandardCaller_IsNotQueued_ButOfferedACallback()
+    public async Task QueuedPremierCaller_IsTakenBeforeAnEarlierStandardOne()
     {
         fixture.Clock.Set(Zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 10, 0)).ToInstant());
         await TestTechnicians.OfflineAllAsync(fixture);
+        await ClearQueueAsync();
+        var (standard, _) = await QueueCallerAsync("Standard", "1");
+        fixture.Clock.Advance(Duration.FromMinutes(5));
+        var (premier, _) = await QueueCallerAsync("Premier", "3");
+        await TestTechnicians.CreateAsync(fixture, "constructor");
 
-        var (sid, twiml) = await QueueCallerAsync("Standard", "2");
+        Assert.Equal(1, await DispatchAsync());
 
-        Assert.Empty(twiml.Descendants("Enqueue"));
-        Assert.Contains("We can call you back at the number ending in", TwilioWebhooks.Spoken(twiml));
-        Assert.Equal(0L, await fixture.ScalarAsync<long>("select count(*) from queue_entries where call_sid = $1", sid));
+        Assert.Equal("connecting", await fixture.ScalarAsync<string>("select status from queue_entries where call_sid = $1", premier));
+        Assert.Equal("waiting", await fixture.ScalarAsync<string>("select status from queue_entries where call_sid = $1", standard));
     }
 
     [Fact]

@@ -122,3 +122,45 @@ public sealed class RoutingCallTests(ServiceFixture fixture) : IDisposable
         Assert.All(technicians, t => Assert.Contains(t.Id, reserved));
     }
 }
+
+/// <summary>Night routing for Premier severity 1: the account's TAM first, then the on-call rota, never the off-duty.</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class NightRoutingTests(ServiceFixture fixture) : IDisposable
+{
+    private static readonly DateTimeZone Zurich = DateTimeZoneProviders.Tzdb["Europe/Zurich"];
+    private readonly Instant _restore = fixture.Clock.GetCurrentInstant();
+
+    public void Dispose() => fixture.Clock.Set(_restore);
+
+    [Fact]
+    public async Task PremierSeverity1AtNight_RingsTheTamFirst_ThenOnCall_NeverTheOffDuty()
+    {
+        var night = Zurich.AtStrictly(new LocalDateTime(2026, 7, 11, 2, 0)).ToInstant();
+        fixture.Clock.Set(night);
+        await TestTechnicians.OfflineAllAsync(fixture);
+        var offDuty = await TestTechnicians.CreateAsync(fixture, "constructor");
+        var onCall = await TestTechnicians.CreateAsync(fixture, "constructor", onCall: new Interval(night - Duration.FromHours(4), night + Duration.FromHours(6)));
+        var tam = await TestTechnicians.CreateAsync(fixture, "constructor");
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Premier");
+        await fixture.ScalarAsync<int>("update accounts set tam_technician_id = $1 where id = $2 returning 1", tam.Id, account.AccountId);
+        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
+        {
+            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
+            AuthToken = ServiceFixture.AuthToken,
+            AccountSid = ServiceFixture.AccountSid,
+            From = "+41445557001",
+            To = "+41525550100",
+            Caller = ScriptedCaller.Keys("1", account.AccountNumber + "#", "1"),
+            Technician = new TechnicianScript(TechnicianAnswer.Decline, TechnicianAnswer.Accept(TimeSpan.FromMinutes(20))),
+        });
+
+        var result = await driver.RunAsync();
+
+        var dialled = result.OfKind(TranscriptKind.Dialing).Select(e => e.Text).ToList();
+        Assert.Equal(2, dialled.Count);
+        Assert.Contains(tam.PhoneNumber, dialled[0]);
+        Assert.Contains(onCall.PhoneNumber, dialled[1]);
+        Assert.DoesNotContain(dialled, d => d.Contains(offDuty.PhoneNumber, StringComparison.Ordinal));
+        Assert.Equal(onCall.Id.ToString(), await fixture.ScalarAsync<string>("select data->>'technicianId' from call_events where call_sid = $1 and kind = 'connected'", result.CallSid));
+    }
+}

@@ -142,10 +142,10 @@ public sealed class PolicyFilesTests
     }
 
     [Theory]
-    [InlineData("Standard", 3, false, false, new int[0])]
+    [InlineData("Standard", 3, true, false, new int[0])]
     [InlineData("Premier", 1, true, true, new[] { 1 })]
     [InlineData("Proctored", 1, true, false, new int[0])]
-    public void Parse_ConstructorRouting_QueuesPriorityPlansAndTriesPremierTamFirst(string planName, int priority, bool queue, bool tamFirst, int[] aroundTheClock)
+    public void Parse_ConstructorRouting_QueuesInPriorityOrderAndTriesPremierTamFirst(string planName, int priority, bool queue, bool tamFirst, int[] aroundTheClock)
     {
         var plan = Constructor.Plan(planName)!;
 

@@ -13,7 +13,7 @@ public sealed record ReservationRequest(string CallSid, string Provider, string?
 
 /// <summary>
 /// Picks and reserves technicians in one SQL statement: candidates filtered by provider, skill, the on-call
-/// rota outside business hours and the calls already tried; the account's TAM first, then the one idle
+/// rota outside business hours (a TAM, on call for their accounts, is exempt) and the calls already tried; the account's TAM first, then the one idle
 /// longest. <c>FOR UPDATE SKIP LOCKED</c> plus the conditional <c>UPDATE</c> make the pick atomic across any
 /// number of instances; a reservation Twilio never connects expires by itself (<see cref="RoutingOptions.ReservationTimeout"/>).
 /// </summary>
@@ -60,7 +60,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                   and (t.status = 'available'
                        or (t.status = 'wrapUp' and t.status_since <= {wrapUpBefore})
                        or (t.status = 'reserved' and t.reserved_until < {now}))
-                  and (not {request.OnCallOnly} or exists (
+                  and (not {request.OnCallOnly} or t.id = {request.TamTechnicianId}::uuid or exists (
                        select 1 from technician_on_call oc where oc.technician_id = t.id and oc.starts_at <= {now} and oc.ends_at > {now}))
                 order by (t.id = {request.TamTechnicianId}::uuid) desc nulls last, t.status_since, t.id
                 limit 1
