@@ -84,6 +84,7 @@ internal sealed class CallDriver
         FactRequest.ClaimIncluded => ClaimSucceeds,
         FactRequest.Entitlement e => Entitlement(e),
         FactRequest.ReserveTechnician => new ReservationFact(Technician),
+        FactRequest.Enqueue => true,
         FactRequest.ScheduleCallback c => new CallbackFact(Guid.Parse("00000000-0000-4000-8000-0000000000cb"), c.DueAt ?? At + Duration.FromHours(1), At, DateTimeZone.Utc),
         _ => _answers.GetValueOrDefault(request) ?? [],
     };

@@ -222,7 +222,9 @@ public sealed class IvrEngineTests
         Assert.StartsWith("Danke, Acme Corp. Wie schwer ist das Problem?", severityAsk.Say.Single().Text, StringComparison.Ordinal);
         Assert.All(severityAsk.Say, u => Assert.Equal(("de-DE", "Polly.Vicki"), (u.Language, u.Voice)));
         Assert.Equal("3", routed.Session.Var("severity"));
-        var offer = Assert.IsType<Instruction.Ask>(routed.Instruction);
+        var queued = Assert.IsType<Instruction.Enqueue>(routed.Instruction);
+        Assert.Equal("Bitte bleiben Sie dran für den nächsten Techniker.", queued.Say[^1].Text);
+        var offer = Assert.IsType<Instruction.Ask>(call.Send(new CallerInput.QueueLeft("leave")).Instruction);
         Assert.All(offer.Say, u => Assert.Equal("Polly.Vicki", u.Voice));
         Assert.StartsWith("Wir können Sie unter der Nummer mit den Endziffern", offer.Say[^1].Text, StringComparison.Ordinal);
         var hangup = Assert.IsType<Instruction.Hangup>(call.Press("1").Instruction);
