@@ -60,7 +60,7 @@ public sealed class FactsLoader(
     }
 
     private static async Task<IReadOnlyList<AccountFact>> Accounts(IQueryable<Account> accounts, CancellationToken ct) =>
-        await accounts.AsNoTracking().Take(2)
+        await accounts.AsNoTracking().OrderBy(a => a.Id).Take(2)
             .Select(a => new AccountFact(a.Id, a.Name, a.Membership, a.AccountNumber, null))
             .ToListAsync(ct);
 }

@@ -1,0 +1,23 @@
+using PhoneSupport.Storm;
+using PhoneSupport.Tests.Infrastructure;
+
+namespace PhoneSupport.Tests;
+
+/// <summary>A reduced storm on every test run (the full one is the harness command in the README).</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class StormTests(ServiceFixture fixture)
+{
+    [Fact]
+    public async Task ReducedStorm_ThreeInstancesOneDatabase_KeepsEveryInvariant()
+    {
+        var log = new StringWriter();
+
+        var report = await StormRunner.RunAsync(new StormOptions(Callers: 30, Technicians: 8, Instances: 3, DeclineEvery: 5), fixture.Server, log);
+
+        Assert.True(report.Holds, report.ToString());
+        Assert.Equal(30, report.Connected + report.Queued + report.CallbackPromised);
+        Assert.True(report.Connected > 0 && report.CallbackPromised > 0, report.ToString());
+        Assert.Equal(0, report.DoubleReservations);
+        Assert.Equal(0, report.CallbacksDialledTwice);
+    }
+}
