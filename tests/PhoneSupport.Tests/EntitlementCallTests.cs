@@ -19,22 +19,8 @@ public sealed class EntitlementCallTests(ServiceFixture fixture) : IDisposable
     private void At(DateTimeZone zone, int year, int month, int day, int hour, int minute = 0) =>
         fixture.Clock.Set(zone.AtStrictly(new LocalDateTime(year, month, day, hour, minute)).ToInstant());
 
-    private async Task<(CallResult Result, string Said)> CallAsync(string to, string from, ScriptedCaller caller)
-    {
-        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
-        {
-            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
-            AuthToken = ServiceFixture.AuthToken,
-            AccountSid = ServiceFixture.AccountSid,
-            From = from,
-            To = to,
-            Caller = caller,
-            StartTime = fixture.Clock.GetCurrentInstant().ToDateTimeOffset(),
-        });
-        var result = await driver.RunAsync();
-        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Transcript));
-        return (result, string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text)));
-    }
+    private Task<(CallResult Result, string Said)> CallAsync(string to, string from, ScriptedCaller caller) =>
+        SimulatedCalls.CallAsync(fixture, to, from, caller);
 
     [Fact]
     public async Task CorporateContract_SaturdayNight_HearsTheIncludedIncidentAndItsOverrunPrice()

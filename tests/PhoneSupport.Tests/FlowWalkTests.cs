@@ -7,23 +7,8 @@ namespace PhoneSupport.Tests;
 [Collection(ServiceHostCollection.Name)]
 public sealed class FlowWalkTests(ServiceFixture fixture)
 {
-    private async Task<(CallResult Result, string Said)> CallAsync(string to, string from, ScriptedCaller caller)
-    {
-        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
-        {
-            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
-            AuthToken = ServiceFixture.AuthToken,
-            AccountSid = ServiceFixture.AccountSid,
-            From = from,
-            To = to,
-            Caller = caller,
-            StartTime = fixture.Clock.GetCurrentInstant().ToDateTimeOffset(),
-        });
-        var result = await driver.RunAsync();
-        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Transcript));
-        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
-        return (result, said);
-    }
+    private Task<(CallResult Result, string Said)> CallAsync(string to, string from, ScriptedCaller caller) =>
+        SimulatedCalls.CallAsync(fixture, to, from, caller);
 
     [Fact]
     public async Task Constellix_Press2_AndAKnownContract_IdentifiesAcmeAndEndsPolitely()

@@ -13,23 +13,8 @@ public sealed class RoutingCallTests(ServiceFixture fixture) : IDisposable
 
     public void Dispose() => fixture.Clock.Set(_restore);
 
-    private async Task<(CallResult Result, string Said)> CallAsync(string from, ScriptedCaller caller, TechnicianScript technicians)
-    {
-        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
-        {
-            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
-            AuthToken = ServiceFixture.AuthToken,
-            AccountSid = ServiceFixture.AccountSid,
-            From = from,
-            To = "+17038803095",
-            Caller = caller,
-            Technician = technicians,
-            StartTime = fixture.Clock.GetCurrentInstant().ToDateTimeOffset(),
-        });
-        var result = await driver.RunAsync();
-        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Transcript));
-        return (result, string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text)));
-    }
+    private Task<(CallResult Result, string Said)> CallAsync(string from, ScriptedCaller caller, TechnicianScript technicians) =>
+        SimulatedCalls.CallAsync(fixture, "+17038803095", from, caller, technicians);
 
     [Fact]
     public async Task BusinessHours_ContractCall_RingsATechnicianWhoHearsTheWhisperAndAccepts()

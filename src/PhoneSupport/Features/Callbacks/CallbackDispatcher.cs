@@ -171,26 +171,13 @@ public sealed class CallbackDispatcher(
     public static string Key(Callback callback) => $"cb-{callback.Id:N}";
 }
 
-/// <summary>Runs <see cref="CallbackDispatcher.DispatchOnceAsync"/> on an interval; a failed pass is logged, the loop goes on.</summary>
+/// <summary>Runs <see cref="CallbackDispatcher.DispatchOnceAsync"/> every <see cref="CallbackOptions.PollInterval"/>.</summary>
 public sealed class CallbackDispatcherService(IServiceScopeFactory scopes, IOptions<CallbackOptions> options, TimeProvider time, ILogger<CallbackDispatcherService> logger)
-    : BackgroundService
+    : Platform.PollingService<CallbackDispatcher>(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.DispatcherEnabled) return;
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        do
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<CallbackDispatcher>().DispatchOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(e, "A callback dispatch pass failed; the next pass retries");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override bool Enabled => options.Value.DispatcherEnabled;
+
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override Task PassAsync(CallbackDispatcher worker, CancellationToken ct) => worker.DispatchOnceAsync(ct);
 }

@@ -68,26 +68,13 @@ public sealed class QueueDispatcher(
         db.QueueEntries.AnyAsync(q => q.Status == QueueStatus.Waiting && q.Provider != provider, ct);
 }
 
-/// <summary>Runs <see cref="QueueDispatcher.DispatchOnceAsync"/> on an interval.</summary>
+/// <summary>Runs <see cref="QueueDispatcher.DispatchOnceAsync"/> every <see cref="QueueOptions.PollInterval"/>.</summary>
 public sealed class QueueDispatcherService(IServiceScopeFactory scopes, IOptions<QueueOptions> options, TimeProvider time, ILogger<QueueDispatcherService> logger)
-    : BackgroundService
+    : Platform.PollingService<QueueDispatcher>(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.DispatcherEnabled) return;
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        do
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<QueueDispatcher>().DispatchOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(e, "A queue dispatch pass failed; the next pass retries");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override bool Enabled => options.Value.DispatcherEnabled;
+
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override Task PassAsync(QueueDispatcher worker, CancellationToken ct) => worker.DispatchOnceAsync(ct);
 }
