@@ -41,7 +41,8 @@ public static partial class IvrEngine
                 ("policyVersion", e.PolicyVersion), ("usesIncluded", e.UsesIncluded ? "true" : "false"),
                 ("ratePerHour", e.Price?.RatePerHour.Amount.ToString(CultureInfo.InvariantCulture)), ("currency", e.Price?.RatePerHour.Currency),
                 ("callbackDueAt", InstantPattern.ExtendedIso.Format(e.CallbackDueAt)), ("clock", e.Clock == ClockKind.Wall ? "24x7" : "coverage"),
-                ("target", e.Target?.ToString()), ("priority", e.Routing.Priority.ToString(CultureInfo.InvariantCulture)),
+                ("target", e.Target?.ToString()), ("includedTalkMinutes", e.IncludedTalk is { } talk ? ((int)talk.TotalMinutes).ToString(CultureInfo.InvariantCulture) : null),
+                ("priority", e.Routing.Priority.ToString(CultureInfo.InvariantCulture)),
                 ("queueAllowed", e.Routing.QueueAllowed ? "true" : "false"), ("tamFirst", e.Routing.TamFirst ? "true" : "false")));
             var vars = session.Vars.SetItems(VarsOf(fact));
             return Enter(session with { Vars = vars }, step.Outcomes[e.Decision.Name()].Target, prompts, fresh: true);

@@ -30,6 +30,9 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<TechnicianEvent> TechnicianEvents => Set<TechnicianEvent>();
     public DbSet<Callback> Callbacks => Set<Callback>();
     public DbSet<Features.Queue.QueueEntry> QueueEntries => Set<Features.Queue.QueueEntry>();
+    public DbSet<Features.Billing.Incident> Incidents => Set<Features.Billing.Incident>();
+    public DbSet<Features.Billing.IncidentLeg> IncidentLegs => Set<Features.Billing.IncidentLeg>();
+    public DbSet<Features.Billing.Charge> Charges => Set<Features.Billing.Charge>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -49,6 +52,9 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new TechnicianEventConfiguration());
         modelBuilder.ApplyConfiguration(new CallbackConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Queue.QueueEntryConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.IncidentConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.IncidentLegConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.ChargeConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -21,7 +21,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// so repeated or late webhooks change nothing twice.
 /// </summary>
 public sealed class CallbackCallHandler(
-    PhoneSupportDb db, TechnicianRouter router, PolicyCatalog policies, FlowCatalog flows,
+    PhoneSupportDb db, TechnicianRouter router, PolicyCatalog policies, FlowCatalog flows, Billing.IncidentService incidents,
     IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
 {
     public const string Path = "/twilio/voice/callback";
@@ -66,6 +66,9 @@ public sealed class CallbackCallHandler(
         {
             await router.FinishAsync(technician, key, ct);
             await LogAsync(callback, "callbackCompleted", new { technicianId = technician, seconds = request.DialCallDuration, dialCallSid = request.DialCallSid }, ct);
+            // The callback keeps the promise of the call that made it: its talk time belongs to that call's incident.
+            await incidents.RecordLegAsync(callback.CallSid, request.DialCallSid ?? $"cb:{callback.Id:N}:{callback.Attempts}", request.DialCallDuration ?? 0, "callback", ct);
+            await incidents.CloseIfDoneAsync(callback.CallSid, ct);
             return Say("Thank you. Goodbye.").Hangup().ToResult();
         }
         if (!bridged && callback.AttemptFailed(now, now + Duration.FromTimeSpan(options.Value.RetryAfter), options.Value.MaxAttempts))
@@ -73,6 +76,7 @@ public sealed class CallbackCallHandler(
             await router.FinishAsync(technician, key, ct);
             await LogAsync(callback, callback.Status == CallbackStatus.Missed ? "callbackMissed" : "callbackRetried",
                 new { attempt = callback.Attempts, status = request.Raw.GetValueOrDefault("DialCallStatus") }, ct);
+            if (callback.Status == CallbackStatus.Missed) await incidents.CloseIfDoneAsync(callback.CallSid, ct);
             return Say(callback.Status == CallbackStatus.Missed
                 ? "The customer did not answer. That was the last attempt; the callback is marked missed. Goodbye."
                 : "The customer did not answer. We will try again later. Goodbye.").Hangup().ToResult();

@@ -18,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class VoiceHandler(
     PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
-    TechnicianRouter router, Queue.QueueService queue, IClock clock, ILogger<VoiceHandler> logger)
+    TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -115,6 +115,7 @@ public sealed class VoiceHandler(
             try
             {
                 await db.SaveChangesAsync(ct);
+                if (record.EndedAt is not null) await incidents.CloseIfDoneAsync(callSid, ct);
                 return empty;
             }
             catch (DbUpdateException e) when (IsRace(e))
@@ -130,7 +131,7 @@ public sealed class VoiceHandler(
         var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
         if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
 
-        await ApplyRoutingEffectsAsync(record.CallSid, events, ct);
+        await ApplyRoutingEffectsAsync(record.CallSid, events, request, ct);
         var now = clock.GetCurrentInstant();
         record.Apply(next, now);
         AppendEvents(record, now, Webhook(hook, request), events);
@@ -176,7 +177,7 @@ public sealed class VoiceHandler(
     };
 
     /// <summary>Technician state changes the engine's events call for, before the call's new state is saved.</summary>
-    private async Task ApplyRoutingEffectsAsync(string callSid, IEnumerable<IvrEvent> events, CancellationToken ct)
+    private async Task ApplyRoutingEffectsAsync(string callSid, IEnumerable<IvrEvent> events, VoiceRequest? request, CancellationToken ct)
     {
         foreach (var e in events.Where(e => e.Kind == "queueLeft")) await queue.MarkAsync(callSid, Queue.QueueStatus.Left, ct);
         foreach (var e in events)
@@ -185,6 +186,8 @@ public sealed class VoiceHandler(
                 {
                     case "connected":
                         await router.FinishAsync(technician, callSid, ct);
+                        await incidents.RecordLegAsync(callSid, request?.DialCallSid ?? $"{callSid}:{technician:N}",
+                            int.TryParse(e.Data.GetValueOrDefault("seconds"), out var seconds) ? seconds : 0, "dial", ct);
                         await queue.MarkAsync(callSid, Queue.QueueStatus.Connected, ct);
                         break;
                     case "dialFailed": await router.ReleaseAsync(technician, callSid, e.Data.GetValueOrDefault("status") ?? "notBridged", ct); break;

@@ -1,0 +1,71 @@
+using NodaTime;
+using PhoneSupport.Emulators.Twilio;
+using PhoneSupport.Tests.Infrastructure;
+
+namespace PhoneSupport.Tests;
+
+/// <summary>Connected calls become incidents; closing one commits its allowance once and prices the rest.</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class IncidentTests(ServiceFixture fixture) : IDisposable
+{
+    private static readonly DateTimeZone NewYork = DateTimeZoneProviders.Tzdb["America/New_York"];
+    private readonly Instant _restore = fixture.Clock.GetCurrentInstant();
+
+    public void Dispose() => fixture.Clock.Set(_restore);
+
+    private async Task<(TestAccounts.Created Account, string CallSid)> NightCallAsync(int usedIncluded, TimeSpan talk, string keys = "1")
+    {
+        var night = NewYork.AtStrictly(new LocalDateTime(2026, 7, 11, 23, 0)).ToInstant();
+        fixture.Clock.Set(night);
+        await TestTechnicians.OfflineAllAsync(fixture);
+        await TestTechnicians.CreateAsync(fixture, "constellix", onCall: new Interval(night - Duration.FromHours(2), night + Duration.FromHours(8)));
+        var account = await TestAccounts.CreateAsync(fixture, "constellix", "Corporate", new LocalDate(2026, 1, 15));
+        if (usedIncluded > 0)
+            await TestAccounts.UseIncludedAsync(fixture, account.ContractId!.Value, NewYork.AtStartOfDay(new LocalDate(2026, 1, 15)).ToInstant(), usedIncluded);
+        var (result, _) = await SimulatedCalls.CallAsync(fixture, "+17038803095", "+1555999" + TestAccounts.UniqueDigits(4),
+            ScriptedCaller.Keys("2", account.ContractNumber + "#", keys), TechnicianScript.Accepting(talk));
+        return (account, result.CallSid);
+    }
+
+    [Fact]
+    public async Task IncludedIncidentOf2h40_CommitsTheAllowanceAndCharges120ForTheOverrun()
+    {
+        var (account, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(160));
+
+        Assert.Equal("closed", await fixture.ScalarAsync<string>("select status from incidents where call_sid = $1", sid));
+        Assert.Equal(9600, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid));
+        Assert.Equal("committed", await fixture.ScalarAsync<string>("select status from allowance_uses where call_sid = $1", sid));
+        Assert.Equal(12000L, await fixture.ScalarAsync<long>("select amount from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal(2, await fixture.ScalarAsync<int>("select steps from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal("beyondIncluded", await fixture.ScalarAsync<string>("select kind from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal("consent", await fixture.ScalarAsync<string>("select e.kind from charges c join incidents i on i.id = c.incident_id join call_events e on e.id = c.consent_event_id where i.call_sid = $1", sid));
+        Assert.Equal("the account has no Stripe customer", await fixture.ScalarAsync<string>("select status_reason from charges where account_id = $1", account.AccountId));
+    }
+
+    [Fact]
+    public async Task ThirdNightIncidentOf40Minutes_IsCharged120()
+    {
+        var (_, sid) = await NightCallAsync(2, TimeSpan.FromMinutes(40));
+
+        Assert.Equal(12000L, await fixture.ScalarAsync<long>("select amount from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal("priced", await fixture.ScalarAsync<string>("select kind from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("select count(*) from allowance_uses where call_sid = $1", sid));
+    }
+
+    [Fact]
+    public async Task RepeatedCompletedCallback_ChangesNothingTwice()
+    {
+        var (_, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(150));
+        var twilio = new TwilioWebhooks(fixture.Factory.CreateClient());
+        var completed = TwilioWebhooks.IncomingCall(sid);
+        completed["CallStatus"] = "completed";
+        completed["SequenceNumber"] = "7";
+
+        await twilio.PostTwimlAsync("/twilio/voice/status", completed);
+        await twilio.PostTwimlAsync("/twilio/voice/status", completed);
+
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incidents where call_sid = $1", sid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from allowance_uses where call_sid = $1 and status = 'committed'", sid));
+    }
+}
