@@ -112,6 +112,12 @@ public static class StormRunner
                   select kind, lag(kind) over (partition by technician_id order by id) as previous from technician_events) e
                 where kind = 'reserved' and previous in ('reserved', 'accepted')
                 """, sids);
+            if (doubles > 0)
+                log.WriteLine(await DetailAsync(connection, """
+                    select string_agg(technician_id || ' ' || kind || ' ' || data::text, E'\n' order by id) from technician_events
+                    where technician_id in (select technician_id from (select technician_id, kind, lag(kind) over (partition by technician_id order by id) as previous
+                      from technician_events) e where kind = 'reserved' and previous in ('reserved', 'accepted'))
+                    """));
             var dialledTwice = twilio.Calls.Where(c => c.Url is not null).GroupBy(c => c.Url).Count(g => g.Count() > 1);
             return new StormReport(options.Callers, connected, queued, promised, options.Callers - connected - queued - promised,
                 results.Count(r => !r.Succeeded), watch.Elapsed, doubles, dialledTwice, dispatched.Sum());
@@ -166,6 +172,14 @@ public static class StormRunner
         }
         await db.SaveChangesAsync();
         return (contracts, customers);
+    }
+
+    private static async Task<string> DetailAsync(string connection, string sql)
+    {
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, c);
+        return (await command.ExecuteScalarAsync())?.ToString() ?? "";
     }
 
     private static async Task ExecAsync(string connection, string sql)

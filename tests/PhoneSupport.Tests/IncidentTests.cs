@@ -43,6 +43,24 @@ public sealed class IncidentTests(ServiceFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task IncidentsApi_ShowsTheCallsTalkTimeAllowanceUseAndCharges()
+    {
+        var (account, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(130));
+        await using var api = new Admin.AdminApi(fixture);
+
+        var body = await Admin.AdminApi.ExpectAsync(await api.Admin.GetAsync($"/api/incidents?accountId={account.AccountId}"), System.Net.HttpStatusCode.OK);
+
+        var incident = body["items"]!.AsArray().Single()!.AsObject();
+        Assert.Equal(sid, (string?)incident["callSid"]);
+        Assert.Equal(7800, (int)incident["talkSeconds"]!);
+        Assert.Equal("weekend", (string?)incident["window"]);
+        Assert.Equal("committed", (string?)incident["allowanceUse"]);
+        Assert.Single(incident["calls"]!.AsArray());
+        var charge = incident["charges"]!.AsArray().Single()!.AsObject();
+        Assert.Equal(6000, (long)charge["amount"]!["amount"]!);
+    }
+
+    [Fact]
     public async Task ThirdNightIncidentOf40Minutes_IsCharged120()
     {
         var (_, sid) = await NightCallAsync(2, TimeSpan.FromMinutes(40));

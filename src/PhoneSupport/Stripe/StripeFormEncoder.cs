@@ -31,10 +31,10 @@ public static class StripeFormEncoder
     }
 
     /// <summary>The encoded body (or query string, without <c>?</c>) of <see cref="Flatten"/>'s pairs.</summary>
-    public static string Encode(IEnumerable<KeyValuePair<string, object?>> parameters) => Encode(Flatten(parameters));
+    public static string Encode(IEnumerable<KeyValuePair<string, object?>> parameters) => Join(Flatten(parameters));
 
     /// <summary>Joins already flat pairs as <c>name=value&amp;…</c>.</summary>
-    public static string Encode(IEnumerable<KeyValuePair<string, string>> pairs)
+    public static string Join(IEnumerable<KeyValuePair<string, string>> pairs)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var text = new StringBuilder();

@@ -15,6 +15,7 @@ public static class AdminFeature
         builder.Services.AddScoped<PoliciesHandler>();
         builder.Services.AddScoped<TechniciansHandler>();
         builder.Services.AddScoped<CallbacksHandler>();
+        builder.Services.AddScoped<IncidentsHandler>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(TechnicianPolicies.Availability,
             p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "technician"));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
@@ -33,6 +34,7 @@ public static class AdminFeature
         api.MapPolicies();
         api.MapTechnicians();
         api.MapCallbacks();
+        api.MapIncidents();
         return app;
     }
 }

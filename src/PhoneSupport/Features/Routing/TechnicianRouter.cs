@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
@@ -51,6 +50,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.ReservationTimeout)).ToDateTimeUtc();
         var wrapUpBefore = (clock.GetCurrentInstant() - Duration.FromTimeSpan(options.Value.WrapUp)).ToDateTimeUtc();
         var excluded = request.Excluded.ToArray();
+        // The event is written in the same statement as the change, so the log's order is the order of the changes.
         var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
             with candidate as (
                 select t.id from technicians t
@@ -64,16 +64,19 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                        select 1 from technician_on_call oc where oc.technician_id = t.id and oc.starts_at <= {now} and oc.ends_at > {now}))
                 order by (t.id = {request.TamTechnicianId}::uuid) desc nulls last, t.status_since, t.id
                 limit 1
-                for update skip locked)
-            update technicians t
-               set status = 'reserved', status_since = {now}, reserved_call_sid = {request.CallSid}, reserved_until = {until}, version = t.version + 1
-              from candidate
-             where t.id = candidate.id
-            returning t.id as "Id", t.name as "Name", t.phone_number as "PhoneNumber"
+                for update skip locked),
+            updated as (
+                update technicians t
+                   set status = 'reserved', status_since = {now}, reserved_call_sid = {request.CallSid}, reserved_until = {until}, version = t.version + 1
+                  from candidate
+                 where t.id = candidate.id
+                returning t.id, t.name, t.phone_number),
+            logged as (
+                insert into technician_events (technician_id, at, kind, data)
+                select id, {now}, 'reserved', jsonb_build_object('callSid', {request.CallSid}::text, 'tam', id = {request.TamTechnicianId}::uuid) from updated)
+            select id as "Id", name as "Name", phone_number as "PhoneNumber" from updated
             """).ToListAsync(ct);
-        if (reserved.Count == 0) return null;
-        await LogAsync(reserved[0].Id, "reserved", new { callSid = request.CallSid, tam = reserved[0].Id == request.TamTechnicianId }, ct);
-        return reserved[0];
+        return reserved.Count == 0 ? null : reserved[0];
     }
 
     /// <summary>The technician pressed 1 at the whisper: on the call now.</summary>
@@ -91,24 +94,22 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     /// <summary>Only the holder of the reservation moves it on; a late or repeated callback changes nothing.</summary>
     private async Task<bool> TransitionAsync(Guid technicianId, string callSid, string status, bool keepCall, string kind, CancellationToken ct)
     {
-        var now = clock.GetCurrentInstant();
-        var changed = await db.Technicians
-            .Where(t => t.Id == technicianId && t.ReservedCallSid == callSid && t.Status != status)
-            .ExecuteUpdateAsync(t => t
-                .SetProperty(x => x.Status, status)
-                .SetProperty(x => x.StatusSince, now)
-                .SetProperty(x => x.ReservedCallSid, x => keepCall ? x.ReservedCallSid : null)
-                .SetProperty(x => x.ReservedUntil, (Instant?)null)
-                .SetProperty(x => x.Version, x => x.Version + 1), ct);
-        if (changed > 0) await LogAsync(technicianId, kind, new { callSid, status }, ct);
-        return changed > 0;
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var changed = await db.Database.SqlQuery<Guid>($"""
+            with updated as (
+                update technicians
+                   set status = {status}, status_since = {now}, reserved_until = null, version = version + 1,
+                       reserved_call_sid = case when {keepCall} then reserved_call_sid else null end
+                 where id = {technicianId} and reserved_call_sid = {callSid} and status <> {status}
+                returning id),
+            logged as (
+                insert into technician_events (technician_id, at, kind, data)
+                select id, {now}, {kind}, jsonb_build_object('callSid', {callSid}::text, 'status', {status}::text) from updated)
+            select id as "Value" from updated
+            """).ToListAsync(ct);
+        return changed.Count > 0;
     }
 
-    private async Task LogAsync(Guid technicianId, string kind, object data, CancellationToken ct)
-    {
-        db.TechnicianEvents.Add(new TechnicianEvent(technicianId, clock.GetCurrentInstant(), kind, JsonSerializer.Serialize(data)));
-        await db.SaveChangesAsync(ct);
-    }
 }
 
 /// <summary><c>PhoneSupport:Routing</c>.</summary>

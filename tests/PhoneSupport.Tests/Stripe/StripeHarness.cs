@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using PhoneSupport.Emulators.Stripe;
+using PhoneSupport.Stripe;
+
+namespace PhoneSupport.Tests.Stripe;
+
+/// <summary>A started <see cref="StripeEmulator"/> and a <see cref="StripeClient"/> pointed at it over real HTTP.</summary>
+internal sealed class StripeHarness : IAsyncDisposable
+{
+    public const string SecretKey = "sk_test_51EmulatorKey0123456789";
+    public const string WebhookSecret = "whsec_harness_secret";
+    public const string ApiVersion = "2024-06-20";
+    public const string Customer = "cus_Harness001";
+
+    private readonly HttpClient _http;
+
+    private StripeHarness(StripeEmulator emulator, StripeClient client, HttpClient http, StripeOptions options)
+    {
+        Emulator = emulator;
+        Client = client;
+        _http = http;
+        Options = options;
+    }
+
+    public StripeEmulator Emulator { get; }
+
+    public StripeClient Client { get; }
+
+    public StripeOptions Options { get; }
+
+    /// <summary>The emulator checks the pinned version, so every test also proves <c>Stripe-Version</c> is sent.</summary>
+    public static StripeEmulatorOptions EmulatorOptions(string? webhookUrl = null) => new()
+    {
+        SecretKey = SecretKey, WebhookSecret = WebhookSecret, ApiVersion = ApiVersion, WebhookUrl = webhookUrl,
+    };
+
+    /// <summary>Fast retries unless a test asks otherwise.</summary>
+    public static StripeOptions FastOptions(string baseUrl) => new()
+    {
+        SecretKey = SecretKey,
+        WebhookSecret = WebhookSecret,
+        ApiBaseUrl = baseUrl,
+        ApiVersion = ApiVersion,
+        RequestTimeout = TimeSpan.FromSeconds(30), // generous: a retried finalize under a loaded machine would reorder the events
+        MaxRetries = 3,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+    };
+
+    public static async Task<StripeHarness> StartAsync(Action<StripeOptions>? configure = null, StripeEmulatorOptions? emulatorOptions = null)
+    {
+        var emulator = new StripeEmulator(emulatorOptions ?? EmulatorOptions());
+        await emulator.StartAsync();
+        var options = FastOptions(emulator.BaseUrl);
+        configure?.Invoke(options);
+        var http = new HttpClient();
+        var client = new StripeClient(http, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System,
+            NullLogger<StripeClient>.Instance);
+        return new StripeHarness(emulator, client, http, options);
+    }
+
+    public static StripeInvoiceItemCreateOptions Item(string incident = "INC-42", string? invoice = null, long amount = 18000) =>
+        new(Customer, amount, "usd")
+        {
+            Invoice = invoice,
+            Description = $"Night/weekend support 1.5 h @ $120/h ({incident})",
+            Metadata = new Dictionary<string, string> { ["incident_id"] = incident, ["rate"] = "night_weekend" },
+            PeriodStart = DateTimeOffset.FromUnixTimeSeconds(1767225600),
+            PeriodEnd = DateTimeOffset.FromUnixTimeSeconds(1767231000),
+        };
+
+    public static StripeInvoiceCreateOptions Invoice(string incident = "INC-42") =>
+        new(Customer) { Metadata = new Dictionary<string, string> { ["incident_id"] = incident } };
+
+    /// <summary>Per-incident billing as research/stripe.md §1.5 lays it out; returns the paid invoice.</summary>
+    public async Task<StripeInvoice> BillIncidentAsync(string incident = "INC-42")
+    {
+        var invoice = await Client.CreateInvoiceAsync(Invoice(incident), $"inc:{incident}:invoice");
+        await Client.CreateInvoiceItemAsync(Item(incident, invoice.Id), $"inc:{incident}:item");
+        await Client.FinalizeInvoiceAsync(invoice.Id, $"inc:{incident}:finalize");
+        return await Client.PayInvoiceAsync(invoice.Id, $"inc:{incident}:pay");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await Emulator.DisposeAsync();
+    }
+}
