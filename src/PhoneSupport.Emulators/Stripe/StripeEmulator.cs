@@ -79,14 +79,7 @@ public sealed partial class StripeEmulator : IAsyncDisposable
             return BaseUrl;
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{_options.Port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Run(HandleAsync);
-        await app.StartAsync(cancellationToken);
-        _app = app;
-        BaseUrl = app.Urls.Single().TrimEnd('/');
+        (_app, BaseUrl) = await LoopbackHost.StartAsync(_options.Port, HandleAsync, cancellationToken);
         return BaseUrl;
     }
 
