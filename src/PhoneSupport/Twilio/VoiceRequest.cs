@@ -91,6 +91,16 @@ public sealed partial record VoiceRequest
     /// <summary>Every field as received; repeated fields are joined with commas.</summary>
     public IReadOnlyDictionary<string, string> Raw { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether the dialled leg was bridged (talked): <c>DialBridged</c> when Twilio sends it, otherwise a completed or
+    /// answered dial with some talk time.
+    /// </summary>
+    public bool DialWasBridged => DialBridged ?? DialCallStatus is Twilio.DialCallStatus.Completed or Twilio.DialCallStatus.Answered && DialCallDuration > 0;
+
+    /// <summary>Whether <see cref="CallStatus"/> is final: completed, busy, failed, no-answer or canceled.</summary>
+    public bool CallEnded => CallStatus is Twilio.CallStatus.Completed or Twilio.CallStatus.Busy or Twilio.CallStatus.Failed
+        or Twilio.CallStatus.NoAnswer or Twilio.CallStatus.Canceled;
+
     public static VoiceRequest FromForm(IFormCollection form)
     {
         ArgumentNullException.ThrowIfNull(form);

@@ -60,7 +60,7 @@ public sealed class CallbackCallHandler(
         var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (callback is null || callback.TechnicianId is not { } technician) return new VoiceResponse().Hangup().ToResult();
         var now = clock.GetCurrentInstant();
-        var bridged = request.DialBridged ?? request.DialCallStatus is DialCallStatus.Completed or DialCallStatus.Answered && request.DialCallDuration > 0;
+        var bridged = request.DialWasBridged;
         var key = CallbackDispatcher.Key(callback);
         if (bridged && callback.Complete(now))
         {
@@ -88,7 +88,7 @@ public sealed class CallbackCallHandler(
     public async Task<IResult> TechnicianLegStatusAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         var empty = new VoiceResponse().ToResult();
-        if (!CallStatusIsTerminal(request.CallStatus)) return empty;
+        if (!request.CallEnded) return empty;
         var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || callback.TwilioCallSid != request.CallSid) return empty;
         var now = clock.GetCurrentInstant();
@@ -97,9 +97,6 @@ public sealed class CallbackCallHandler(
         await LogAsync(callback, "callbackRetried", new { reason = "technician did not take it", status = request.Raw.GetValueOrDefault("CallStatus") }, ct);
         return empty;
     }
-
-    private static bool CallStatusIsTerminal(CallStatus status) =>
-        status is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled;
 
     private async Task LogAsync(Callback callback, string kind, object data, CancellationToken ct)
     {

@@ -101,8 +101,7 @@ public sealed class VoiceHandler(
             if (await db.CallEvents.AnyAsync(e => e.DedupeKey == dedupeKey, ct)) return empty;
             var now = clock.GetCurrentInstant();
             db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
-            if (request.CallStatus is CallStatus.Completed or CallStatus.Busy or CallStatus.Failed or CallStatus.NoAnswer or CallStatus.Canceled
-                && record.End(status, request.CallDuration, now))
+            if (request.CallEnded && record.End(status, request.CallDuration, now))
             {
                 // The caller hung up: a technician still ringing for this call is free again, and an included
                 // incident claimed by a call that never reached a technician goes back to the contract year.
@@ -167,9 +166,8 @@ public sealed class VoiceHandler(
     private static CallerInput Translate(VoiceRequest request, bool noInput) => request switch
     {
         { QueueResult: { Length: > 0 } queueResult } => new CallerInput.QueueLeft(queueResult),
-        { DialCallStatus: { } dial } => new CallerInput.DialEnded(
-            request.DialBridged ?? dial is DialCallStatus.Completed or DialCallStatus.Answered && request.DialCallDuration > 0,
-            request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
+        { DialCallStatus: not null } => new CallerInput.DialEnded(
+            request.DialWasBridged, request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
         { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration),
         { SpeechResult: { Length: > 0 } speech } => new CallerInput.SpeechHeard(speech, request.Confidence),
         { Digits: { } digits } when !noInput => new CallerInput.KeysPressed(digits, request.FinishedOnKey is { Length: > 0 }),
