@@ -48,10 +48,15 @@ for _ in $(seq 1 60); do
   kill -0 "$service" 2>/dev/null || { echo "The service stopped during start-up (see above)." >&2; exit 1; }
   sleep 1
 done
-curl -fsS -X POST "$base/dev/demo-data" >/dev/null
+demo=$(curl -fsS -X POST "$base/dev/demo-data")
+# The demo staff users get new passwords at every start: print them (compact JSON, read without jq).
+staff=$(printf '%s' "$demo" | grep -o '"userName":"[^"]*","role":"[^"]*","password":"[^"]*"' |
+  sed -E 's/"userName":"([^"]*)","role":"([^"]*)","password":"([^"]*)"/  \2: user \1, password \3/' || true)
 cat <<MSG
 
 PhoneSupport is running on $base (Development, demo data loaded).
+Web console: $base/  (sign in as)
+$staff
 Call it from another terminal:
   deploy/phonesupport call --digits "2,5550001#"                      # Constellix: press 2, contract 5550001
   deploy/phonesupport call --digits "3,1"                             # Constellix: membership, caller ID of Acme

@@ -1,5 +1,6 @@
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Platform;
@@ -23,6 +24,7 @@ builder.AddPriorityQueue();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
+builder.AddConsole();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -31,6 +33,7 @@ app.MapHealth();
 app.MapVoice();
 app.MapAdmin();
 app.MapDevelopment();
+app.MapConsole();
 
 app.Run();
 

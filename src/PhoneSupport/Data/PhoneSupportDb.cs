@@ -33,6 +33,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Billing.Incident> Incidents => Set<Features.Billing.Incident>();
     public DbSet<Features.Billing.IncidentLeg> IncidentLegs => Set<Features.Billing.IncidentLeg>();
     public DbSet<Features.Billing.Charge> Charges => Set<Features.Billing.Charge>();
+    public DbSet<Features.Console.StaffUser> StaffUsers => Set<Features.Console.StaffUser>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -55,6 +56,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentLegConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.ChargeConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Console.StaffUserConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

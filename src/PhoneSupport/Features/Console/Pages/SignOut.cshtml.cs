@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace PhoneSupport.Features.Console.Pages;
+
+/// <summary>Sign-out is a POST (with the antiforgery token), so no link or image elsewhere can sign anyone out.</summary>
+[AllowAnonymous]
+public sealed class SignOutModel : PageModel
+{
+    public IActionResult OnGet() => Redirect("/console");
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        await HttpContext.SignOutAsync(ConsoleAuthentication.Scheme);
+        return Page();
+    }
+}
