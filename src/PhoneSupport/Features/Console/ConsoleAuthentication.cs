@@ -30,20 +30,22 @@ public static class ConsoleAuthentication
     public const string Scheme = "ConsoleCookie";
 
     /// <summary>
-    /// <c>__Host-</c> cookies: Secure, path /, no domain, so no sibling host can set or read them. Browsers treat
-    /// http://127.0.0.1 and http://localhost as secure contexts, so the run command's demo works without TLS.
+    /// With secure cookies (<see cref="ConsoleOptions.SecureCookies"/>), <c>__Host-</c> names: Secure, path /, no domain, so
+    /// no sibling host can set or read them. Over plain HTTP (Development) the same cookies without the prefix.
     /// </summary>
-    public const string CookieName = "__Host-phonesupport-console";
-    public const string AntiforgeryCookieName = "__Host-phonesupport-csrf";
+    public static string CookieName(bool secure) => (secure ? "__Host-" : "") + "phonesupport-console";
 
-    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services, ConsoleOptions options)
+    public static string AntiforgeryCookieName(bool secure) => (secure ? "__Host-" : "") + "phonesupport-csrf";
+
+    public static IServiceCollection AddConsoleAuthentication(this IServiceCollection services, ConsoleOptions options, bool secure)
     {
+        var policy = secure ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         services.AddScoped<IPasswordHasher<StaffUser>, PasswordHasher<StaffUser>>();
         services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
-            cookie.Cookie.Name = CookieName;
+            cookie.Cookie.Name = CookieName(secure);
             cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SecurePolicy = policy;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Cookie.Path = "/";
             cookie.LoginPath = "/console/sign-in";
@@ -65,8 +67,8 @@ public static class ConsoleAuthentication
         });
         services.AddAntiforgery(antiforgery =>
         {
-            antiforgery.Cookie.Name = AntiforgeryCookieName;
-            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            antiforgery.Cookie.Name = AntiforgeryCookieName(secure);
+            antiforgery.Cookie.SecurePolicy = policy;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.Path = "/";
             antiforgery.HeaderName = "X-CSRF-TOKEN";

@@ -17,7 +17,7 @@ public static class ConsoleFeature
             .Validate(o => o.LockoutFailures > 0 && o.LockoutFor > TimeSpan.Zero && o.SessionIdle > TimeSpan.Zero && o.RefreshEvery >= TimeSpan.FromSeconds(1),
                 "PhoneSupport:Console: LockoutFailures, LockoutFor and SessionIdle must be positive, RefreshEvery at least one second.")
             .ValidateOnStart();
-        builder.Services.AddConsoleAuthentication(options);
+        builder.Services.AddConsoleAuthentication(options, options.SecureCookies ?? !builder.Environment.IsDevelopment());
         builder.Services.AddRazorPages(pages =>
         {
             pages.RootDirectory = "/Features/Console/Pages";

@@ -14,6 +14,12 @@ public sealed class ConsoleOptions
     /// <summary>A signed-in session ends after this long without a request.</summary>
     public TimeSpan SessionIdle { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// Secure cookies (<c>__Host-</c> names, <c>Secure</c>, which also makes antiforgery refuse plain HTTP). Default: on,
+    /// except in Development, where the run command's demo serves http://127.0.0.1. Put TLS in front in production.
+    /// </summary>
+    public bool? SecureCookies { get; set; }
+
     /// <summary>How often the live board and the technician's queue refresh themselves.</summary>
     public TimeSpan RefreshEvery { get; set; } = TimeSpan.FromSeconds(5);
 
