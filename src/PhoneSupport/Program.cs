@@ -1,4 +1,5 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
@@ -21,6 +22,7 @@ builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
 builder.AddPriorityQueue();
+builder.AddBilling();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
@@ -31,6 +33,7 @@ await app.MigrateDatabaseAsync();
 
 app.MapHealth();
 app.MapVoice();
+app.MapStripeWebhook();
 app.MapAdmin();
 app.MapDevelopment();
 app.MapConsole();
