@@ -53,7 +53,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             WebhookSecret = StripeWebhookSecret,
             ApiVersion = StripeApiVersion,
             WebhookUrl = PublicBaseUrl + "/stripe/webhook",
-            WebhookHandler = () => Factory.Server.CreateHandler(),
+            WebhookHandler = () => new LazyHandler(() => Factory.Server.CreateHandler()),
             TimeProvider = new ClockTimeProvider(Clock),
         });
         await Stripe.StartAsync();
@@ -126,6 +126,15 @@ public sealed class ServiceFixture : IAsyncLifetime
 public sealed class ClockTimeProvider(IClock clock) : TimeProvider
 {
     public override DateTimeOffset GetUtcNow() => clock.GetCurrentInstant().ToDateTimeOffset();
+}
+
+/// <summary>A handler made on first use: the emulator starts before the host it delivers to exists.</summary>
+public sealed class LazyHandler(Func<HttpMessageHandler> create) : HttpMessageHandler
+{
+    private readonly Lazy<HttpMessageInvoker> _inner = new(() => new HttpMessageInvoker(create()));
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _inner.Value.SendAsync(request, cancellationToken);
 }
 
 [CollectionDefinition(Name)]

@@ -20,7 +20,7 @@ namespace PhoneSupport.Features.Billing;
 /// </summary>
 public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOptions<BillingOptions> options, IClock clock, ILogger<BillingOutbox> logger)
 {
-    private static readonly string Owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..48];
+    private static readonly string Owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     /// <summary>One pass: claims up to <see cref="BillingOptions.BatchSize"/> due jobs and works them. Returns how many it worked.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -30,23 +30,30 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         {
             db.ChangeTracker.Clear();
             var job = await db.BillingJobs.SingleAsync(j => j.Id == id, ct);
+            (string Status, string? Error) outcome;
             try
             {
-                var (status, error) = job.Kind == BillingJob.Invoice ? await PostAsync(job, ct) : await UndoAsync(job, ct);
-                if (status == "retry") job.RetryAt(clock.GetCurrentInstant() + Backoff(job.Attempts), error ?? "waiting");
-                else job.Finish(status, error, clock.GetCurrentInstant());
+                outcome = job.Kind == BillingJob.Invoice ? await PostAsync(job, ct) : await UndoAsync(job, ct);
+                await db.SaveChangesAsync(ct);
             }
             catch (Exception e) when (Transient(e) && !ct.IsCancellationRequested)
             {
                 logger.LogWarning("Billing job {Job} attempt {Attempt} failed ({Error}); retrying later", job.Id, job.Attempts, e.Message);
-                job.RetryAt(clock.GetCurrentInstant() + Backoff(job.Attempts), Describe(e));
+                outcome = ("retry", Describe(e));
             }
             catch (StripeApiException e)
             {
                 logger.LogError("Stripe refused billing job {Job}: {Status} {Type} {Code} {Message}", job.Id, e.Status, e.Type, e.Code, e.Message);
+                db.ChangeTracker.Clear();
                 await ExplainAsync(job, $"Stripe refused it: {e.Message}", ct);
-                job.Finish("failed", Describe(e), clock.GetCurrentInstant());
+                outcome = ("failed", Describe(e));
             }
+
+            // What was learnt from Stripe is saved step by step; the job's own row is written last, on its own.
+            db.ChangeTracker.Clear();
+            var fresh = await db.BillingJobs.SingleAsync(j => j.Id == id, ct);
+            if (outcome.Status == "retry") fresh.RetryAt(clock.GetCurrentInstant() + Backoff(fresh.Attempts), outcome.Error ?? "waiting");
+            else fresh.Finish(outcome.Status, outcome.Error, clock.GetCurrentInstant());
             await db.SaveChangesAsync(ct);
         }
         return ids.Count;
@@ -228,6 +235,7 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             charge.Explain(reason, clock.GetCurrentInstant());
             Audit(charge, "error", "service", new { job = job.Id, reason });
         }
+        await db.SaveChangesAsync(ct);
     }
 
     private async Task ReloadAsync(IEnumerable<Charge> charges, CancellationToken ct)
