@@ -10,9 +10,11 @@ using Microsoft.Playwright;
 using Npgsql;
 using NodaTime;
 using PhoneSupport.Data;
+using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Emulators.Twilio;
 using PhoneSupport.Emulators.Twilio.Rest;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Billing;
 using PhoneSupport.TestSupport.Postgres;
 using PhoneSupport.TestSupport.Time;
 
@@ -28,6 +30,9 @@ public sealed class ConsoleHost : IAsyncLifetime
     public const string AuthToken = "browser-auth-token-0123456789abcdef";
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string Chromium = "/usr/bin/chromium";
+    public const string StripeSecretKey = "sk_test_51BrowserKey0123456789";
+    public const string StripeWebhookSecret = "whsec_browser_secret";
+    public const string StripeApiVersion = "2024-06-20";
 
     private static readonly DateTimeZone NewYork = DateTimeZoneProviders.Tzdb["America/New_York"];
 
@@ -42,6 +47,7 @@ public sealed class ConsoleHost : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string ConnectionString { get; private set; } = "";
     public TwilioEmulator Twilio { get; private set; } = null!;
+    public StripeEmulator Stripe { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public IServiceProvider Services => _factory!.Services;
 
@@ -58,6 +64,14 @@ public sealed class ConsoleHost : IAsyncLifetime
         BaseUrl = $"http://127.0.0.1:{port}";
         Twilio = new TwilioEmulator(new TwilioEmulatorOptions { AccountSid = AccountSid, AuthToken = AuthToken });
         await Twilio.StartAsync();
+        Stripe = new StripeEmulator(new StripeEmulatorOptions
+        {
+            SecretKey = StripeSecretKey,
+            WebhookSecret = StripeWebhookSecret,
+            ApiVersion = StripeApiVersion,
+            WebhookUrl = BaseUrl + "/stripe/webhook",
+        });
+        await Stripe.StartAsync();
         _postgres = await PostgresServer.StartAsync();
         ConnectionString = await _postgres.CreateDatabaseAsync("phonesupport_console");
 
@@ -72,6 +86,13 @@ public sealed class ConsoleHost : IAsyncLifetime
             ["PhoneSupport:Callbacks:DispatcherEnabled"] = "false",
             ["PhoneSupport:Queue:DispatcherEnabled"] = "false",
             ["PhoneSupport:Console:RefreshEvery"] = "00:00:01",
+            ["Stripe:SecretKey"] = StripeSecretKey,
+            ["Stripe:WebhookSecret"] = StripeWebhookSecret,
+            ["Stripe:ApiBaseUrl"] = Stripe.BaseUrl,
+            ["Stripe:ApiVersion"] = StripeApiVersion,
+            ["Stripe:MaxRetries"] = "0",
+            ["PhoneSupport:Billing:WorkerEnabled"] = "false",
+            ["PhoneSupport:Billing:PostingDelay"] = "00:00:00",
         };
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -115,6 +136,7 @@ public sealed class ConsoleHost : IAsyncLifetime
             BaseURL = BaseUrl,
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-US",
+            AcceptDownloads = true,
         });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
@@ -155,13 +177,13 @@ public sealed class ConsoleHost : IAsyncLifetime
     public void At(LocalDateTime newYorkTime) => Clock.Set(NewYork.AtStrictly(newYorkTime).ToInstant());
 
     /// <summary>A fresh Constellix account (unique numbers), optionally Corporate with a contract starting 2026-01-15.</summary>
-    public async Task<(Guid Id, string Name, string Phone, string? ContractNumber)> CreateAccountAsync(string membership, bool contract = false)
+    public async Task<(Guid Id, string Name, string Phone, string? ContractNumber)> CreateAccountAsync(string membership, bool contract = false, string? stripeCustomer = null)
     {
         using var scope = Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<PhoneSupportDb>();
         var number = Unique(9);
         var name = $"Browser {membership} {number[^4..]}";
-        var account = new Account(Guid.CreateVersion7(), "constellix", name, membership, number, Clock.GetCurrentInstant());
+        var account = new Account(Guid.CreateVersion7(), "constellix", name, membership, number, Clock.GetCurrentInstant()) { StripeCustomerId = stripeCustomer };
         var phone = "+1555" + Unique(7);
         account.AddPhoneNumber(phone);
         var contractNumber = contract ? Unique(8) : null;
@@ -190,6 +212,14 @@ public sealed class ConsoleHost : IAsyncLifetime
         return result;
     }
 
+    /// <summary>One pass of the billing outbox (as the worker would), and Stripe's signed events delivered back.</summary>
+    public async Task PostChargesAsync()
+    {
+        using (var scope = Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<BillingOutbox>().RunOnceAsync(CancellationToken.None);
+        await Stripe.WaitForDeliveriesAsync();
+    }
+
     public static string Unique(int length) =>
         string.Concat(Guid.NewGuid().ToByteArray().Select(b => (char)('0' + b % 10))).Insert(0, "7")[..length];
 
@@ -200,6 +230,7 @@ public sealed class ConsoleHost : IAsyncLifetime
         if (_factory is not null) await _factory.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (Twilio is not null) await Twilio.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
     }
 
     private static int FreePort()

@@ -26,6 +26,8 @@ public static class ConsoleFeature
             pages.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Admin);
             pages.Conventions.AuthorizeFolder("/Board", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Index", ConsolePolicies.Staff);
+            pages.Conventions.AuthorizePage("/SignOut", ConsolePolicies.Staff);
+            pages.Conventions.AuthorizePage("/Forbidden", ConsolePolicies.Staff);
         });
         builder.Services.AddScoped<StaffSignIn>();
         builder.Services.AddScoped<StaffUsersHandler>();
