@@ -68,6 +68,9 @@ public sealed class CallbackQueueTests(ConsoleHost host)
         Assert.Equal(Dana, legs[0].To);
         Assert.Equal("dialing", await host.ScalarAsync<string>("select status from callbacks where id = $1", callbackId));
         await Expect(page.Locator("#my-state")).ToHaveTextAsync("reserved");
+        await Expect(page.Locator("#live-call")).ToContainTextAsync(name); // the call I am on, with the caller's entitlement
+        await Expect(page.Locator("#live-call")).ToContainTextAsync("callback");
+        await ConsoleHost.ScreenshotAsync(page, "06-technician-on-a-callback");
         await Expect(row.GetByRole(AriaRole.Button)).ToHaveCountAsync(0); // dialling: nothing to click twice
 
         await host.Twilio.RunCallAsync(legs[0].Sid);
