@@ -38,7 +38,8 @@ public static class FlowDiagram
 
     public static string Render(Flow flow)
     {
-        var edges = Edges(flow);
+        // Branches between the same two steps are drawn as one arrow carrying all their labels.
+        var edges = Edges(flow).GroupBy(e => (e.From, e.To)).Select(g => new Edge(g.Key.From, g.Key.To, string.Join("\n", g.Select(e => e.Label)))).ToList();
         var layers = Layers(flow, edges);
         var position = new Dictionary<string, (double X, double Y)>(StringComparer.Ordinal);
         var widest = layers.Max(l => l.Count);
@@ -95,10 +96,14 @@ public static class FlowDiagram
                     path = F($"M{sx},{sy} C{sx + reach},{sy} {ex + reach},{ey} {ex + 2},{ey}");
                     (lx, ly) = (sx + reach * 0.55, (sy + ey) / 2);
                 }
-                var dashed = e.Label is "fail" or "noInput" ? """ stroke-dasharray="5 4" """ : " ";
-                svg.Append(F($"""<path d="{path}" fill="none" stroke="#4a5563" stroke-width="1.4"{dashed}marker-end="url(#arrow)"><title>{X(e.From)} → {X(e.To)} ({X(e.Label)})</title></path>"""));
-                var w = e.Label.Length * CharWidth + 8;
-                labels.Append(F($"""<g><rect x="{lx - w / 2}" y="{ly - 9}" width="{w}" height="16" rx="3" fill="#ffffff" stroke="#c3cad3"/><text x="{lx}" y="{ly + 3}" text-anchor="middle" fill="#1b1f24">{X(e.Label)}</text></g>"""));
+                var dashed = e.Label is "fail" or "failed" ? """ stroke-dasharray="5 4" """ : " ";
+                svg.Append(F($"""<path d="{path}" fill="none" stroke="#4a5563" stroke-width="1.4"{dashed}marker-end="url(#arrow)"><title>{X(e.From)} → {X(e.To)} ({X(e.Label.Replace('\n', ',').Replace(",", ", "))})</title></path>"""));
+                var lines = e.Label.Split('\n');
+                var w = lines.Max(l => l.Length) * CharWidth + 8;
+                var h = lines.Length * 14 + 2;
+                labels.Append(F($"""<g><rect x="{lx - w / 2}" y="{ly - 9}" width="{w}" height="{h}" rx="3" fill="#ffffff" stroke="#c3cad3"/><text x="{lx}" y="{ly + 3}" text-anchor="middle" fill="#1b1f24">"""));
+                for (var l = 0; l < lines.Length; l++) labels.Append(F($"""<tspan x="{lx}" dy="{(l == 0 ? 0 : 14)}">{X(lines[l])}</tspan>"""));
+                labels.Append("</text></g>");
             }
         }
         foreach (var step in flow.Steps.Values)
