@@ -42,6 +42,8 @@ public sealed class AdminTests(ConsoleHost host)
         await Expect(page.Locator("[data-valmsg-for='Input.AccountNumber']")).ToContainTextAsync("4 to 12 digits");
         await Expect(page.Locator("[data-valmsg-for='Input.PhoneNumbers']")).ToContainTextAsync("not an E.164 number");
         await Expect(page.GetByLabel("Account number")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("input-validation-error"));
+        await Expect(page.GetByLabel("Account number")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.GetByLabel("Account number")).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("4 to 12 digits"));
         await ConsoleHost.ScreenshotAsync(page, "12-admin-validation");
 
         var number = ConsoleHost.Unique(8);
