@@ -59,6 +59,24 @@ public sealed class SignInTests(ConsoleHost host)
     }
 
     [Fact]
+    public async Task SignIn_WorksFromTheKeyboardAlone()
+    {
+        var page = await host.NewPageAsync();
+        var (user, password) = host.Demo["admin"];
+        await page.GotoAsync("/console/sign-in");
+
+        await page.Keyboard.TypeAsync(user); // the user name field has the focus on arrival
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(password);
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task SignOut_EndsTheSession()
     {
         var page = await host.SignInAsync("finance");

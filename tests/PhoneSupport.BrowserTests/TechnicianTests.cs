@@ -25,6 +25,11 @@ public sealed class TechnicianTests(ConsoleHost host)
             "select e.data -> 'by' ->> 'name' from technician_events e join technicians t on t.id = e.technician_id where t.phone_number = '+15550200001' and e.kind = 'availability' order by e.id desc limit 1"));
         await ConsoleHost.ScreenshotAsync(page, "02-technician-desk");
         await page.Context.CloseAsync();
+
+        var phone = await host.SignInAsync("technician", 390, 844);
+        await Expect(phone.Locator("#my-state")).ToHaveTextAsync("available");
+        await ConsoleHost.ScreenshotAsync(phone, "07-technician-desk-phone");
+        await phone.Context.CloseAsync();
     }
 }
 
