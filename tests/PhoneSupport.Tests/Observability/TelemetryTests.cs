@@ -29,8 +29,7 @@ public sealed class TelemetryTests(ServiceFixture fixture)
         using var forged = await twilio.PostAsync("/twilio/voice/status", TwilioWebhooks.IncomingCall(TwilioWebhooks.NewCallSid()), signature: "Zm9yZ2Vk");
 
         await WaitUntilAsync(() => measurements.Any(m => Equals(m.Tags[PhoneSupportTelemetry.RouteTag], "/twilio/voice/status")));
-        var voice = measurements.First(m => Equals(m.Tags[PhoneSupportTelemetry.RouteTag], "/twilio/voice"));
-        Assert.Equal(200, voice.Tags[PhoneSupportTelemetry.StatusTag]);
+        var voice = measurements.First(m => Equals(m.Tags[PhoneSupportTelemetry.RouteTag], "/twilio/voice") && Equals(m.Tags[PhoneSupportTelemetry.StatusTag], 200));
         Assert.InRange(voice.Seconds, 0.000001, 30);
         Assert.Contains(measurements, m => Equals(m.Tags[PhoneSupportTelemetry.RouteTag], "/twilio/voice/status") && Equals(m.Tags[PhoneSupportTelemetry.StatusTag], 403));
     }
