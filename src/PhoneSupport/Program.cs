@@ -1,4 +1,5 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
@@ -29,6 +30,7 @@ builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
 builder.AddPriorityQueue();
+builder.AddBilling();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
@@ -42,6 +44,7 @@ app.UseTelemetry();
 
 app.MapHealth();
 app.MapVoice();
+app.MapStripeWebhook();
 app.MapAdmin();
 app.MapDevelopment();
 

@@ -16,7 +16,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class FactsLoader(
     PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout,
-    TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, IClock clock)
+    TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, Billing.PurchaseService purchases, IClock clock)
 {
     public async Task<object> LoadAsync(FactRequest request, Instant callStartedAt, CancellationToken ct) => request switch
     {
@@ -28,6 +28,7 @@ public sealed class FactsLoader(
         FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct)),
         FactRequest.ScheduleCallback r => await callbacks.ScheduleAsync(r, ct),
         FactRequest.Enqueue r => await queue.EnqueueAsync(r, ct),
+        FactRequest.Purchase r => await purchases.BuyOnCallAsync(r, ct),
         FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),
         FactRequest.AccountByContractNumber r => await (
             from c in db.Contracts.AsNoTracking()
