@@ -115,3 +115,60 @@ public sealed class TelemetryTests(ServiceFixture fixture)
         for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(20);
     }
 }
+
+/// <summary>End to end: with an OTLP endpoint configured, the call's webhook activity and the metrics reach a collector.</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class OtlpExportTests(ServiceFixture fixture)
+{
+    [Fact]
+    public async Task WithAnOtlpEndpoint_TracesCarryingTheCallSidAndMetricsArePosted()
+    {
+        var port = FreePort();
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var received = new ConcurrentQueue<(string Path, byte[] Body)>();
+        var serving = Task.Run(async () =>
+        {
+            while (collector.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await collector.GetContextAsync(); }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException) { return; }
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                received.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/x-protobuf";
+                context.Response.Close();
+            }
+        });
+        var sid = TwilioWebhooks.NewCallSid();
+
+        await using (var factory = fixture.CreateFactory("Production", fixture.ConnectionString, new Dictionary<string, string?>
+        {
+            ["PhoneSupport:Telemetry:OtlpEndpoint"] = $"http://127.0.0.1:{port}",
+            ["PhoneSupport:Telemetry:OtlpProtocol"] = "http/protobuf",
+        }))
+        {
+            var twilio = new TwilioWebhooks(factory.CreateClient());
+            await twilio.PostTwimlAsync("/twilio/voice", TwilioWebhooks.IncomingCall(sid));
+        } // stopping the host flushes both providers
+
+        for (var i = 0; i < 100 && !(received.Any(r => r.Path == "/v1/traces") && received.Any(r => r.Path == "/v1/metrics")); i++) await Task.Delay(50);
+        collector.Stop();
+        await serving;
+        var traces = received.Where(r => r.Path == "/v1/traces").SelectMany(r => r.Body).ToArray();
+        var metrics = received.Where(r => r.Path == "/v1/metrics").SelectMany(r => r.Body).ToArray();
+        Assert.NotEmpty(traces);
+        Assert.Contains(sid, System.Text.Encoding.UTF8.GetString(traces));
+        Assert.Contains("phonesupport.webhook.duration", System.Text.Encoding.UTF8.GetString(metrics));
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

@@ -21,6 +21,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary>
+    /// <c>grpc</c> (default, usually port 4317) or <c>http/protobuf</c> (usually 4318; <c>/v1/traces</c> and
+    /// <c>/v1/metrics</c> are appended to the endpoint). Falls back to <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>.
+    /// </summary>
+    public string? OtlpProtocol { get; set; }
+
     /// <summary>The <c>service.name</c> resource attribute.</summary>
     public string ServiceName { get; set; } = "phonesupport";
 }
@@ -73,14 +79,20 @@ public sealed partial class OpenTelemetryExportService(IOptions<TelemetryOptions
             return Task.CompletedTask;
         }
         var resource = ResourceBuilder.CreateDefault().AddService(settings.ServiceName, serviceVersion: typeof(TelemetryFeature).Assembly.GetName().Version?.ToString());
-        void Otlp(OtlpExporterOptions o) => o.Endpoint = uri;
+        var http = string.Equals(settings.OtlpProtocol ?? configuration["OTEL_EXPORTER_OTLP_PROTOCOL"], "http/protobuf", StringComparison.OrdinalIgnoreCase);
+        // Set in code, the endpoint is used as given: over HTTP each signal needs its own path.
+        Action<OtlpExporterOptions> Otlp(string signal) => o =>
+        {
+            o.Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+            o.Endpoint = http ? new Uri(uri.AbsoluteUri.TrimEnd('/') + "/v1/" + signal) : uri;
+        };
         _tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource)
             .AddSource(PhoneSupportTelemetry.Name, "Microsoft.AspNetCore", "Npgsql")
-            .AddOtlpExporter(Otlp).Build();
+            .AddOtlpExporter(Otlp("traces")).Build();
         _metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource)
             .AddMeter(PhoneSupportTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql")
-            .AddOtlpExporter(Otlp).Build();
-        LogOn(logger, uri);
+            .AddOtlpExporter(Otlp("metrics")).Build();
+        LogOn(logger, uri, http ? "http/protobuf" : "grpc");
         return Task.CompletedTask;
     }
 
@@ -97,8 +109,8 @@ public sealed partial class OpenTelemetryExportService(IOptions<TelemetryOptions
         _metrics?.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "OpenTelemetry export to {Endpoint} (traces and metrics over OTLP)")]
-    private static partial void LogOn(ILogger logger, Uri endpoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "OpenTelemetry export to {Endpoint} (traces and metrics over OTLP, {Protocol})")]
+    private static partial void LogOn(ILogger logger, Uri endpoint, string protocol);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "OpenTelemetry export off: no PhoneSupport:Telemetry:OtlpEndpoint or OTEL_EXPORTER_OTLP_ENDPOINT")]
     private static partial void LogOff(ILogger logger);
