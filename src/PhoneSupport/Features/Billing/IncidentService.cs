@@ -22,7 +22,18 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
 {
     public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct)
     {
-        if (await db.IncidentLegs.AnyAsync(l => l.LegSid == legSid, ct)) return;
+        if (await db.IncidentLegs.AsNoTracking().FirstOrDefaultAsync(l => l.LegSid == legSid, ct) is { } known)
+        {
+            // The leg's status callback came first (its duration includes the whisper): the dial action's bridged duration wins.
+            if (known.Source == "legStatus" && source == "dial" && known.Seconds != seconds)
+            {
+                await db.IncidentLegs.Where(l => l.LegSid == legSid && l.Source == "legStatus")
+                    .ExecuteUpdateAsync(l => l.SetProperty(x => x.Seconds, seconds).SetProperty(x => x.Source, source), ct);
+                await db.Incidents.Where(i => i.Id == known.IncidentId && i.Status == "closed")
+                    .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, "open").SetProperty(x => x.Version, x => x.Version + 1), ct);
+            }
+            return;
+        }
         var now = clock.GetCurrentInstant();
         var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct);
         if (incident is null) return;

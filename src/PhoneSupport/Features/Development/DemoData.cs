@@ -53,7 +53,12 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
         var added = new List<string>();
         foreach (var demo in Accounts)
         {
-            if (await db.Accounts.AnyAsync(a => a.Provider == demo.Provider && a.AccountNumber == demo.AccountNumber, ct)) continue;
+            if (await db.Accounts.FirstOrDefaultAsync(a => a.Provider == demo.Provider && a.AccountNumber == demo.AccountNumber, ct) is { } existing)
+            {
+                // Loaded by an earlier version of the demo: give it its card on file.
+                existing.StripeCustomerId ??= demo.Provider == "constellix" ? StripeCustomers.GetValueOrDefault(demo.AccountNumber) : null;
+                continue;
+            }
             var account = new Account(Guid.CreateVersion7(), demo.Provider, demo.Name, demo.Membership, demo.AccountNumber, now);
             foreach (var phone in demo.Phones) account.AddPhoneNumber(phone);
             foreach (var name in demo.UserNames) account.AddUserName(name);

@@ -45,8 +45,11 @@ public static class VoiceFeature
         twilio.MapWhisper();
         twilio.MapCallbackCalls();
         twilio.MapQueue();
-        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
-            await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
+                CancellationToken ct) =>
+            leg == "technician" && call is not null && tech is { } technician
+                ? await handler.TechnicianLegStatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), call, technician, ct)
+                : await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return app;
     }
 }

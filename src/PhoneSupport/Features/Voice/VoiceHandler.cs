@@ -84,6 +84,23 @@ public sealed class VoiceHandler(
         return await ContinueAsync(record, flow, new CallerInput.QueueConnect(), "queueConnect", ct, request);
     }
 
+    /// <summary>
+    /// The status callback of a forwarded call's technician leg (Twilio's child call). A leg that ended after its
+    /// technician accepted counts towards the caller's incident — by its own sid, so it counts once together with the
+    /// dial action that reports the same leg (whose bridged duration, when it comes, is the one kept).
+    /// </summary>
+    public async Task<IResult> TechnicianLegStatusAsync(VoiceRequest request, string parentCallSid, Guid technicianId, CancellationToken ct)
+    {
+        var empty = new Twilio.TwiML.VoiceResponse().ToResult();
+        if (request.CallSid is not { } legSid || !request.CallEnded || request.CallDuration is not > 0) return empty;
+        var accepted = await db.TechnicianEvents.AnyAsync(e => e.TechnicianId == technicianId && e.Kind == "accepted"
+            && EF.Functions.JsonContains(e.Data, System.Text.Json.JsonSerializer.Serialize(new { callSid = parentCallSid })), ct);
+        if (!accepted) return empty;
+        await incidents.RecordLegAsync(parentCallSid, legSid, request.CallDuration.Value, "legStatus", ct);
+        await incidents.CloseIfDoneAsync(parentCallSid, ct);
+        return empty;
+    }
+
     public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
     {
         var empty = new Twilio.TwiML.VoiceResponse().ToResult();
