@@ -88,6 +88,10 @@ public sealed class ServiceFixture : IAsyncLifetime
             // Tests drive the outbox by hand (BillingOutbox.RunOnceAsync), posting at once.
             ["PhoneSupport:Billing:WorkerEnabled"] = "false",
             ["PhoneSupport:Billing:PostingDelay"] = "00:00:00",
+            // One caller number and one bootstrap key stand for many callers and clients across the whole run;
+            // the rate-limit tests set their own limits.
+            ["PhoneSupport:RateLimits:CallerPerMinute"] = "100000",
+            ["PhoneSupport:RateLimits:ApiKeyPerMinute"] = "1000000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>

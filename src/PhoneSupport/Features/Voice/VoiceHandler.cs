@@ -144,6 +144,39 @@ public sealed class VoiceHandler(
 
     private async Task<IResult> ContinueAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
     {
+        if (input is not (CallerInput.KeysPressed or CallerInput.SpeechHeard) || !IsIdentification(flow, record.Step) || record.FromNumber.Length == 0)
+            return await ContinueUnlockedAsync(record, flow, input, hook, ct, request);
+
+        // An identification answer: the lockout check and the failure it may record are serialised per caller number
+        // across every instance (a session advisory lock, held until the new state is saved), so parallel wrong entries
+        // from one number lock it after exactly the policy's number of failures, never later. Npgsql's reset on
+        // returning the connection to the pool (DISCARD ALL) releases the lock should the unlock itself fail.
+        var key = record.Provider + ":" + record.FromNumber;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"select pg_advisory_lock(hashtextextended({key}, 0))", ct);
+            try
+            {
+                return await ContinueUnlockedAsync(record, flow, input, hook, ct, request);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"select pg_advisory_unlock(hashtextextended({key}, 0))", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static bool IsIdentification(Flow flow, string stepId) =>
+        flow.Steps.TryGetValue(stepId, out var step) && step.Action is Domain.Flows.FlowActions.IdentifyByContract
+            or Domain.Flows.FlowActions.IdentifyByAccount or Domain.Flows.FlowActions.IdentifyByCustomerNumber or Domain.Flows.FlowActions.IdentifyByUserName;
+
+    private async Task<IResult> ContinueUnlockedAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
+    {
         var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
         if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
 
