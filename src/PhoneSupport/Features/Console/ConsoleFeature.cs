@@ -57,19 +57,12 @@ public static class ConsoleFeature
     private static bool IsConsole(PathString path) => path == "/" || path.StartsWithSegments("/console");
 
     /// <summary>
-    /// Added only where the platform has not set them already: scripts, styles and forms from this origin only, never
-    /// framed, no referrer leaving the site, no content sniffing.
+    /// The console-specific header only: its pages and exports hold customer data, so no cache keeps them. The browser
+    /// hardening every HTML answer gets (CSP with <c>frame-ancestors 'none'</c>, <c>nosniff</c>, <c>Referrer-Policy</c>,
+    /// <c>X-Frame-Options</c>) comes from <see cref="Hardening.SecurityHeadersMiddleware"/>; the console needs nothing
+    /// beyond it (no inline script or style, everything from this origin).
     /// </summary>
-    internal static void SecurityHeaders(IHeaderDictionary headers)
-    {
-        headers.TryAdd("Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; " +
-            "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
-        headers.TryAdd("X-Content-Type-Options", "nosniff");
-        headers.TryAdd("X-Frame-Options", "DENY");
-        headers.TryAdd("Referrer-Policy", "same-origin");
-        headers.TryAdd("Cache-Control", "no-store");
-    }
+    internal static void SecurityHeaders(IHeaderDictionary headers) => headers.TryAdd("Cache-Control", "no-store");
 
     private static readonly Dictionary<string, (byte[] Bytes, string Type)> Assets = LoadAssets();
 
