@@ -43,6 +43,8 @@ public sealed class RoutingCallTests(ServiceFixture fixture) : IDisposable
         await TestTechnicians.OfflineAllAsync(fixture);
         var first = await TestTechnicians.CreateAsync(fixture, "constellix");
         var second = await TestTechnicians.CreateAsync(fixture, "constellix");
+        // Idle longest is offered first: make the order certain (made in the same instant, they would tie).
+        await fixture.ScalarAsync<int>("update technicians set status_since = status_since - interval '5 minutes' where id = $1 returning 1", first.Id);
         var account = await TestAccounts.CreateAsync(fixture, "constellix", "Corporate", new LocalDate(2026, 1, 15));
 
         var (result, _) = await CallAsync("+15559992002", ScriptedCaller.Keys("2", account.ContractNumber + "#"),
