@@ -47,6 +47,7 @@ public sealed class Harness : IAsyncDisposable
     public Balancer Balancer { get; }
     public HttpClient Http { get; }
     public List<ChildProcess> Instances { get; } = [];
+    public ChildProcess? Reference { get; private set; }
 
     public static async Task<Harness> StartAsync(TextWriter log)
     {
@@ -58,7 +59,17 @@ public sealed class Harness : IAsyncDisposable
 
     public async Task<string> DatabaseAsync(string name) => await Server.CreateDatabaseAsync(name);
 
-    public static Dictionary<string, string> ServiceEnvironment(string connection, string? twilioApi = null, bool dispatchers = false) => new()
+    /// <summary>Extra service settings from the command line (<c>--set Key=Value</c>, repeatable), applied to every instance.</summary>
+    public static Dictionary<string, string> Overrides { get; } = [];
+
+    public static Dictionary<string, string> ServiceEnvironment(string connection, string? twilioApi = null, bool dispatchers = false)
+    {
+        var env = Defaults(connection, twilioApi, dispatchers);
+        foreach (var (k, v) in Overrides) env[k] = v;
+        return env;
+    }
+
+    private static Dictionary<string, string> Defaults(string connection, string? twilioApi, bool dispatchers) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["ConnectionStrings__PhoneSupport"] = connection,
@@ -110,6 +121,7 @@ public sealed class Harness : IAsyncDisposable
     public async Task<ChildProcess> StartReferenceAsync(string connection)
     {
         var reference = await ChildProcess.StartReferenceAsync(connection);
+        Reference = reference;
         _children.Add(reference);
         _backends[ReferenceHost] = [new Uri(reference.BaseUrl)];
         Balancer.Backends = new Dictionary<string, IReadOnlyList<Uri>>(_backends);

@@ -21,12 +21,15 @@ public static class LoadProgram
             await ReferenceServer.RunAsync(args.Int("port", 0), args.Get("db")!);
             return 0;
         }
+        for (var i = 1; i < argv.Length - 1; i++)
+            if (argv[i] == "--set" && argv[i + 1].Split('=', 2) is [var key, var value]) Harness.Overrides[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var log = Console.Out;
         log.WriteLine($"{DateTimeOffset.UtcNow:u} scenario {string.Join(' ', argv)} on {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         await using var harness = await Harness.StartAsync(log);
         var ok = argv[0] switch
         {
             "bench" => await Scenarios.BenchAsync(harness, args),
+            "incoming" => await Scenarios.IncomingAsync(harness, args),
             "scale" => await Scenarios.ScaleAsync(harness, args),
             "storm" => await Scenarios.StormAsync(harness, args),
             "faults" => await Scenarios.FaultsAsync(harness, argv.Length > 1 && !argv[1].StartsWith("--", StringComparison.Ordinal) ? argv[1] : "all", args),

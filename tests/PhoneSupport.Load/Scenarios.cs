@@ -5,7 +5,7 @@ namespace PhoneSupport.Load;
 public static partial class Scenarios
 {
     private static Bench.Settings BenchSettings(Args args) => new(args.Int("connections", 16), args.Int("lines", 16),
-        TimeSpan.FromSeconds(args.Double("warmup", 3)), TimeSpan.FromSeconds(args.Double("duration", 10)));
+        TimeSpan.FromSeconds(args.Double("warmup", 3)), TimeSpan.FromSeconds(args.Double("duration", 10)), TimeSpan.FromSeconds(args.Double("service-warmup", 45)));
 
     /// <summary>One instance and the references: throughput, latency, round trips, ratios.</summary>
     public static async Task<bool> BenchAsync(Harness harness, Args args)
@@ -23,6 +23,18 @@ public static partial class Scenarios
         var met = report.MeetsTargets(out var missed);
         harness.Log.WriteLine(met ? "targets met" : "targets missed: " + string.Join("; ", missed));
         return report.Calls.CallsFailed == 0 && report.Incoming.Errors == 0;
+    }
+
+    /// <summary>Only the service's incoming-call webhook (quick iterations on the hot path).</summary>
+    public static async Task<bool> IncomingAsync(Harness harness, Args args)
+    {
+        var settings = BenchSettings(args);
+        var connection = await harness.DatabaseAsync("load_incoming");
+        await harness.StartInstancesAsync(1, Harness.ServiceEnvironment(connection));
+        var run = await WebhookLoad.RunAsync("PhoneSupport incoming-call webhook", harness.Http, $"{Harness.PublicBaseUrl}/twilio/voice", Harness.Constellix,
+            settings.Connections, settings.WarmupTime, settings.DurationTime, [.. harness.Instances.Select(i => i.Pid)]);
+        harness.Log.WriteLine("  " + run);
+        return run.Errors == 0;
     }
 
     /// <summary>

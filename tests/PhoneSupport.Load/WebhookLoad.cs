@@ -8,10 +8,16 @@ namespace PhoneSupport.Load;
 /// <summary>What one fixed-concurrency run of one webhook measured.</summary>
 public sealed record WebhookRun(string Name, int Connections, TimeSpan Duration, long Requests, long Errors, long Fallbacks, Latencies Latency, double? RoundTrips, int? MaxRoundTrips)
 {
+    /// <summary>CPU seconds the server process(es) spent during the measured time, and the database server's.</summary>
+    public double ServerCpu { get; init; }
+    public double DatabaseCpu { get; init; }
+    public double ServerCpuPerRequestMs => Requests == 0 ? 0 : ServerCpu * 1000 / Requests;
+    public double DatabaseCpuPerRequestMs => Requests == 0 ? 0 : DatabaseCpu * 1000 / Requests;
+
     public double PerSecond => Requests / Duration.TotalSeconds;
 
     public override string ToString() =>
-        FormattableString.Invariant($"{Name,-34} {Connections,3} conn  {PerSecond,9:0} req/s  {Latency.Summary()}  errors {Errors}  fallbacks {Fallbacks}")
+        FormattableString.Invariant($"{Name,-34} {Connections,3} conn  {PerSecond,7:0} req/s  {Latency.Summary()}  cpu/req: server {ServerCpuPerRequestMs:0.00} ms, postgres {DatabaseCpuPerRequestMs:0.00} ms  errors {Errors}  fallbacks {Fallbacks}")
         + (RoundTrips is { } rt ? FormattableString.Invariant($"  db round trips {rt:0.00}/req (max {MaxRoundTrips})") : "");
 }
 
@@ -25,7 +31,8 @@ public static class WebhookLoad
     public const string AuthToken = "load-auth-token-0123456789abcdef";
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
 
-    public static async Task<WebhookRun> RunAsync(string name, HttpClient http, string url, string to, int connections, TimeSpan warmup, TimeSpan duration)
+    public static async Task<WebhookRun> RunAsync(string name, HttpClient http, string url, string to, int connections, TimeSpan warmup, TimeSpan duration,
+        int[]? serverPids = null)
     {
         var signer = new TwilioSigner(AuthToken);
         var stop = false;
@@ -70,9 +77,12 @@ public static class WebhookLoad
 
         await Task.Delay(warmup);
         Volatile.Write(ref measuring, true);
+        var server = new CpuMeter(serverPids ?? []);
+        var database = new CpuMeter(PostgresPids());
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
+        var (serverCpu, databaseCpu) = (server.ElapsedSeconds, database.ElapsedSeconds);
         var measured = Stopwatch.GetElapsedTime(started);
         Volatile.Write(ref stop, true);
         var results = await Task.WhenAll(workers);
@@ -80,7 +90,32 @@ public static class WebhookLoad
         foreach (var r in results) all.AddRange(r.latencies);
         var count = results.Sum(r => r.counted);
         return new WebhookRun(name, connections, measured, all.Count, results.Sum(r => r.errors), results.Sum(r => r.fallbacks), all,
-            count == 0 ? null : results.Sum(r => r.roundTrips) / (double)count, count == 0 ? null : results.Max(r => r.maxRoundTrips));
+            count == 0 ? null : results.Sum(r => r.roundTrips) / (double)count, count == 0 ? null : results.Max(r => r.maxRoundTrips))
+        {
+            ServerCpu = serverCpu,
+            DatabaseCpu = databaseCpu,
+        };
+    }
+
+    /// <summary>Every process of the postgres user (the harness's cluster is the only one on these machines).</summary>
+    public static int[] PostgresPids() => Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+        .Where(pid => pid > 0 && IsPostgres(pid)).ToArray();
+
+    private static bool IsPostgres(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").StartsWith("postgres", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Twilio's incoming-call webhook, signed for <paramref name="url"/>.</summary>

@@ -98,7 +98,7 @@ public sealed class VoiceHandler(
                 logger.LogInformation("Status {Status} for unknown call {CallSid} ignored", status, callSid);
                 return empty;
             }
-            if (await db.CallEvents.AnyAsync(e => e.DedupeKey == dedupeKey, ct)) return empty;
+            // A repeated callback is caught by the dedupe key's unique index when saving (no look-up first).
             var now = clock.GetCurrentInstant();
             db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
             if (request.CallEnded && record.End(status, request.CallDuration, now))
@@ -116,6 +116,10 @@ public sealed class VoiceHandler(
                 await db.SaveChangesAsync(ct);
                 if (record.EndedAt is not null) await incidents.CloseIfDoneAsync(callSid, ct);
                 return empty;
+            }
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "call_events_dedupe_key_key" })
+            {
+                return empty; // this status was recorded already
             }
             catch (DbUpdateException e) when (IsRace(e))
             {
