@@ -71,9 +71,16 @@ public static class DataSet
             """, technicians, at);
     }
 
+    /// <summary>
+    /// The harness's own connections are not pooled: a pooled connection would be stale after the PostgreSQL restart
+    /// fault, and the harness must read the invariants back whatever happened.
+    /// </summary>
+    public static NpgsqlConnection Connection(string connection) =>
+        new(new NpgsqlConnectionStringBuilder(connection) { Pooling = false }.ConnectionString);
+
     public static async Task ExecAsync(string connection, string sql, params object[] parameters)
     {
-        await using var c = new NpgsqlConnection(connection);
+        await using var c = Connection(connection);
         await c.OpenAsync();
         await using var command = new NpgsqlCommand(sql, c) { CommandTimeout = 0 };
         foreach (var p in parameters) command.Parameters.AddWithValue(p);
@@ -82,7 +89,7 @@ public static class DataSet
 
     public static async Task<long> ScalarAsync(string connection, string sql, params object[] parameters)
     {
-        await using var c = new NpgsqlConnection(connection);
+        await using var c = Connection(connection);
         await c.OpenAsync();
         await using var command = new NpgsqlCommand(sql, c) { CommandTimeout = 0 };
         foreach (var p in parameters) command.Parameters.AddWithValue(p);

@@ -12,7 +12,7 @@ public static partial class Scenarios
     /// <summary>The storm without faults: 3 service processes, one PostgreSQL, invariants from the database.</summary>
     public static async Task<bool> StormAsync(Harness harness, Args args)
     {
-        var report = await Storm.RunAsync(harness, "storm", StormSettingsFrom(args));
+        var report = await ProcessStorm.RunAsync(harness, "storm", StormSettingsFrom(args));
         harness.Log.WriteLine(report);
         return Verdict(harness, report, allowedFailures: 0);
     }
@@ -47,7 +47,7 @@ public static partial class Scenarios
                 // kill -9 one instance mid-storm; the balancer's health check moves new requests to the others; the
                 // instance comes back on the same port. Requests in flight on it when it died are lost (Twilio would
                 // go to the fallback URL): at most one per line.
-                report = await Storm.RunAsync(harness, "fault: kill -9 an instance", settings, async c =>
+                report = await ProcessStorm.RunAsync(harness, "fault: kill -9 an instance", settings, async c =>
                 {
                     var victim = c.Harness.Instances[1];
                     victim.KillHard();
@@ -61,7 +61,7 @@ public static partial class Scenarios
 
             case "postgres":
                 // PostgreSQL stopped (fast shutdown: every session cut) for a few seconds, then started again.
-                report = await Storm.RunAsync(harness, "fault: PostgreSQL restarted", settings, async c =>
+                report = await ProcessStorm.RunAsync(harness, "fault: PostgreSQL restarted", settings, async c =>
                 {
                     var watch = Stopwatch.StartNew();
                     await c.Harness.Server.StopAsync();
@@ -77,7 +77,7 @@ public static partial class Scenarios
             case "twilio":
                 // Twilio's REST API answers 500, 429 and too late (past the client's timeout) to the callback
                 // dispatchers' call creates: no callback may be dialled twice, none lost.
-                report = await Storm.RunAsync(harness, "fault: Twilio REST 500/429/timeouts", settings, c =>
+                report = await ProcessStorm.RunAsync(harness, "fault: Twilio REST 500/429/timeouts", settings, c =>
                 {
                     c.Twilio.FailNext(TwilioEndpoint.CreateCall, 500, 20500, count: 3);
                     c.Twilio.FailNext(TwilioEndpoint.CreateCall, 429, 20429, count: 3);
@@ -96,10 +96,10 @@ public static partial class Scenarios
                 LatencyProxy? proxy = null;
                 try
                 {
-                    report = await Storm.RunAsync(harness, $"fault: slow database (+{delay.TotalMilliseconds:0} ms each way)", settings, databaseEndpoint: connection =>
+                    report = await ProcessStorm.RunAsync(harness, $"fault: slow database (+{delay.TotalMilliseconds:0} ms each way)", settings, databaseEndpoint: connection =>
                     {
-                        proxy = new LatencyProxy(Storm.Endpoint(connection), delay);
-                        return Task.FromResult(Storm.WithPort(connection, proxy.Port));
+                        proxy = new LatencyProxy(ProcessStorm.Endpoint(connection), delay);
+                        return Task.FromResult(ProcessStorm.WithPort(connection, proxy.Port));
                     });
                 }
                 finally
@@ -113,7 +113,7 @@ public static partial class Scenarios
             case "shutdown":
                 // SIGTERM one instance mid-storm: in-flight webhooks finish, the callback leases it holds are
                 // released, then it exits; it is started again.
-                report = await Storm.RunAsync(harness, "fault: graceful shutdown (SIGTERM) of an instance", settings, async c =>
+                report = await ProcessStorm.RunAsync(harness, "fault: graceful shutdown (SIGTERM) of an instance", settings, async c =>
                 {
                     var victim = c.Harness.Instances[1];
                     var took = await victim.TerminateAsync(TimeSpan.FromSeconds(40));

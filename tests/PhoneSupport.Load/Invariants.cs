@@ -92,7 +92,7 @@ public static class Invariants
     public static async Task<string> TableAsync(string connection, string sql)
     {
         var text = new StringBuilder();
-        await using var c = new NpgsqlConnection(connection);
+        await using var c = DataSet.Connection(connection);
         await c.OpenAsync();
         await using var command = new NpgsqlCommand(sql, c);
         await using var reader = await command.ExecuteReaderAsync();
@@ -107,7 +107,7 @@ public static class Invariants
     private static async Task<List<(string Id, int Attempts, long Events)>> RowsAsync(string connection, string sql)
     {
         var rows = new List<(string, int, long)>();
-        await using var c = new NpgsqlConnection(connection);
+        await using var c = DataSet.Connection(connection);
         await c.OpenAsync();
         await using var command = new NpgsqlCommand(sql, c);
         await using var reader = await command.ExecuteReaderAsync();

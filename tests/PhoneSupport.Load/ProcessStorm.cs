@@ -32,7 +32,7 @@ public sealed record StormReport(string Name, CallRun Run, long Connected, long 
 /// dispatchers running in every instance and dialling through the Twilio emulator, which plays those calls back
 /// through the balancer. A fault can be injected while the callers are calling.
 /// </summary>
-public static class Storm
+public static class ProcessStorm
 {
     /// <summary>23:00 New York (EDT), a Wednesday: night for Constellix.</summary>
     public static readonly DateTimeOffset Night = new(2026, 7, 9, 3, 0, 0, TimeSpan.Zero);
