@@ -1,4 +1,5 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
@@ -20,6 +21,7 @@ builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
 builder.AddPriorityQueue();
+builder.AddBilling();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
@@ -29,6 +31,7 @@ await app.MigrateDatabaseAsync();
 
 app.MapHealth();
 app.MapVoice();
+app.MapStripeWebhook();
 app.MapAdmin();
 app.MapDevelopment();
 

@@ -138,6 +138,10 @@ public static class StormRunner
             web.UseSetting("Twilio:AuthToken", AuthToken);
             web.UseSetting("Twilio:ApiBaseUrl", twilio);
             web.UseSetting("Twilio:CallsPerSecond", "1000");
+            web.UseSetting("Stripe:SecretKey", "sk_test_storm");
+            web.UseSetting("Stripe:WebhookSecret", "whsec_storm");
+            web.UseSetting("Stripe:ApiBaseUrl", "http://127.0.0.1:9");
+            web.UseSetting("PhoneSupport:Billing:WorkerEnabled", "false");
             web.UseSetting("PhoneSupport:Callbacks:DispatcherEnabled", "false");
             web.UseSetting("PhoneSupport:Queue:DispatcherEnabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");

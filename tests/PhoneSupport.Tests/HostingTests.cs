@@ -50,6 +50,8 @@ public sealed class HostingTests(ServiceFixture fixture)
     [InlineData("Twilio:AuthToken", "Twilio:AuthToken is required")]
     [InlineData("Twilio:AccountSid", "Twilio:AccountSid is required")]
     [InlineData("PhoneSupport:PublicBaseUrl", "PhoneSupport:PublicBaseUrl is required")]
+    [InlineData("Stripe:SecretKey", "Stripe:SecretKey is required")]
+    [InlineData("Stripe:WebhookSecret", "Stripe:WebhookSecret is required")]
     public void Startup_WithoutARequiredKey_FailsNamingTheKey(string key, string message)
     {
         using var factory = fixture.CreateFactory("Production", fixture.ConnectionString, new Dictionary<string, string?> { [key] = "" });

@@ -54,9 +54,15 @@ internal static class BuiltInPrompts
         ["de"] = "Entschuldigung, wir konnten keine Rückrufnummer aufnehmen. Bitte eröffnen Sie einen Fall im Kundenportal. Auf Wiederhören.",
     };
 
-    public static readonly IReadOnlyDictionary<string, string> Purchase = new Dictionary<string, string>
+    public static readonly IReadOnlyDictionary<string, string> PurchaseAccepted = new Dictionary<string, string>
     {
-        ["en"] = "Buying a phone incident over the phone is not switched on yet.",
-        ["de"] = "Der Kauf eines Telefon-Supportfalls ist noch nicht eingeschaltet.",
+        ["en"] = "Thank you. Your {purchasedMinutes}-minute phone incident for {purchasePrice} is booked; it is charged to the card on file after the call.",
+        ["de"] = "Vielen Dank. Ihr Telefon-Supportfall über {purchasedMinutes} Minuten für {purchasePrice} ist gebucht; er wird nach dem Gespräch Ihrer hinterlegten Karte belastet.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> PurchaseRefused = new Dictionary<string, string>
+    {
+        ["en"] = "Sorry, we have no card on file for your account, so we cannot take the purchase by phone. You can buy a phone incident in the control panel.",
+        ["de"] = "Entschuldigung, für Ihr Konto ist keine Karte hinterlegt; den Kauf können wir telefonisch nicht annehmen. Sie können einen Telefon-Supportfall im Kundenportal kaufen.",
     };
 }

@@ -37,7 +37,16 @@ public abstract record FactRequest
 
     /// <summary>Claim one included incident for this call (idempotent per call). Answers a <see cref="bool"/>: claimed.</summary>
     public sealed record ClaimIncluded(Guid ContractId, string CallSid) : FactRequest;
+
+    /// <summary>
+    /// Buy the plan's purchase option <paramref name="Option"/> (1-based) on this call, after the caller heard its price and
+    /// pressed its key (idempotent per call). Answers a <see cref="PurchaseFact"/>.
+    /// </summary>
+    public sealed record Purchase(string CallSid, string Provider, Guid AccountId, int Option) : FactRequest;
 }
+
+/// <summary>A purchase made on a call, or why not (e.g. no card on file).</summary>
+public sealed record PurchaseFact(bool Accepted, int Minutes, Money Price, Money RatePerHour, string? Refusal);
 
 /// <summary>An account as the IVR needs it, with the contract it was identified by, if any.</summary>
 public sealed record AccountFact(Guid AccountId, string Name, string Membership, string AccountNumber, ContractFact? Contract);

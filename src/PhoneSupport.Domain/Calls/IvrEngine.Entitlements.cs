@@ -48,6 +48,30 @@ public static partial class IvrEngine
             return Enter(session with { Vars = vars }, step.Outcomes[e.Decision.Name()].Target, prompts, fresh: true);
         }
 
+        /// <summary>
+        /// <c>purchase</c>: the caller heard the option's price and pressed its key; buy it on the card on file (the
+        /// purchase and its consent are recorded; the block is charged when the incident closes) and route, or say why not.
+        /// </summary>
+        private StepResult EnterPurchase(CallSession session, FlowStep step, ImmutableArray<Utterance> prompts)
+        {
+            var accountId = Guid.Parse(session.Var("accountId") ?? throw new InvalidOperationException($"Step '{step.Id}' buys before the caller is identified."));
+            var option = int.Parse(step.Settings.GetValueOrDefault("option") ?? "1", CultureInfo.InvariantCulture);
+            var fact = Need<PurchaseFact>(new FactRequest.Purchase(session.CallSid, session.Provider, accountId, option));
+            if (!fact.Accepted)
+            {
+                _events.Add(IvrEvent.Of("purchase", ("option", option.ToString(CultureInfo.InvariantCulture)), ("result", "refused"), ("reason", fact.Refusal)));
+                return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.PurchaseRefused)), fresh: true);
+            }
+            var minutes = fact.Minutes.ToString(CultureInfo.InvariantCulture);
+            session = session with { Vars = session.Vars.SetItem("purchasedMinutes", minutes).SetItem("purchasePrice", fact.Price.Spoken()) };
+            _events.Add(IvrEvent.Of("consent", ("step", step.Id), ("key", option.ToString(CultureInfo.InvariantCulture)), ("decision", session.Var("decision")),
+                ("prompt", $"{fact.Price.Spoken()} for {minutes} minutes, charged to the card on file; beyond that, {fact.RatePerHour.Spoken()} per hour in half-hour steps"),
+                ("price", fact.Price.Spoken()), ("channel", "phone"), ("minutes", minutes)));
+            _events.Add(IvrEvent.Of("purchase", ("option", option.ToString(CultureInfo.InvariantCulture)), ("result", "bought"), ("minutes", minutes),
+                ("amount", fact.Price.Amount.ToString(CultureInfo.InvariantCulture)), ("currency", fact.Price.Currency)));
+            return Enter(session, step.Outcomes[FlowActions.Accepted].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.PurchaseAccepted)), fresh: true);
+        }
+
         private static Dictionary<string, string> VarsOf(EntitlementFact fact)
         {
             var e = fact.Entitlement;
@@ -82,6 +106,9 @@ public static partial class IvrEngine
             if (e.PurchaseOptions.Length > 0)
                 vars["purchaseOptions"] = string.Join(", or ", e.PurchaseOptions.Select(o =>
                     $"{new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd").Spoken()} for {o.Minutes} minutes"));
+            if (e.PurchaseOptions.Length > 0)
+                vars["purchaseMenu"] = string.Join(" ", e.PurchaseOptions.Select((o, i) =>
+                    $"For {o.Minutes} minutes at {new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd").Spoken()}, press {i + 1}."));
             return vars;
         }
 

@@ -199,8 +199,7 @@ public static partial class IvrEngine
                 case StepKind.Action when step.Action is FlowActions.Decide or FlowActions.DecideSales or FlowActions.ClaimIncluded:
                     return EnterEntitlementAction(session, step, prompts);
                 case StepKind.Action when step.Action == FlowActions.Purchase:
-                    _events.Add(IvrEvent.Of("placeholder", ("step", step.Id), ("feature", "purchase")));
-                    return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.Purchase)), fresh: true);
+                    return EnterPurchase(session, step, prompts);
                 case StepKind.Route:
                     return Route(session, step, prompts);
                 case StepKind.Callback:
@@ -259,7 +258,7 @@ public static partial class IvrEngine
         {
             var language = flow.Language(session.Language);
             var text = texts.TryGetValue(language.Code[..2], out var t) ? t : texts["en"];
-            return [new Utterance(text, language.Code, language.Voice)];
+            return [new Utterance(Fill(text, session), language.Code, language.Voice)];
         }
 
         private static string InputKind(CallerInput input) => input switch

@@ -60,6 +60,6 @@ public static class FlowActions
     {
         "accountName", "accountNumber", "membership", "contractNumber", "severity", "language", "callerNumber",
         "decision", "window", "holiday", "price", "stepPrice", "holidayPrice", "includedTotal", "includedRemaining", "includedTalk",
-        "purchaseOptions", "dueAt", "target", "hours", "webTicket",
+        "purchaseOptions", "purchaseMenu", "purchasedMinutes", "purchasePrice", "dueAt", "target", "hours", "webTicket",
     }.ToFrozenSet();
 }

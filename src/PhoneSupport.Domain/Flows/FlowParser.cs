@@ -21,7 +21,7 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         [StepKind.Language] = new("type", "say", "options", "next", "timeout"),
         [StepKind.Collect] = new("type", "say", "input", "minLength", "maxLength", "finishOnKey", "hints", "action", "outcomes", "timeout", "maxAttempts", "noInput", "invalid", "notFound"),
         [StepKind.Confirm] = new("type", "say", "yes", "no", "consent", "timeout", "maxAttempts", "noInput", "invalid"),
-        [StepKind.Action] = new("type", "say", "action", "outcomes"),
+        [StepKind.Action] = new("type", "say", "action", "outcomes", "option"),
         [StepKind.Say] = new("type", "say", "next"),
         [StepKind.Route] = new("type", "say", "skill", "outcomes"),
         [StepKind.Callback] = new("type", "say"),
@@ -152,6 +152,11 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         var settings = ImmutableDictionary.CreateBuilder<string, string>();
         foreach (var name in new[] { "skill", "queue", "maxLength", "consent" })
             if (kind is StepKind.Route or StepKind.Queue or StepKind.Message or StepKind.Confirm && Scalar(map, name) is { } v) settings[name] = v;
+        if (kind == StepKind.Action && Scalar(map, "option") is { } option)
+        {
+            if (int.TryParse(option, out var n) && n is >= 1 and <= 9) settings["option"] = option;
+            else Error(LineOf(map), $"step '{id}': 'option' must be the number (1-9) of one of the plan's purchase options");
+        }
         if (kind == StepKind.Message && Int(map, "maxLength", 10, 600) is null && settings.ContainsKey("maxLength")) settings.Remove("maxLength");
         if (kind == StepKind.Queue && !settings.ContainsKey("queue")) Error(LineOf(map), $"step '{id}': a queue step needs 'queue' (the queue's name)");
 

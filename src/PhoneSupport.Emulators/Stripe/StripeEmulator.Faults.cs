@@ -67,11 +67,50 @@ public sealed partial class StripeEmulator
         }
     }
 
+    /// <summary>
+    /// From now on, a share <paramref name="rate"/> (0–1) of all requests fails at random, in three equal kinds: a 500 before
+    /// anything was done, a 500 after it was done (the answer lost), a 429 rate limit. Queued faults still come first.
+    /// <paramref name="seed"/> makes a run repeatable. A rate of 0 switches it off.
+    /// </summary>
+    public void FailRandomly(double rate, int seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rate, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rate, 1);
+        lock (_gate)
+        {
+            (_randomFailureRate, _random) = (rate, new Random(seed));
+        }
+    }
+
+    /// <summary>How many requests failed at random so far (by <see cref="FailRandomly"/>).</summary>
+    public int RandomFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _randomFailures;
+            }
+        }
+    }
+
+    private double _randomFailureRate;
+    private Random _random = new(1);
+    private int _randomFailures;
+
     private Fault? NextFault(StripeEndpoint endpoint)
     {
         lock (_gate)
         {
-            return _faults.TryGetValue(endpoint, out var queue) && queue.TryDequeue(out var fault) ? fault : null;
+            if (_faults.TryGetValue(endpoint, out var queue) && queue.TryDequeue(out var fault)) return fault;
+            if (_randomFailureRate <= 0 || _random.NextDouble() >= _randomFailureRate) return null;
+            _randomFailures++;
+            return _random.Next(3) switch
+            {
+                0 => new Fault(FaultKind.Fail, StripeEmulatorError.ForStatus(500, null, null, null, null), TimeSpan.Zero, null),
+                1 => new Fault(FaultKind.FailAfterProcessing, StripeEmulatorError.ForStatus(500, null, null, null, null), TimeSpan.Zero, null),
+                _ => new Fault(FaultKind.Fail, StripeEmulatorError.ForStatus(429, null, null, null, null), TimeSpan.Zero, null),
+            };
         }
     }
 

@@ -28,7 +28,7 @@ public sealed partial class StripeEmulator
                     StripeEndpoint.VoidInvoice => Transition(form, id, now, events, "void"),
                     StripeEndpoint.MarkInvoiceUncollectible => Transition(form, id, now, events, "uncollectible"),
                     StripeEndpoint.CreateCreditNote => CreateCreditNote(form, now, events),
-                    _ => CreateRefund(form, now),
+                    _ => CreateRefund(form, now, events),
                 };
                 return new Answer(200, JsonSerializer.Serialize(body, Json), null, false);
             }

@@ -51,6 +51,7 @@ public sealed partial class StripeEmulator
             }
 
             refund = refundAmount > 0 ? Refund(invoice, refundAmount, reason: null, new Dictionary<string, string>(), now) : null;
+            if (refund is not null) events.Add(new("charge.refunded", ChargeObject(invoice)));
             invoice.CreditedAfterPayment += amount;
         }
 
@@ -70,7 +71,7 @@ public sealed partial class StripeEmulator
         return StripeEmulatorJson.CreditNote(note);
     }
 
-    private Dictionary<string, object?> CreateRefund(StripeForm form, DateTimeOffset now)
+    private Dictionary<string, object?> CreateRefund(StripeForm form, DateTimeOffset now, List<PendingEvent> events)
     {
         form.AllowOnly("payment_intent", "charge", "amount", "reason", "metadata", "expand");
         var (paymentIntent, charge) = (form.Text("payment_intent"), form.Text("charge"));
@@ -102,8 +103,25 @@ public sealed partial class StripeEmulator
         }
 
         var refund = Refund(invoice, amount, reason, form.Object("metadata") ?? new Dictionary<string, string>(), now);
+        events.Add(new("charge.refunded", ChargeObject(invoice)));
         return StripeEmulatorJson.Refund(refund);
     }
+
+    /// <summary>The <c>charge</c> object of an invoice's payment, as <c>charge.refunded</c> carries it.</summary>
+    private static Dictionary<string, object?> ChargeObject(EmulatedInvoice invoice) => new()
+    {
+        ["id"] = invoice.Charge,
+        ["object"] = "charge",
+        ["amount"] = invoice.AmountPaid,
+        ["amount_refunded"] = invoice.Refunded,
+        ["currency"] = invoice.Currency,
+        ["customer"] = invoice.Customer,
+        ["invoice"] = invoice.Id,
+        ["payment_intent"] = invoice.PaymentIntent,
+        ["paid"] = true,
+        ["refunded"] = invoice.Refunded >= invoice.AmountPaid,
+        ["status"] = "succeeded",
+    };
 
     private EmulatedRefund Refund(EmulatedInvoice invoice, long amount, string? reason, Dictionary<string, string> metadata, DateTimeOffset now)
     {

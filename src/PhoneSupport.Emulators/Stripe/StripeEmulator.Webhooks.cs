@@ -41,6 +41,39 @@ public sealed partial class StripeEmulator
         return DeliverAsync(targetUrl, type, snapshot, signing ?? new StripeEventSigning(), null, cancellationToken);
     }
 
+    /// <summary>Delivers an earlier delivery again, byte for byte with its signature: what Stripe's retries (or an attacker's replay) look like.</summary>
+    public async Task<StripeEventDelivery> ResendAsync(StripeEventDelivery earlier, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var delivery = await PostAsync(earlier.TargetUrl, earlier.EventId, earlier.Type, earlier.Payload, earlier.SignatureHeader, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _deliveries.Add(delivery);
+        }
+
+        return delivery;
+    }
+
+    private async Task<StripeEventDelivery> PostAsync(string url, string eventId, string type, string payload, string header, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        timeout.CancelAfter(_options.WebhookTimeout);
+        try
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(payload, Encoding.UTF8) };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            message.Headers.TryAddWithoutValidation("Stripe-Signature", header);
+            message.Headers.TryAddWithoutValidation("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)");
+            using var response = await _webhooks.SendAsync(message, timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            return new StripeEventDelivery(eventId, type, url, payload, header, (int)response.StatusCode, body, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return new StripeEventDelivery(eventId, type, url, payload, header, null, null, ex.Message);
+        }
+    }
+
     /// <summary>Waits until the automatic deliveries started so far have finished.</summary>
     public async Task WaitForDeliveriesAsync()
     {
@@ -133,24 +166,7 @@ public sealed partial class StripeEmulator
             ["type"] = type,
         }, EventJson);
         var header = SignatureHeader(payload, signing with { Timestamp = signing.Timestamp ?? now });
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        timeout.CancelAfter(_options.WebhookTimeout);
-        StripeEventDelivery delivery;
-        try
-        {
-            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(payload, Encoding.UTF8) };
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            message.Headers.TryAddWithoutValidation("Stripe-Signature", header);
-            message.Headers.TryAddWithoutValidation("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)");
-            using var response = await _webhooks.SendAsync(message, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            delivery = new StripeEventDelivery(eventId, type, url, payload, header, (int)response.StatusCode, body, null);
-        }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            delivery = new StripeEventDelivery(eventId, type, url, payload, header, null, null, ex.Message);
-        }
-
+        var delivery = await PostAsync(url, eventId, type, payload, header, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _deliveries.Add(delivery);

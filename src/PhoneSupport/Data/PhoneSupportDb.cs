@@ -33,6 +33,12 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Billing.Incident> Incidents => Set<Features.Billing.Incident>();
     public DbSet<Features.Billing.IncidentLeg> IncidentLegs => Set<Features.Billing.IncidentLeg>();
     public DbSet<Features.Billing.Charge> Charges => Set<Features.Billing.Charge>();
+    public DbSet<Features.Billing.ChargeEvent> ChargeEvents => Set<Features.Billing.ChargeEvent>();
+    public DbSet<Features.Billing.IncidentCall> IncidentCalls => Set<Features.Billing.IncidentCall>();
+    public DbSet<Features.Billing.BillingJob> BillingJobs => Set<Features.Billing.BillingJob>();
+    public DbSet<Features.Billing.StripeEventRecord> StripeEvents => Set<Features.Billing.StripeEventRecord>();
+    public DbSet<Features.Billing.Purchase> Purchases => Set<Features.Billing.Purchase>();
+    public DbSet<Features.Billing.Quote> Quotes => Set<Features.Billing.Quote>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -55,6 +61,12 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentLegConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.ChargeConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.ChargeEventConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.IncidentCallConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.BillingJobConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.StripeEventRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.PurchaseConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Billing.QuoteConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

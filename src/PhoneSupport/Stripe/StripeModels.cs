@@ -111,6 +111,8 @@ public sealed record StripeCreditNote
     public string? Type { get; init; }
     public string? Reason { get; init; }
     public string? Memo { get; init; }
+    /// <summary>The refund a post-payment credit note made (<c>refund_amount</c>), if any.</summary>
+    public string? Refund { get; init; }
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     internal static StripeCreditNote FromJson(JsonElement json) => new()
@@ -123,6 +125,7 @@ public sealed record StripeCreditNote
         Type = json.Text("type"),
         Reason = json.Text("reason"),
         Memo = json.Text("memo"),
+        Refund = json.Text("refund"),
         Metadata = json.Metadata(),
     };
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using NodaTime;
+using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Emulators.Twilio.Rest;
 using PhoneSupport.TestSupport.Postgres;
 using PhoneSupport.TestSupport.Time;
@@ -20,6 +21,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const string AuthToken = "test-auth-token-0123456789abcdef";
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string PublicBaseUrl = "http://localhost";
+    public const string StripeSecretKey = "sk_test_51FixtureKey0123456789";
+    public const string StripeWebhookSecret = "whsec_fixture_secret";
+    public const string StripeApiVersion = "2024-06-20";
 
     private PostgresServer? _server;
 
@@ -31,6 +35,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>Twilio's REST side on 127.0.0.1; its outbound calls reach the in-memory host.</summary>
     public TwilioEmulator Twilio { get; private set; } = null!;
 
+    /// <summary>Stripe's API on 127.0.0.1; its signed events reach the in-memory host's <c>/stripe/webhook</c>.</summary>
+    public StripeEmulator Stripe { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Twilio = new TwilioEmulator(new TwilioEmulatorOptions
@@ -40,6 +47,16 @@ public sealed class ServiceFixture : IAsyncLifetime
             WebhookHandler = () => Factory.Server.CreateHandler(),
         });
         await Twilio.StartAsync();
+        Stripe = new StripeEmulator(new StripeEmulatorOptions
+        {
+            SecretKey = StripeSecretKey,
+            WebhookSecret = StripeWebhookSecret,
+            ApiVersion = StripeApiVersion,
+            WebhookUrl = PublicBaseUrl + "/stripe/webhook",
+            WebhookHandler = () => new LazyHandler(() => Factory.Server.CreateHandler()),
+            TimeProvider = new ClockTimeProvider(Clock),
+        });
+        await Stripe.StartAsync();
         _server = await PostgresServer.StartAsync();
         ConnectionString = await _server.CreateDatabaseAsync("phonesupport_tests");
         Factory = CreateFactory("Development", ConnectionString);
@@ -63,6 +80,15 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["PhoneSupport:Callbacks:DispatcherEnabled"] = "false",
             ["PhoneSupport:Queue:DispatcherEnabled"] = "false",
             ["PhoneSupport:Callbacks:EscalationPhoneNumber"] = "+17035550199",
+            ["Stripe:SecretKey"] = StripeSecretKey,
+            ["Stripe:WebhookSecret"] = StripeWebhookSecret,
+            ["Stripe:ApiBaseUrl"] = Stripe.BaseUrl,
+            ["Stripe:ApiVersion"] = StripeApiVersion,
+            ["Stripe:MaxRetries"] = "0",
+            ["Stripe:RetryBaseDelay"] = "00:00:00.010",
+            // Tests drive the outbox by hand (BillingOutbox.RunOnceAsync), posting at once.
+            ["PhoneSupport:Billing:WorkerEnabled"] = "false",
+            ["PhoneSupport:Billing:PostingDelay"] = "00:00:00",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -92,7 +118,23 @@ public sealed class ServiceFixture : IAsyncLifetime
         if (Factory is not null) await Factory.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
         if (Twilio is not null) await Twilio.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
     }
+}
+
+/// <summary>The fixture's fake clock as a <see cref="TimeProvider"/>, so the Stripe emulator signs events at the service's "now".</summary>
+public sealed class ClockTimeProvider(IClock clock) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => clock.GetCurrentInstant().ToDateTimeOffset();
+}
+
+/// <summary>A handler made on first use: the emulator starts before the host it delivers to exists.</summary>
+public sealed class LazyHandler(Func<HttpMessageHandler> create) : HttpMessageHandler
+{
+    private readonly Lazy<HttpMessageInvoker> _inner = new(() => new HttpMessageInvoker(create()));
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _inner.Value.SendAsync(request, cancellationToken);
 }
 
 [CollectionDefinition(Name)]

@@ -13,7 +13,8 @@ public static class TestAccounts
     public static string UniqueDigits(int length = 9) =>
         string.Concat(Guid.NewGuid().ToByteArray().Select(b => (char)('0' + b % 10))).Insert(0, "7")[..length];
 
-    public static async Task<Created> CreateAsync(ServiceFixture fixture, string provider, string membership, LocalDate? contractStartsOn = null, LocalDate? contractEndsOn = null)
+    public static async Task<Created> CreateAsync(ServiceFixture fixture, string provider, string membership, LocalDate? contractStartsOn = null, LocalDate? contractEndsOn = null,
+        string? stripeCustomer = null)
     {
         using var scope = fixture.Factory.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<PhoneSupportDb>();
@@ -21,6 +22,7 @@ public static class TestAccounts
         var phone = "+1555" + UniqueDigits(7);
         var account = new Account(Guid.CreateVersion7(), provider, $"Test {membership} {number}", membership, number, fixture.Clock.GetCurrentInstant());
         account.AddPhoneNumber(phone);
+        account.StripeCustomerId = stripeCustomer;
         Contract? contract = null;
         if (contractStartsOn is { } starts)
             contract = account.AddContract(Guid.CreateVersion7(), UniqueDigits(8), starts, contractEndsOn ?? starts.PlusYears(1).PlusDays(-1), fixture.Clock.GetCurrentInstant());

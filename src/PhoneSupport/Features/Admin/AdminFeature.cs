@@ -16,8 +16,11 @@ public static class AdminFeature
         builder.Services.AddScoped<TechniciansHandler>();
         builder.Services.AddScoped<CallbacksHandler>();
         builder.Services.AddScoped<IncidentsHandler>();
-        builder.Services.AddAuthorizationBuilder().AddPolicy(TechnicianPolicies.Availability,
-            p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "technician"));
+        builder.Services.AddScoped<ChargesHandler>();
+        builder.Services.AddScoped<PurchasesHandler>();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(TechnicianPolicies.Availability, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "technician"))
+            .AddPolicy(TechnicianPolicies.Quotes, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "finance", "technician"));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityScheme>());
         return builder;
     }
@@ -35,6 +38,8 @@ public static class AdminFeature
         api.MapTechnicians();
         api.MapCallbacks();
         api.MapIncidents();
+        api.MapCharges();
+        api.MapPurchases();
         return app;
     }
 }
@@ -47,6 +52,9 @@ public static class TechnicianPolicies
     /// technician key may set any technician's availability; every change records the key that made it.
     /// </summary>
     public const string Availability = "availability";
+
+    /// <summary>Sending an after-hours quote: a technician (who took the request) or finance, or an admin.</summary>
+    public const string Quotes = "quotes";
 }
 
 /// <summary>Declares the bearer scheme in the OpenAPI document and requires it on every <c>/api</c> operation.</summary>

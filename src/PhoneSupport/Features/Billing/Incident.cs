@@ -37,6 +37,8 @@ public sealed class Incident
     public int TalkSeconds { get; private set; }
     public string Status { get; private set; } = "open";
     public int Version { get; private set; }
+    /// <summary>Set when a technician attached this incident's call to an earlier incident of the same account.</summary>
+    public Guid? MergedIntoId { get; private set; }
 
     public void Close(int talkSeconds, Instant now)
     {
@@ -52,54 +54,19 @@ public sealed class Incident
         Status = "open";
         Version++;
     }
+
+    /// <summary>Its call now counts towards <paramref name="target"/>: this incident is no longer billed on its own.</summary>
+    public void MergeInto(Guid target)
+    {
+        if (target == Id) throw new InvalidOperationException("An incident cannot be merged into itself.");
+        Status = "merged";
+        MergedIntoId = target;
+        Version++;
+    }
 }
 
 /// <summary>A bridged technician leg of an incident (its Twilio sid counts once).</summary>
 public sealed record IncidentLeg(string LegSid, Guid IncidentId, string CallSid, int Seconds, string Source, Instant At);
-
-/// <summary>A billable part of a closed incident.</summary>
-public sealed class Charge
-{
-    private Charge() { }
-
-    public Charge(Guid id, Guid incidentId, Guid? accountId, string kind, string window, long ratePerHour, string currency,
-        int billedSeconds, int steps, long amount, long? consentEventId, string policyVersion, string? statusReason, Instant now)
-    {
-        Id = id;
-        IncidentId = incidentId;
-        AccountId = accountId;
-        Kind = kind;
-        Window = window;
-        RatePerHour = ratePerHour;
-        Currency = currency;
-        BilledSeconds = billedSeconds;
-        Steps = steps;
-        Amount = amount;
-        ConsentEventId = consentEventId;
-        PolicyVersion = policyVersion;
-        Status = "pending";
-        StatusReason = statusReason;
-        CreatedAt = now;
-        UpdatedAt = now;
-    }
-
-    public Guid Id { get; private set; }
-    public Guid IncidentId { get; private set; }
-    public Guid? AccountId { get; private set; }
-    public string Kind { get; private set; } = "";
-    public string Window { get; private set; } = "";
-    public long RatePerHour { get; private set; }
-    public string Currency { get; private set; } = "";
-    public int BilledSeconds { get; private set; }
-    public int Steps { get; private set; }
-    public long Amount { get; private set; }
-    public long? ConsentEventId { get; private set; }
-    public string PolicyVersion { get; private set; } = "";
-    public string Status { get; private set; } = "pending";
-    public string? StatusReason { get; private set; }
-    public Instant CreatedAt { get; private set; }
-    public Instant UpdatedAt { get; private set; }
-}
 
 internal sealed class IncidentConfiguration : IEntityTypeConfiguration<Incident>
 {
@@ -114,6 +81,23 @@ internal sealed class IncidentConfiguration : IEntityTypeConfiguration<Incident>
         incident.HasOne<Accounts.Account>().WithMany().HasForeignKey(i => i.AccountId);
         incident.HasOne<Accounts.Contract>().WithMany().HasForeignKey(i => i.ContractId);
         incident.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(i => i.CallSid);
+        incident.HasOne<Incident>().WithMany().HasForeignKey(i => i.MergedIntoId);
+    }
+}
+
+/// <summary>A call attached by a technician to an earlier incident of the same account (table <c>incident_calls</c>).</summary>
+public sealed record IncidentCall(string CallSid, Guid IncidentId, string AttachedBy, Instant AttachedAt);
+
+internal sealed class IncidentCallConfiguration : IEntityTypeConfiguration<IncidentCall>
+{
+    public void Configure(EntityTypeBuilder<IncidentCall> call)
+    {
+        call.ToTable("incident_calls");
+        call.HasKey(c => c.CallSid);
+        call.Property(c => c.AttachedAt).HasConversion<InstantConverter>();
+        call.HasIndex(c => c.IncidentId).HasDatabaseName("incident_calls_incident");
+        call.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(c => c.CallSid);
+        call.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
     }
 }
 
@@ -126,20 +110,5 @@ internal sealed class IncidentLegConfiguration : IEntityTypeConfiguration<Incide
         leg.Property(l => l.At).HasConversion<InstantConverter>();
         leg.HasIndex(l => l.IncidentId).HasDatabaseName("incident_legs_incident");
         leg.HasOne<Incident>().WithMany().HasForeignKey(l => l.IncidentId);
-    }
-}
-
-internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
-{
-    public void Configure(EntityTypeBuilder<Charge> charge)
-    {
-        charge.ToTable("charges");
-        charge.Property(c => c.CreatedAt).HasConversion<InstantConverter>();
-        charge.Property(c => c.UpdatedAt).HasConversion<InstantConverter>();
-        charge.HasIndex(c => new { c.IncidentId, c.Kind }).IsUnique().HasDatabaseName("charges_incident_kind_key");
-        charge.HasIndex(c => new { c.AccountId, c.CreatedAt }).HasDatabaseName("charges_account");
-        charge.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
-        charge.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);
-        charge.HasOne<Voice.CallEventRecord>().WithMany().HasForeignKey(c => c.ConsentEventId);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
@@ -11,17 +12,19 @@ namespace PhoneSupport.Features.Billing;
 
 /// <summary>
 /// Turns connected calls into incidents: a bridged technician leg opens the incident of its call (or adds to
-/// it; a leg's Twilio sid counts once, so repeated callbacks change nothing); when the call has ended and no
-/// callback is pending, the incident closes, its claimed allowance is committed (exactly once: a
-/// conditional update) and its billable parts become pending charges, re-priced if talk time is added later.
+/// it; a leg's Twilio sid counts once, so repeated callbacks change nothing); a call a technician attached counts
+/// towards the incident it was attached to. When every call of the incident has ended and no callback is pending, the
+/// incident closes, its claimed allowance is committed (exactly once: a conditional update) and its billable parts
+/// become charges, with their "post to Stripe" job in the same transaction (the outbox). Talk time added later
+/// re-prices what has not started posting, and adds an adjustment charge for what has.
 /// </summary>
-public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IClock clock)
+public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IOptions<BillingOptions> options, IClock clock)
 {
     public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct)
     {
         if (await db.IncidentLegs.AnyAsync(l => l.LegSid == legSid, ct)) return;
         var now = clock.GetCurrentInstant();
-        var incident = await db.Incidents.FirstOrDefaultAsync(i => i.CallSid == callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct);
+        var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct);
         if (incident is null) return;
         if (incident.Status == "closed") incident.Reopen();
         db.IncidentLegs.Add(new IncidentLeg(legSid, incident.Id, callSid, seconds, source, now));
@@ -33,43 +36,181 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         {
             db.ChangeTracker.Clear(); // the same leg, or the same incident, recorded by a parallel request
         }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear(); // the incident changed under us (closed in parallel): record the leg again on its new state
+            await RecordLegAsync(callSid, legSid, seconds, source, ct);
+        }
+    }
+
+    /// <summary>The incident a call counts towards: the one it was attached to, else the one it opened (following merges).</summary>
+    public async Task<Incident?> FindAsync(string callSid, CancellationToken ct)
+    {
+        var attached = await db.IncidentCalls.AsNoTracking().Where(c => c.CallSid == callSid).Select(c => (Guid?)c.IncidentId).FirstOrDefaultAsync(ct);
+        var incident = attached is { } id
+            ? await db.Incidents.FirstOrDefaultAsync(i => i.Id == id, ct)
+            : await db.Incidents.FirstOrDefaultAsync(i => i.CallSid == callSid, ct);
+        for (var hops = 0; incident?.MergedIntoId is { } target && hops < 8; hops++)
+            incident = await db.Incidents.FirstOrDefaultAsync(i => i.Id == target, ct);
+        return incident;
     }
 
     public async Task CloseIfDoneAsync(string callSid, CancellationToken ct)
     {
-        var incident = await db.Incidents.FirstOrDefaultAsync(i => i.CallSid == callSid && i.Status == "open", ct);
-        if (incident is null) return;
-        if (await db.Callbacks.AnyAsync(c => c.CallSid == callSid && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing), ct)) return;
-        var call = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == callSid, ct);
-        if (call.EndedAt is null) return;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await CloseOnceAsync(callSid, ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                db.ChangeTracker.Clear(); // a worker started posting a charge meanwhile: price again, as an adjustment
+            }
+        }
+    }
+
+    private async Task CloseOnceAsync(string callSid, CancellationToken ct)
+    {
+        var incident = await FindAsync(callSid, ct);
+        if (incident is not { Status: "open" }) return;
+        var calls = await CallsOfAsync(incident, ct);
+        if (await db.Callbacks.AnyAsync(c => calls.Contains(c.CallSid) && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing), ct)) return;
+        if (await db.Calls.AnyAsync(c => calls.Contains(c.CallSid) && c.EndedAt == null, ct)) return;
 
         var now = clock.GetCurrentInstant();
         var talk = await db.IncidentLegs.Where(l => l.IncidentId == incident.Id).SumAsync(l => l.Seconds, ct);
         incident.Close(talk, now);
-        await ledger.CommitForCallAsync(callSid, incident.Id, now, ct);
+        await ledger.CommitForCallAsync(incident.CallSid, incident.Id, now, ct);
 
-        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Entitlement ?? "{}")!;
+        var origin = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == incident.CallSid, ct);
+        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(origin.Entitlement ?? "{}")!;
         var policy = policies.For(incident.Provider);
-        var rate = facts.TryGetValue("ratePerHour", out var r) && long.TryParse(r, out var amount) ? new Money(amount, facts.GetValueOrDefault("currency") ?? policy?.Currency ?? "usd") : (Money?)null;
+        var purchase = await db.Purchases.AsNoTracking().FirstOrDefaultAsync(p => p.CallSid == incident.CallSid, ct);
+        var quote = await db.Quotes.AsNoTracking().FirstOrDefaultAsync(q => q.CallSid == incident.CallSid, ct);
+        var currency = facts.GetValueOrDefault("currency") ?? policy?.Currency ?? "usd";
+        Money? rate = quote is not null ? new Money(quote.RatePerHour, quote.Currency)
+            : purchase is not null ? new Money(purchase.RatePerHour, purchase.Currency)
+            : facts.TryGetValue("ratePerHour", out var r) && long.TryParse(r, out var amount) ? new Money(amount, currency) : null;
         var included = facts.TryGetValue("includedTalkMinutes", out var m) && int.TryParse(m, out var minutes) ? Duration.FromMinutes(minutes) : (Duration?)null;
+        var block = purchase is null ? null : new PurchasedBlock(Duration.FromMinutes(purchase.Minutes), new Money(purchase.Price, purchase.Currency));
         IReadOnlyList<BillablePart> parts = [];
         if (policy is not null && Enum.TryParse<Decision>(incident.Decision, true, out var decision)
-            && Domain.Policies.Windows.TryParse(incident.Window, out var window))
-            parts = IncidentBilling.Price(policy.Billing, decision, window, rate, included, Duration.FromSeconds(talk));
+            && Domain.Policies.Windows.TryParse(quote?.Window ?? purchase?.Window ?? incident.Window, out var window))
+            parts = IncidentBilling.Price(policy.Billing, decision, window, rate, included, Duration.FromSeconds(talk), block);
 
-        // Re-pricing replaces what has not left the building yet.
-        await db.Charges.Where(c => c.IncidentId == incident.Id && c.Status == "pending").ExecuteDeleteAsync(ct);
-        if (parts.Count > 0)
+        var existing = await db.Charges.Where(c => c.IncidentId == incident.Id).ToListAsync(ct);
+        var customer = incident.AccountId is { } account ? await db.Accounts.Where(a => a.Id == account).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct) : null;
+        var consent = await ConsentAsync(incident.CallSid, ct);
+        var zone = policy?.Coverage.Zone ?? DateTimeZone.Utc;
+        var origins = (Origin: quote is not null ? "quote" : purchase is not null ? "purchase" : "call", PurchaseId: purchase?.Id, QuoteId: quote?.Id);
+        var toPost = new List<Charge>();
+        foreach (var part in parts)
         {
-            var consent = await db.CallEvents.Where(e => e.CallSid == callSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
-            var customer = incident.AccountId is { } account ? await db.Accounts.Where(a => a.Id == account).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct) : null;
-            foreach (var part in parts)
-                db.Charges.Add(new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, part.Kind, part.Window.Name(), part.RatePerHour.Amount,
-                    part.RatePerHour.Currency, (int)part.Billed.TotalSeconds, part.Steps, part.Amount.Amount, consent, incident.PolicyVersion,
-                    customer is null ? "the account has no Stripe customer" : null, now));
+            var description = ChargeDescriptions.For(part, incident, zone);
+            var same = existing.Where(c => c.Kind == part.Kind || c.Kind.StartsWith(part.Kind + ":", StringComparison.Ordinal)).ToList();
+            if (same.FirstOrDefault(c => !c.IsFrozen) is { } open)
+            {
+                // Not yet handed to Stripe: the new price replaces the old (minus what frozen siblings already bill).
+                var frozen = same.Where(c => c.IsFrozen && c.Status != ChargeStatus.Waived).ToList();
+                var (billed, steps, sum) = (part.Billed.TotalSeconds - frozen.Sum(c => c.BilledSeconds), part.Steps - frozen.Sum(c => c.Steps), part.Amount.Amount - frozen.Sum(c => c.Amount));
+                if (open.Reprice((int)billed, steps, sum, description, now))
+                    db.ChargeEvents.Add(new ChargeEvent(open.Id, now, "repriced", open.Status, open.Status, "service",
+                        JsonSerializer.Serialize(new { talkSeconds = talk, billedSeconds = open.BilledSeconds, steps = open.Steps, amount = open.Amount })));
+                if (open.Amount > 0 && customer is not null) toPost.Add(open);
+                continue;
+            }
+
+            var billedBefore = same.Where(c => c.Status != ChargeStatus.Waived).Sum(c => c.Amount);
+            var delta = part.Amount.Amount - billedBefore;
+            if (same.Count > 0 && delta <= 0) continue; // already billed at least this much
+            var kind = same.Count == 0 ? part.Kind : $"{part.Kind}:adjustment{same.Count}";
+            var charge = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
+                (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta,
+                consent, incident.PolicyVersion, customer is null ? "the account has no Stripe customer" : null, now)
+                .From(origins.Origin, origins.PurchaseId, origins.QuoteId, same.Count == 0 ? description : $"Adjustment: {description}", customer);
+            db.Charges.Add(charge);
+            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "created", null, ChargeStatus.Pending, "service",
+                JsonSerializer.Serialize(new { incidentId = incident.Id, talkSeconds = talk, kind, amount = charge.Amount, currency = charge.Currency, consentEventId = consent })));
+            if (customer is not null) toPost.Add(charge);
+        }
+
+        if (toPost.Count > 0)
+        {
+            // One invoice per billable incident: a job not yet picked up is replaced by one covering everything unposted.
+            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == BillingJob.Invoice && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null)
+                .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, "cancelled").SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "replaced by a re-priced job"), ct);
+            db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Invoice, incident.Id, [.. toPost.Select(c => c.Id)], now, now + Duration.FromTimeSpan(options.Value.PostingDelay)));
         }
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>
+    /// <c>POST /api/incidents/{id}/calls</c>: a technician attaches a call of the same account to an earlier incident. A call
+    /// that opened an incident of its own has it merged (its legs move, its allowance claim goes back, its unposted charges are
+    /// waived with the reason); the target re-opens and is re-priced when everything has ended. Attaching twice changes nothing.
+    /// </summary>
+    public async Task<(Incident? Incident, BillingRefusal? Refusal)> AttachAsync(Guid incidentId, string callSid, string actor, CancellationToken ct)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        var result = await strategy.ExecuteAsync<(Incident?, BillingRefusal?)>(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var target = await db.Incidents.FromSql($"select * from incidents where id = {incidentId} for update").SingleOrDefaultAsync(ct);
+            if (target is null) return ((Incident?)null, new BillingRefusal("id", $"No incident '{incidentId}'.", NotFound: true));
+            if (target.MergedIntoId is { } into) return (null, new BillingRefusal("id", $"This incident was merged into {into}; attach the call to that one."));
+            var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+            if (call is null) return (null, new BillingRefusal("callSid", $"No call '{callSid}'."));
+            if (call.AccountId is null || call.AccountId != target.AccountId) return (null, new BillingRefusal("callSid", "The call is not of this incident's account (or its caller was never identified)."));
+            if (callSid == target.CallSid || await db.IncidentCalls.AnyAsync(c => c.CallSid == callSid && c.IncidentId == target.Id, ct)
+                || await db.Incidents.AnyAsync(i => i.CallSid == callSid && i.MergedIntoId == target.Id, ct))
+                return (target, null);
+            if (await db.IncidentCalls.AnyAsync(c => c.CallSid == callSid, ct)) return (null, new BillingRefusal("callSid", "The call is already attached to another incident."));
+
+            var now = clock.GetCurrentInstant();
+            var own = await db.Incidents.FirstOrDefaultAsync(i => i.CallSid == callSid, ct);
+            if (own is not null)
+            {
+                if (own.OpenedAt < target.OpenedAt) return (null, new BillingRefusal("callSid", "The call opened an earlier incident: attach the later call to it instead."));
+                var charges = await db.Charges.Where(c => c.IncidentId == own.Id).ToListAsync(ct);
+                if (charges.Any(c => c.IsFrozen && c.Status != ChargeStatus.Waived))
+                    return (null, new BillingRefusal("callSid", "The call's own incident is already billed in Stripe: waive its charge first, then attach it."));
+                foreach (var charge in charges.Where(c => c.Status != ChargeStatus.Waived))
+                {
+                    charge.Waive($"merged into incident {target.Id}", actor, now);
+                    db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "waived", ChargeStatus.Pending, ChargeStatus.Waived, actor, JsonSerializer.Serialize(new { mergedInto = target.Id })));
+                }
+                await db.BillingJobs.Where(j => j.IncidentId == own.Id && j.Status == "pending")
+                    .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, "cancelled").SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "incident merged"), ct);
+                await db.IncidentLegs.Where(l => l.IncidentId == own.Id).ExecuteUpdateAsync(l => l.SetProperty(x => x.IncidentId, target.Id), ct);
+                await ledger.ReleaseForMergeAsync(callSid, now, ct);
+                own.MergeInto(target.Id);
+            }
+            else
+            {
+                db.IncidentCalls.Add(new IncidentCall(callSid, target.Id, actor, now));
+            }
+            if (target.Status == "closed") target.Reopen();
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return (target, null);
+        });
+        if (result.Item1 is { } attachedTo) await CloseIfDoneAsync(attachedTo.CallSid, ct);
+        return result;
+    }
+
+    /// <summary>The calls that make up an incident: the one that opened it, the ones merged into it, the ones attached to it.</summary>
+    private async Task<List<string>> CallsOfAsync(Incident incident, CancellationToken ct)
+    {
+        var merged = await db.Incidents.Where(i => i.MergedIntoId == incident.Id).Select(i => i.CallSid).ToListAsync(ct);
+        var attached = await db.IncidentCalls.Where(c => c.IncidentId == incident.Id).Select(c => c.CallSid).ToListAsync(ct);
+        return [incident.CallSid, .. merged, .. attached];
+    }
+
+    private Task<long?> ConsentAsync(string callSid, CancellationToken ct) =>
+        db.CallEvents.Where(e => e.CallSid == callSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
 
     private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct)
     {

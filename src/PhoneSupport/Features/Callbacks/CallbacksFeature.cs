@@ -17,7 +17,6 @@ public static class CallbacksFeature
         builder.Services.AddTwilioRestClient();
         builder.Services.AddScoped<CallbackDispatcher>();
         builder.Services.AddScoped<CallbackCallHandler>();
-        builder.Services.AddScoped<Billing.IncidentService>();
         builder.Services.AddHostedService<CallbackDispatcherService>();
         return builder;
     }

@@ -33,6 +33,12 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
         new("constructor", "Zürich Software GmbH", "Standard", "200003", ["+41445550103"], []),
     ];
 
+    /// <summary>Constellix accounts with a card on file in Stripe (the demo's Stripe emulator accepts any customer id).</summary>
+    public static readonly IReadOnlyDictionary<string, string> StripeCustomers = new Dictionary<string, string>
+    {
+        ["100001"] = "cus_DemoAcme0001", ["100004"] = "cus_DemoUmbrella04", ["100002"] = "cus_DemoGlobex0002",
+    };
+
     public static readonly IReadOnlyList<DemoTechnician> Technicians =
     [
         new("Dana Reyes", "+15550200001", ["constellix"], ["sales", "dns"], OnCallDays: 30),
@@ -51,6 +57,7 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
             var account = new Account(Guid.CreateVersion7(), demo.Provider, demo.Name, demo.Membership, demo.AccountNumber, now);
             foreach (var phone in demo.Phones) account.AddPhoneNumber(phone);
             foreach (var name in demo.UserNames) account.AddUserName(name);
+            if (demo.Provider == "constellix") account.StripeCustomerId = StripeCustomers.GetValueOrDefault(demo.AccountNumber);
             if (demo.Contract is { } c) account.AddContract(Guid.CreateVersion7(), c.Number, c.StartsOn, c.EndsOn, now);
             db.Accounts.Add(account);
             added.Add($"{demo.Provider} {demo.AccountNumber} {demo.Name}");

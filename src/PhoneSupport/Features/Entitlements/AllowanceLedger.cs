@@ -59,6 +59,11 @@ public sealed class AllowanceLedger(PhoneSupportDb db, PolicyCatalog policies)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, AllowanceStatus.Committed)
                 .SetProperty(x => x.IncidentId, incidentId).SetProperty(x => x.CommittedAt, now), ct);
 
+    /// <summary>The call was attached to an earlier incident: its own incident is merged away, so it uses no included incident.</summary>
+    public Task<int> ReleaseForMergeAsync(string callSid, Instant now, CancellationToken ct) =>
+        db.AllowanceUses.Where(u => u.CallSid == callSid && u.Status != AllowanceStatus.Released)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, AllowanceStatus.Released).SetProperty(x => x.ReleasedAt, now), ct);
+
     private ContractTerms? Terms(string provider) =>
         policies.For(provider)?.Plans.Values.Select(p => p.Contract).FirstOrDefault(c => c is not null);
 }

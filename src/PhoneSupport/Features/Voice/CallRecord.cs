@@ -55,6 +55,27 @@ public sealed class CallRecord
         return record;
     }
 
+    /// <summary>
+    /// A contact that did not come in by phone — a purchase or an accepted quote through the API (the control panel) — recorded
+    /// like a call that has already ended, so its consent, callback and incident have one origin like any other.
+    /// <paramref name="prefix"/> marks it (<c>AP</c> purchase, <c>AQ</c> quote) beside Twilio's <c>CA</c> sids.
+    /// </summary>
+    public static CallRecord ApiContact(string prefix, string provider, string from, string to, Guid accountId, IReadOnlyDictionary<string, string> vars,
+        string entitlement, Instant now)
+    {
+        var session = CallSession.Start($"{prefix}{Guid.NewGuid():N}", "api", provider, from, to, "api", "en-US") with
+        {
+            Vars = System.Collections.Immutable.ImmutableDictionary.CreateRange(vars).SetItem("accountId", accountId.ToString()).SetItem("callerNumber", from),
+            Phase = CallPhase.Ended,
+        };
+        var record = Start(session, now);
+        record.TwilioStatus = "api";
+        record.EndedAt = now;
+        record.DurationSeconds = 0;
+        record.Entitlement = entitlement;
+        return record;
+    }
+
     public CallSession ToSession() => new(
         CallSid, FlowId, Provider, FromNumber, ToNumber, Step, Attempt, Language, Sequence,
         JsonSerializer.Deserialize<Dictionary<string, string>>(Vars)!.ToImmutableDictionary(),

@@ -1,0 +1,290 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Billing;
+using PhoneSupport.Features.Platform;
+using PhoneSupport.Stripe;
+
+namespace PhoneSupport.Features.Billing;
+
+/// <summary>
+/// Works the billing outbox: claims due jobs with a lease (any number of instances; <c>FOR UPDATE SKIP LOCKED</c>),
+/// freezes their charges (their amounts can no longer change under a retry), and talks to Stripe. An <c>invoice</c> job
+/// posts one invoice per billable incident: an invoice item per charge (metadata links incident and charge), a draft
+/// invoice with <c>pending_invoice_items_behavior=exclude</c>, the items attached, finalized, paid with the saved card.
+/// Each step's Stripe id is stored as soon as it is known and every request carries an <c>Idempotency-Key</c> derived
+/// from the charge or the job, so a retry — after a 500, a timeout or a crash — resumes where it stopped and can never
+/// bill twice. An <c>undo</c> job carries out a waiver: void an open invoice, or a credit note and a refund for a paid one.
+/// </summary>
+public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOptions<BillingOptions> options, IClock clock, ILogger<BillingOutbox> logger)
+{
+    private static readonly string Owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>One pass: claims up to <see cref="BillingOptions.BatchSize"/> due jobs and works them. Returns how many it worked.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var ids = await ClaimAsync(ct);
+        foreach (var id in ids)
+        {
+            db.ChangeTracker.Clear();
+            var job = await db.BillingJobs.SingleAsync(j => j.Id == id, ct);
+            (string Status, string? Error) outcome;
+            try
+            {
+                outcome = job.Kind == BillingJob.Invoice ? await PostAsync(job, ct) : await UndoAsync(job, ct);
+                await db.SaveChangesAsync(ct);
+            }
+            catch (Exception e) when (Transient(e) && !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Billing job {Job} attempt {Attempt} failed ({Error}); retrying later", job.Id, job.Attempts, e.Message);
+                outcome = ("retry", Describe(e));
+            }
+            catch (StripeApiException e)
+            {
+                logger.LogError("Stripe refused billing job {Job}: {Status} {Type} {Code} {Message}", job.Id, e.Status, e.Type, e.Code, e.Message);
+                db.ChangeTracker.Clear();
+                await ExplainAsync(job, $"Stripe refused it: {e.Message}", ct);
+                outcome = ("failed", Describe(e));
+            }
+
+            // What was learnt from Stripe is saved step by step; the job's own row is written last, on its own.
+            db.ChangeTracker.Clear();
+            var fresh = await db.BillingJobs.SingleAsync(j => j.Id == id, ct);
+            if (outcome.Status == "retry") fresh.RetryAt(clock.GetCurrentInstant() + Backoff(fresh.Attempts), outcome.Error ?? "waiting");
+            else fresh.Finish(outcome.Status, outcome.Error, clock.GetCurrentInstant());
+            await db.SaveChangesAsync(ct);
+        }
+        return ids.Count;
+    }
+
+    private async Task<List<Guid>> ClaimAsync(CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var leaseUntil = now + Duration.FromTimeSpan(options.Value.LeaseTime);
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var ids = await db.Database.SqlQuery<Guid>($"""
+                with due as (
+                    select id from billing_outbox
+                    where status = 'pending' and next_attempt_at <= {now.ToDateTimeUtc()} and (lease_until is null or lease_until < {now.ToDateTimeUtc()})
+                    order by next_attempt_at
+                    limit {options.Value.BatchSize}
+                    for update skip locked)
+                update billing_outbox o set lease_owner = {Owner}, lease_until = {leaseUntil.ToDateTimeUtc()}, attempts = o.attempts + 1
+                from due where o.id = due.id
+                returning o.id as "Value"
+                """).ToListAsync(ct);
+            if (ids.Count > 0)
+                await db.Database.ExecuteSqlAsync($"""
+                    update charges set posting_started_at = {now.ToDateTimeUtc()}, version = version + 1
+                    where posting_started_at is null
+                      and id in (select unnest(charge_ids) from billing_outbox where id = any({ids.ToArray()}) and kind = 'invoice')
+                    """, ct);
+            await tx.CommitAsync(ct);
+            return ids;
+        });
+    }
+
+    private async Task<(string Status, string? Error)> PostAsync(BillingJob job, CancellationToken ct)
+    {
+        var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).OrderBy(c => c.CreatedAt).ThenBy(c => c.Kind).ToListAsync(ct);
+        var live = charges.Where(c => c.Status != ChargeStatus.Waived).ToList();
+        if (live.Count == 0) return ("cancelled", "every charge was waived before it was posted");
+        var customer = live.Select(c => c.StripeCustomerId).FirstOrDefault(c => c is not null)
+            ?? await db.Accounts.Where(a => a.Id == live[0].AccountId).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct);
+        if (customer is null)
+        {
+            await ExplainAsync(job, "the account has no Stripe customer", ct);
+            return ("failed", "the account has no Stripe customer");
+        }
+        var incident = await db.Incidents.AsNoTracking().SingleAsync(i => i.Id == job.IncidentId, ct);
+
+        // 1. One invoice item per charge, pending until attached.
+        foreach (var charge in live.Where(c => c.StripeInvoiceItemId is null))
+        {
+            var item = await stripe.CreateInvoiceItemAsync(new StripeInvoiceItemCreateOptions(customer, charge.Amount, charge.Currency)
+            {
+                Description = charge.Description,
+                PeriodStart = incident.OpenedAt.ToDateTimeOffset(),
+                PeriodEnd = (incident.ClosedAt ?? incident.OpenedAt).ToDateTimeOffset(),
+                Metadata = Metadata(charge, incident),
+            }, $"charge:{charge.Id}:item", ct);
+            charge.LearnStripe(invoiceItem: item.Id);
+            Move(charge, ChargeStatus.Posted, null, "service", new { invoiceItem = item.Id });
+            await db.SaveChangesAsync(ct);
+        }
+
+        // 2. A draft invoice that takes exactly these items.
+        var invoiceId = live.Select(c => c.StripeInvoiceId).FirstOrDefault(i => i is not null);
+        if (invoiceId is null)
+        {
+            var draft = await stripe.CreateInvoiceAsync(new StripeInvoiceCreateOptions(customer)
+            {
+                CollectionMethod = "charge_automatically",
+                PendingInvoiceItemsBehavior = "exclude",
+                AutoAdvance = false,
+                Currency = live[0].Currency,
+                Description = $"Phone support incident {incident.Id}",
+                Metadata = new Dictionary<string, string> { ["incident_id"] = incident.Id.ToString(), ["billing_job_id"] = job.Id.ToString(), ["charge_ids"] = string.Join(",", live.Select(c => c.Id)) },
+            }, $"job:{job.Id}:invoice", ct);
+            invoiceId = draft.Id;
+            foreach (var charge in live) charge.LearnStripe(invoice: invoiceId);
+            await db.SaveChangesAsync(ct);
+        }
+
+        var invoice = await stripe.RetrieveInvoiceAsync(invoiceId, cancellationToken: ct) ?? throw new InvalidOperationException($"Stripe lost invoice {invoiceId}.");
+        if (invoice.Status == StripeInvoiceStatus.Draft)
+        {
+            var attached = invoice.Lines.Select(l => l.InvoiceItem).ToHashSet();
+            var missing = live.Where(c => !attached.Contains(c.StripeInvoiceItemId)).Select(c => c.StripeInvoiceItemId!).ToList();
+            if (missing.Count > 0) invoice = await stripe.AddInvoiceLinesAsync(invoiceId, missing, $"job:{job.Id}:lines", ct);
+            // Waived while we were posting: leave the draft unfinalized (a draft is never charged) and stop.
+            await ReloadAsync(live, ct);
+            if (live.All(c => c.Status == ChargeStatus.Waived)) return ("cancelled", "waived while posting; the draft invoice was left unfinalized");
+            invoice = await stripe.FinalizeInvoiceAsync(invoiceId, $"job:{job.Id}:finalize", autoAdvance: false, ct);
+        }
+        Learn(live, invoice, "service");
+        await db.SaveChangesAsync(ct);
+
+        if (invoice.Status == StripeInvoiceStatus.Open)
+        {
+            try
+            {
+                invoice = await stripe.PayInvoiceAsync(invoiceId, $"job:{job.Id}:pay", cancellationToken: ct);
+            }
+            catch (StripeApiException e) when (e.Status == 402 || e.IsCardError)
+            {
+                foreach (var charge in live) Move(charge, ChargeStatus.Failed, $"payment declined: {e.DeclineCode ?? e.Code ?? e.Message}", "service", new { invoice = invoiceId, e.Code, e.DeclineCode });
+                return ("done", $"payment declined ({e.DeclineCode ?? e.Code})");
+            }
+            Learn(live, invoice, "service");
+        }
+        return ("done", null);
+    }
+
+    private async Task<(string Status, string? Error)> UndoAsync(BillingJob job, CancellationToken ct)
+    {
+        var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).ToListAsync(ct);
+        // Wait for a posting of these charges still under way: it must finish (or give up) before it can be undone.
+        var posting = await db.BillingJobs.AnyAsync(j => j.Kind == BillingJob.Invoice && j.Status == "pending" && j.Attempts > 0 && j.ChargeIds.Any(id => job.ChargeIds.Contains(id)), ct);
+        if (posting) return ("retry", "waiting for the posting of this charge to finish");
+        foreach (var charge in charges)
+        {
+            if (charge.StripeInvoiceId is not { } invoiceId) continue;
+            var invoice = await stripe.RetrieveInvoiceAsync(invoiceId, cancellationToken: ct);
+            if (invoice is null || invoice.Status is StripeInvoiceStatus.Draft or StripeInvoiceStatus.Void) continue;
+            var siblings = await db.Charges.AsNoTracking().Where(c => c.StripeInvoiceId == invoiceId && c.Id != charge.Id && c.Status != ChargeStatus.Waived).CountAsync(ct);
+            if (invoice.Status is StripeInvoiceStatus.Open or StripeInvoiceStatus.Uncollectible && siblings == 0)
+            {
+                var voided = await stripe.VoidInvoiceAsync(invoiceId, $"charge:{charge.Id}:void", ct);
+                Audit(charge, "stripe", "service", new { voidedInvoice = voided.Id, voided.Status });
+            }
+            else if (invoice.Status is StripeInvoiceStatus.Open or StripeInvoiceStatus.Paid)
+            {
+                var paid = invoice.Status == StripeInvoiceStatus.Paid;
+                var note = await stripe.CreateCreditNoteAsync(new StripeCreditNoteCreateOptions(invoiceId, charge.Amount)
+                {
+                    Reason = "order_change",
+                    Memo = Truncate($"Waived: {charge.WaivedReason}", 500),
+                    RefundAmount = paid ? charge.Amount : null,
+                    Metadata = new Dictionary<string, string> { ["charge_id"] = charge.Id.ToString(), ["incident_id"] = charge.IncidentId.ToString() },
+                }, $"charge:{charge.Id}:credit", ct);
+                charge.LearnStripe(creditNote: note.Id, refund: note.Refund);
+                Audit(charge, "stripe", "service", new { creditNote = note.Id, refund = note.Refund, note.Amount });
+            }
+            await db.SaveChangesAsync(ct);
+        }
+        return ("done", null);
+    }
+
+    private void Learn(IEnumerable<Charge> charges, StripeInvoice invoice, string actor)
+    {
+        foreach (var charge in charges)
+        {
+            charge.LearnStripe(invoice: invoice.Id, number: invoice.Number, paymentIntent: invoice.PaymentIntent, charge: invoice.Charge);
+            var status = invoice.Status switch
+            {
+                StripeInvoiceStatus.Open => ChargeStatus.Invoiced,
+                StripeInvoiceStatus.Paid => ChargeStatus.Paid,
+                StripeInvoiceStatus.Void => ChargeStatus.Voided,
+                StripeInvoiceStatus.Uncollectible => ChargeStatus.Failed,
+                _ => null,
+            };
+            if (status is not null) Move(charge, status, null, actor, new { invoice = invoice.Id, invoice.Status, invoice.Number });
+        }
+    }
+
+    private void Move(Charge charge, string status, string? reason, string actor, object detail)
+    {
+        var from = charge.Status;
+        if (charge.MoveTo(status, reason, clock.GetCurrentInstant()))
+            db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+    }
+
+    private void Audit(Charge charge, string kind, string actor, object detail) =>
+        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), kind, charge.Status, charge.Status, actor, JsonSerializer.Serialize(detail)));
+
+    private async Task ExplainAsync(BillingJob job, string reason, CancellationToken ct)
+    {
+        foreach (var charge in await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).ToListAsync(ct))
+        {
+            charge.Explain(reason, clock.GetCurrentInstant());
+            Audit(charge, "error", "service", new { job = job.Id, reason });
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task ReloadAsync(IEnumerable<Charge> charges, CancellationToken ct)
+    {
+        foreach (var charge in charges) await db.Entry(charge).ReloadAsync(ct);
+    }
+
+    private static Dictionary<string, string> Metadata(Charge charge, Incident incident) => new()
+    {
+        ["charge_id"] = charge.Id.ToString(),
+        ["incident_id"] = incident.Id.ToString(),
+        ["account_id"] = charge.AccountId?.ToString() ?? "",
+        ["call_sid"] = incident.CallSid,
+        ["kind"] = charge.Kind,
+        ["window"] = charge.Window,
+        ["steps"] = charge.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["consent_event_id"] = charge.ConsentEventId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        ["policy_version"] = charge.PolicyVersion,
+    };
+
+    private Duration Backoff(int attempts)
+    {
+        var o = options.Value;
+        var delay = TimeSpan.FromTicks(Math.Min(o.MaxRetryDelay.Ticks, o.RetryBaseDelay.Ticks * (1L << Math.Clamp(attempts - 1, 0, 20))));
+        return Duration.FromTimeSpan(delay);
+    }
+
+    private static bool Transient(Exception e) => e switch
+    {
+        StripeApiException s => s.ShouldRetry ?? (s.Status is 409 or 429 or >= 500),
+        TimeoutException or HttpRequestException or DbUpdateConcurrencyException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception e) => e is StripeApiException s ? $"{s.Status} {s.Type} {s.Code}: {s.Message}" : $"{e.GetType().Name}: {e.Message}";
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}
+
+/// <summary>Runs <see cref="BillingOutbox"/> on every instance (<c>PhoneSupport:Billing:WorkerEnabled</c>).</summary>
+public sealed class BillingOutboxService(IServiceScopeFactory scopes, IOptions<BillingOptions> options, TimeProvider time, ILogger<BillingOutboxService> logger)
+    : PollingService<BillingOutbox>(scopes, time, logger)
+{
+    protected override bool Enabled => options.Value.WorkerEnabled;
+
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override async Task PassAsync(BillingOutbox worker, CancellationToken ct)
+    {
+        while (await worker.RunOnceAsync(ct) >= options.Value.BatchSize) { }
+    }
+}
