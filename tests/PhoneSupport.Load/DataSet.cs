@@ -18,8 +18,8 @@ public static class DataSet
     {
         var watch = Stopwatch.StartNew();
         await ExecAsync(connection, """
-            insert into accounts (id, provider, name, membership, account_number, created_at)
-            select md5('account' || i)::uuid, 'constellix', 'Load Corp ' || i, 'Corporate', (10000000 + i)::text, now()
+            insert into accounts (id, provider, name, membership, account_number, stripe_customer_id, created_at)
+            select md5('account' || i)::uuid, 'constellix', 'Load Corp ' || i, 'Corporate', (10000000 + i)::text, 'cus_load' || i, now()
               from generate_series(0, $1 - 1) i
             """, accounts);
         await ExecAsync(connection, """

@@ -17,7 +17,7 @@ public static partial class Scenarios
         return Verdict(harness, report, allowedFailures: 0);
     }
 
-    public static readonly string[] FaultNames = ["kill", "postgres", "twilio", "slowdb", "shutdown"];
+    public static readonly string[] FaultNames = ["kill", "postgres", "twilio", "stripe", "slowdb", "shutdown"];
 
     public static async Task<bool> FaultsAsync(Harness harness, string which, Args args)
     {
@@ -88,6 +88,22 @@ public static partial class Scenarios
                 });
                 log.WriteLine(report);
                 return Verdict(harness, report, allowedFailures: 0);
+
+            case "stripe":
+                // Stripe answers 500, 429, "did it but the answer was lost" and too late to the billing outbox workers
+                // (all three instances run one): every charge posted once, none lost.
+                report = await ProcessStorm.RunAsync(harness, "fault: Stripe 500/429/lost answers/timeouts", settings, c =>
+                {
+                    c.Stripe.FailNext(Emulators.Stripe.StripeEndpoint.CreateInvoiceItem, 500, count: 2);
+                    c.Stripe.FailNext(Emulators.Stripe.StripeEndpoint.CreateInvoiceItem, 429, count: 2);
+                    c.Stripe.FailAfterProcessingNext(Emulators.Stripe.StripeEndpoint.CreateInvoiceItem, 500, count: 2);
+                    c.Stripe.FailAfterProcessingNext(Emulators.Stripe.StripeEndpoint.CreateInvoice, 502, count: 1);
+                    c.Stripe.DelayNext(Emulators.Stripe.StripeEndpoint.FinalizeInvoice, TimeSpan.FromSeconds(7), count: 1);
+                    c.Note("Stripe emulator: invoice items 500 x2, 429 x2, done-but-500 x2; invoice done-but-502 x1; finalize 7 s late x1 (client timeout 5 s)");
+                    return Task.CompletedTask;
+                });
+                log.WriteLine(report);
+                return Verdict(harness, report, allowedFailures: 0) && report.Charges > 0;
 
             case "slowdb":
             {

@@ -62,9 +62,23 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>Extra service settings from the command line (<c>--set Key=Value</c>, repeatable), applied to every instance.</summary>
     public static Dictionary<string, string> Overrides { get; } = [];
 
-    public static Dictionary<string, string> ServiceEnvironment(string connection, string? twilioApi = null, bool dispatchers = false)
+    public const string StripeSecretKey = "sk_test_51LoadHarnessKey0123456789";
+    public const string StripeWebhookSecret = "whsec_load_harness_secret";
+    public const string StripeApiVersion = "2024-06-20";
+
+    public static Dictionary<string, string> ServiceEnvironment(string connection, string? twilioApi = null, bool dispatchers = false, string? stripeApi = null)
     {
         var env = Defaults(connection, twilioApi, dispatchers);
+        env["Stripe__SecretKey"] = StripeSecretKey;
+        env["Stripe__WebhookSecret"] = StripeWebhookSecret;
+        env["Stripe__ApiBaseUrl"] = stripeApi ?? "http://127.0.0.1:9";
+        env["Stripe__ApiVersion"] = StripeApiVersion;
+        env["Stripe__RequestTimeout"] = "00:00:05";
+        env["PhoneSupport__Billing__WorkerEnabled"] = dispatchers && stripeApi is not null ? "true" : "false";
+        env["PhoneSupport__Billing__PostingDelay"] = "00:00:00";
+        env["PhoneSupport__Billing__PollInterval"] = "00:00:01";
+        env["PhoneSupport__Billing__RetryBaseDelay"] = "00:00:01";
+        env["PhoneSupport__Billing__MaxRetryDelay"] = "00:00:03";
         foreach (var (k, v) in Overrides) env[k] = v;
         return env;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Npgsql;
+using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Emulators.Twilio.Rest;
 
 namespace PhoneSupport.Load;
@@ -33,7 +34,7 @@ public static class Invariants
     /// <summary>Included after-hours incidents per Corporate contract year (ivr-flows/constellix.policy.yaml).</summary>
     public const int IncludedIncidents = 2;
 
-    public static async Task<InvariantReport> CheckAsync(string connection, TwilioEmulator? twilio)
+    public static async Task<InvariantReport> CheckAsync(string connection, TwilioEmulator? twilio, StripeEmulator? stripe = null)
     {
         var doubles = await DataSet.ScalarAsync(connection, """
             select count(*) from (
@@ -68,25 +69,50 @@ public static class Invariants
         dialledMore = await DataSet.ScalarAsync(connection,
             "select count(*) from (select call_sid from call_events where kind = 'callbackCompleted' group by 1 having count(*) > 1) x");
 
-        var (twice, lost, note) = await ChargesAsync(connection);
+        var (twice, lost, note) = await ChargesAsync(connection, stripe);
         return new InvariantReport(doubles, beyond, twoClaims, committedTwice, dialledMore, notRecorded, dialled, twice, lost, note);
     }
 
     /// <summary>
-    /// Charges: one per incident and kind (a unique key), and every closed incident priced beyond its included part
-    /// has its charges. Posting to Stripe (outbox) is checked when the billing tables exist.
+    /// Charges, between the database and Stripe (the emulator's record): no charge has two invoice items at Stripe, no
+    /// incident two live invoices; no charge is lost: every charge Stripe has is recorded with that item, every charge
+    /// recorded as posted exists at Stripe, and none is left pending once its outbox job is done; a closed incident
+    /// that consented to a price has its charges.
     /// </summary>
-    private static async Task<(long Twice, long Lost, string? Note)> ChargesAsync(string connection)
+    private static async Task<(long Twice, long Lost, string? Note)> ChargesAsync(string connection, StripeEmulator? stripe)
     {
         var twice = await DataSet.ScalarAsync(connection,
             "select count(*) from (select incident_id, kind from charges group by 1, 2 having count(*) > 1) x");
-        // A closed incident whose call consented to a price must have at least one charge.
         var lost = await DataSet.ScalarAsync(connection, """
             select count(*) from incidents i
              where i.status = 'closed' and i.decision = 'liveRouteWithPrice'
                and not exists (select 1 from charges c where c.incident_id = i.id)
             """);
-        return (twice, lost, "pending charges in the database; Stripe posting checked once billing lands");
+        lost += await DataSet.ScalarAsync(connection, """
+            select count(*) from charges c
+             where c.status = 'pending' and c.amount > 0
+               and exists (select 1 from billing_outbox j where c.id = any (j.charge_ids) and j.status = 'done')
+            """);
+        if (stripe is null) return (twice, lost, null);
+
+        var items = stripe.InvoiceItems.Where(i => i.Metadata.ContainsKey("charge_id")).ToList();
+        twice += items.GroupBy(i => i.Metadata["charge_id"]).Count(g => g.Count() > 1);
+        twice += stripe.Invoices.Where(i => i.VoidedAt is null && i.Metadata.ContainsKey("incident_id"))
+            .GroupBy(i => i.Metadata["incident_id"]).Count(g => g.Count() > 1);
+        var recorded = new Dictionary<string, string?>();
+        await using (var c = DataSet.Connection(connection))
+        {
+            await c.OpenAsync();
+            await using var command = new NpgsqlCommand("select id::text, stripe_invoice_item_id from charges", c);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) recorded[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        var atStripe = items.GroupBy(i => i.Metadata["charge_id"], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        lost += items.Count(i => !recorded.TryGetValue(i.Metadata["charge_id"], out var id) || id != i.Id);
+        lost += recorded.Count(r => r.Value is not null && !atStripe.ContainsKey(r.Key));
+        var pending = await DataSet.ScalarAsync(connection, "select count(*) from charges where status = 'pending' and amount > 0");
+        return (twice, lost, string.Create(CultureInfo.InvariantCulture,
+            $"Stripe: {items.Count} invoice items, {stripe.Invoices.Count} invoices; charges still pending {pending}"));
     }
 
     public static async Task<string> TableAsync(string connection, string sql)

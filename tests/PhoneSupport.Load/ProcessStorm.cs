@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Npgsql;
+using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Emulators.Twilio;
 using PhoneSupport.Emulators.Twilio.Rest;
 
@@ -37,11 +38,12 @@ public static class ProcessStorm
     /// <summary>23:00 New York (EDT), a Wednesday: night for Constellix.</summary>
     public static readonly DateTimeOffset Night = new(2026, 7, 9, 3, 0, 0, TimeSpan.Zero);
 
-    public sealed class Context(Harness harness, string connection, TwilioEmulator twilio, Dictionary<string, string> environment)
+    public sealed class Context(Harness harness, string connection, TwilioEmulator twilio, StripeEmulator stripe, Dictionary<string, string> environment)
     {
         public Harness Harness { get; } = harness;
         public string Connection { get; } = connection;
         public TwilioEmulator Twilio { get; } = twilio;
+        public StripeEmulator Stripe { get; } = stripe;
         public Dictionary<string, string> Environment { get; } = environment;
         public List<string> Notes { get; } = [];
         public void Note(string text)
@@ -68,7 +70,18 @@ public static class ProcessStorm
             WebhookHandler = harness.NewBalancer,
         });
         await twilio.StartAsync();
-        var environment = Harness.ServiceEnvironment(serviceConnection, twilio.BaseUrl, dispatchers: true);
+        // Stripe signs its events with its own clock: the service's (the Development clock at the storm's night).
+        await using var stripe = new StripeEmulator(new StripeEmulatorOptions
+        {
+            SecretKey = Harness.StripeSecretKey,
+            WebhookSecret = Harness.StripeWebhookSecret,
+            ApiVersion = Harness.StripeApiVersion,
+            WebhookUrl = Harness.PublicBaseUrl + "/stripe/webhook",
+            WebhookHandler = harness.NewBalancer,
+            TimeProvider = new ShiftedTime(Night - TimeProvider.System.GetUtcNow()),
+        });
+        await stripe.StartAsync();
+        var environment = Harness.ServiceEnvironment(serviceConnection, twilio.BaseUrl, dispatchers: true, stripeApi: stripe.BaseUrl);
         environment["PhoneSupport__Clock__StartAt"] = Night.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var accounts = Math.Max(4, settings.Callers / 4);
         // Migrate once before the instances race to (the runner takes an advisory lock anyway).
@@ -76,7 +89,7 @@ public static class ProcessStorm
         await DataSet.SeedAccountsAsync(connection, accounts, TextWriter.Null);
         await DataSet.SeedTechniciansAsync(connection, settings.Technicians, Night);
         await DataSet.ExecAsync(connection, "insert into technician_on_call (technician_id, starts_at, ends_at) select id, $1::timestamptz - interval '1 day', $1::timestamptz + interval '7 days' from technicians", Night);
-        var context = new Context(harness, connection, twilio, environment);
+        var context = new Context(harness, connection, twilio, stripe, environment);
         log.WriteLine($"storm '{name}': {settings.Callers} callers on {settings.Lines} lines, {settings.Instances} instances, {settings.Technicians} on-call technicians (one in {settings.DeclineEvery} declines first), {accounts} contracts");
 
         var started = 0;
@@ -102,7 +115,7 @@ public static class ProcessStorm
             await Task.Delay(1000);
             open = await DataSet.ScalarAsync(connection, "select count(*) from callbacks where status in ('scheduled', 'dialing')");
         }
-        while (open > 0 && settle.Elapsed < settings.SettleTime);
+        while ((open > 0 || await DataSet.ScalarAsync(connection, "select count(*) from billing_outbox where status = 'pending'") > 0) && settle.Elapsed < settings.SettleTime);
         // Let driven callback calls finish their webhooks.
         await Task.Delay(2000);
 
@@ -114,12 +127,18 @@ public static class ProcessStorm
             open,
             await DataSet.ScalarAsync(connection, "select count(*) from allowance_uses where status <> 'released'"),
             await DataSet.ScalarAsync(connection, "select count(*) from charges"),
-            await Invariants.CheckAsync(connection, twilio),
+            await Invariants.CheckAsync(connection, twilio, stripe),
             harness.Balancer.Rerouted,
             string.Join("", context.Notes.Select(n => "  " + n + "\n")));
         await harness.StopInstancesAsync();
         NpgsqlConnection.ClearAllPools();
         return report;
+    }
+
+    /// <summary>The system clock moved by a fixed offset.</summary>
+    private sealed class ShiftedTime(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
     }
 
     /// <summary>The database server's loopback endpoint (from a connection string).</summary>

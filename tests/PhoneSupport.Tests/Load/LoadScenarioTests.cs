@@ -75,6 +75,7 @@ public sealed class LoadScenarioTests(LoadHarnessFixture fixture) : IClassFixtur
     [InlineData("kill")]
     [InlineData("postgres")]
     [InlineData("twilio")]
+    [InlineData("stripe")]
     [InlineData("slowdb")]
     [InlineData("shutdown")]
     public async Task Fault_InvariantsHold_AndWorkResumes(string fault)
