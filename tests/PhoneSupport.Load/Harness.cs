@@ -120,6 +120,7 @@ public sealed class Harness : IAsyncDisposable
         var old = Instances[index];
         var fresh = await ChildProcess.StartServiceAsync(old.Name + "-restarted", environment, old.Port);
         Instances[index] = fresh;
+        _drained.Remove(old.Port);
         _children.Add(fresh);
         PublishBackends();
         return fresh;
@@ -142,9 +143,18 @@ public sealed class Harness : IAsyncDisposable
         return reference;
     }
 
+    private readonly HashSet<int> _drained = [];
+
+    /// <summary>Takes an instance out of the balancer (what a load balancer does before the instance is stopped).</summary>
+    public void Drain(int index)
+    {
+        _drained.Add(Instances[index].Port);
+        PublishBackends();
+    }
+
     private void PublishBackends()
     {
-        _backends[PublicHost] = Instances.Select(i => new Uri(i.BaseUrl)).ToList();
+        _backends[PublicHost] = Instances.Where(i => !_drained.Contains(i.Port)).Select(i => new Uri(i.BaseUrl)).ToList();
         Balancer.Backends = new Dictionary<string, IReadOnlyList<Uri>>(_backends);
     }
 

@@ -9,10 +9,10 @@ namespace PhoneSupport.Load;
 /// <summary>The invariants, read back from the database (and the Twilio emulator's record of the calls it was asked to place).</summary>
 public sealed record InvariantReport(
     long DoubleReservations, long ClaimsBeyondIncluded, long CallsWithTwoLiveClaims, long IncidentsCommittedTwice,
-    long CallbacksDialledMoreThanAttempted, long CallbackDialsNotRecorded, long CallbacksDialled, long ChargesTwice, long ChargesLost, string? ChargeNote)
+    long CallbacksDialledMoreThanAttempted, long CallbackDialsNotRecorded, long CallbackDialsRecordedNotMade, long CallbacksDialled, long ChargesTwice, long ChargesLost, string? ChargeNote)
 {
     public bool Holds => DoubleReservations == 0 && ClaimsBeyondIncluded == 0 && CallsWithTwoLiveClaims == 0 && IncidentsCommittedTwice == 0
-        && CallbacksDialledMoreThanAttempted == 0 && CallbackDialsNotRecorded == 0 && ChargesTwice == 0 && ChargesLost == 0;
+        && CallbacksDialledMoreThanAttempted == 0 && CallbackDialsNotRecorded == 0 && CallbackDialsRecordedNotMade == 0 && ChargesTwice == 0 && ChargesLost == 0;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"""
         invariants (from the database)
@@ -22,7 +22,8 @@ public sealed record InvariantReport(
           incidents committing the allowance twice      {IncidentsCommittedTwice}
           callbacks dialled (technician legs created)   {CallbacksDialled}
           callbacks kept twice (customer reached twice) {CallbacksDialledMoreThanAttempted}
-          callback dials Twilio made but we did not record (or the reverse)  {CallbackDialsNotRecorded}
+          technician legs Twilio created that the service did not record (a second ring)  {CallbackDialsNotRecorded}
+          technician legs recorded that Twilio never created  {CallbackDialsRecordedNotMade}
           charges posted twice                          {ChargesTwice}
           charges lost                                  {ChargesLost}{(ChargeNote is null ? "" : "  (" + ChargeNote + ")")}
           {(Holds ? "ALL INVARIANTS HOLD" : "INVARIANT VIOLATED")}
@@ -50,7 +51,7 @@ public static class Invariants
         var committedTwice = await DataSet.ScalarAsync(connection,
             "select count(*) from (select incident_id from allowance_uses where status = 'committed' group by 1 having count(*) > 1) x");
 
-        long dialledMore = 0, notRecorded = 0, dialled = 0;
+        long dialledMore = 0, notRecorded = 0, notMade = 0, dialled = 0;
         if (twilio is not null)
         {
             var created = twilio.Calls.Where(c => c.Url is not null && c.Url.Contains("cb=", StringComparison.Ordinal))
@@ -63,14 +64,17 @@ public static class Invariants
                   from callbacks c
                 """);
             foreach (var (id, _, events) in recorded)
-                if (created.GetValueOrDefault(id) != events) notRecorded++;
+            {
+                if (created.GetValueOrDefault(id) > events) notRecorded++;
+                if (created.GetValueOrDefault(id) < events) notMade++;
+            }
         }
         // A technician leg may be dialled again (declined, no answer, Twilio failed); the customer is reached once.
         dialledMore = await DataSet.ScalarAsync(connection,
             "select count(*) from (select call_sid from call_events where kind = 'callbackCompleted' group by 1 having count(*) > 1) x");
 
         var (twice, lost, note) = await ChargesAsync(connection, stripe);
-        return new InvariantReport(doubles, beyond, twoClaims, committedTwice, dialledMore, notRecorded, dialled, twice, lost, note);
+        return new InvariantReport(doubles, beyond, twoClaims, committedTwice, dialledMore, notRecorded, notMade, dialled, twice, lost, note);
     }
 
     /// <summary>
