@@ -164,7 +164,23 @@ public sealed class Harness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        foreach (var child in _children) await child.DisposeAsync();
-        await Server.DisposeAsync();
+        try
+        {
+            foreach (var child in _children)
+            {
+                try
+                {
+                    await child.DisposeAsync();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+        finally
+        {
+            await Server.DisposeAsync();
+        }
     }
 }
