@@ -5,4 +5,5 @@ var root = new RootCommand("phonesupport: tools for the PhoneSupport IVR service
 root.Subcommands.Add(CallCommand.Create());
 root.Subcommands.Add(ValidateFlowsCommand.Create());
 root.Subcommands.Add(TwilioEmulatorCommand.Create());
+root.Subcommands.Add(StripeEmulatorCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,15 +1,23 @@
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Observability;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 
+// `--migrate-only`: apply the migrations under the advisory lock and exit (the Kubernetes migration Job).
+var migrateOnly = args.Contains("--migrate-only");
+args = [.. args.Where(a => a != "--migrate-only")];
+
 // The content root is the service's own folder, so it runs from any working directory
 // (the test host passes its own content root and keeps it).
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -17,6 +25,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.AddPlatform();
+builder.AddHardening();
+builder.AddTelemetry();
 builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
@@ -25,15 +35,21 @@ builder.AddBilling();
 builder.AddAdmin();
 builder.AddVoice();
 builder.AddDevelopment();
+builder.AddConsole();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
+if (migrateOnly) return;
+
+app.UseHardening();
+app.UseTelemetry();
 
 app.MapHealth();
 app.MapVoice();
 app.MapStripeWebhook();
 app.MapAdmin();
 app.MapDevelopment();
+app.MapConsole();
 
 app.Run();
 

@@ -77,7 +77,8 @@ public sealed class EntitlementCallTests(ServiceFixture fixture) : IDisposable
 
         var (_, said) = await CallAsync("+17038803095", account.Phone, ScriptedCaller.Keys("3", "1", "2"));
 
-        Assert.Contains("You can buy a phone incident, charged to the card on file: 42 dollars and 50 cents for 30 minutes, or 85 dollars for 60 minutes.", said);
+        Assert.Contains("You can buy a phone incident, charged to the card on file after the call", said);
+        Assert.Contains("For 30 minutes at 42 dollars and 50 cents, press 1. For 60 minutes at 85 dollars, press 2.", said);
     }
 
     [Fact]

@@ -86,4 +86,26 @@ public sealed class IncidentTests(ServiceFixture fixture) : IDisposable
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from allowance_uses where call_sid = $1 and status = 'committed'", sid));
     }
+
+    [Fact]
+    public async Task TechnicianLegStatusCallback_CountsTheLegOnce_TheDialsBridgedDurationWins_AndAReplayChangesNothing()
+    {
+        var (_, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(150));
+        // The driver sends the child leg's "completed" (whisper included) before the dial action, as Twilio may.
+        var leg = await fixture.ScalarAsync<string>("select leg_sid from incident_legs where call_sid = $1", sid);
+        Assert.Equal("dial", await fixture.ScalarAsync<string>("select source from incident_legs where leg_sid = $1", leg!));
+        Assert.Equal(9000, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid));
+        var technician = await fixture.ScalarAsync<Guid>("select technician_id from technician_events where kind = 'accepted' and data->>'callSid' = $1", sid);
+
+        var replay = TwilioWebhooks.IncomingCall(leg!);
+        replay["ParentCallSid"] = sid;
+        replay["CallStatus"] = "completed";
+        replay["CallDuration"] = "9030";
+        var twilio = new TwilioWebhooks(fixture.Factory.CreateClient());
+        await twilio.PostTwimlAsync($"/twilio/voice/status?leg=technician&call={sid}&tech={technician:N}", replay);
+        await twilio.PostTwimlAsync($"/twilio/voice/status?leg=technician&call={sid}&tech={Guid.NewGuid():N}", replay);
+
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid));
+        Assert.Equal(9000, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid));
+    }
 }

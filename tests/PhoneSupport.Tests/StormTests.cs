@@ -21,3 +21,19 @@ public sealed class StormTests(ServiceFixture fixture)
         Assert.Equal(0, report.CallbacksDialledTwice);
     }
 }
+
+/// <summary>A reduced billing fault run on every test run (the full one — 500 charges — is the harness command in the README).</summary>
+[Collection(ServiceHostCollection.Name)]
+public sealed class BillingFaultTests(ServiceFixture fixture)
+{
+    [Fact]
+    public async Task StripeFailing30PercentOfRequests_EveryChargeIsPostedExactlyOnce_AcrossThreeInstances()
+    {
+        var report = await BillingFaultRunner.RunAsync(new BillingFaultOptions(Charges: 40, FailureRate: 0.3, Instances: 3, Timeout: TimeSpan.FromMinutes(3)),
+            fixture.Server, new StringWriter());
+
+        Assert.True(report.Holds, report.ToString());
+        Assert.True(report.FaultsInjected > 0, report.ToString());
+        Assert.Equal(40, report.PostedOnce);
+    }
+}

@@ -14,7 +14,7 @@ namespace PhoneSupport.Domain.Policies;
 public sealed class PolicyParser : Yaml.YamlFileReader
 {
     private static readonly KeySet TopKeys = new("provider", "version", "name", "currency", "zone", "coverage", "holidays", "webTicket", "billing", "identification", "callbackPromise", "sales", "plans");
-    private static readonly KeySet PlanKeys = new("priority", "queue", "tamFirst", "phone", "ratesPerHour", "purchaseOptions", "contract", "targets", "aroundTheClock", "examSessions");
+    private static readonly KeySet PlanKeys = new("priority", "queue", "tamFirst", "phone", "ratesPerHour", "purchaseOptions", "contract", "targets", "aroundTheClock", "examSessions", "invoicing");
     private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
     private DateTimeZone _zone = DateTimeZone.Utc;
@@ -174,11 +174,23 @@ public sealed class PolicyParser : Yaml.YamlFileReader
                 .Select(n => int.TryParse((n as YamlScalarNode)?.Value, CultureInfo.InvariantCulture, out var sev) ? sev : 0).ToImmutableArray() ?? [];
             if (aroundTheClock.Any(sev => targets is null || !targets.BySeverity.ContainsKey(sev)))
                 Error(Line(plan, "aroundTheClock", plan), $"plan '{name}': every aroundTheClock severity needs a target");
+            var invoicing = Scalar(plan, "invoicing") switch
+            {
+                null or "perIncident" => Invoicing.PerIncident,
+                "monthly" => Invoicing.Monthly,
+                var other => InvoicingError(plan, name, other),
+            };
             result[name] = new Plan(
                 name, Int(plan, "priority", 1, 9) ?? 5, Bool(plan, "queue"), Bool(plan, "tamFirst"),
-                phone, rates, ParsePurchaseOptions(plan), ParseContract(plan, name), targets, aroundTheClock, sessions);
+                phone, rates, ParsePurchaseOptions(plan), ParseContract(plan, name), targets, aroundTheClock, sessions, invoicing);
         }
         return result.ToImmutable();
+    }
+
+    private Invoicing InvoicingError(YamlMappingNode plan, string name, string value)
+    {
+        Error(Line(plan, "invoicing", plan), $"plan '{name}': invoicing '{value}' must be perIncident or monthly");
+        return Invoicing.PerIncident;
     }
 
     private ResponseTargets ParseTargets(YamlMappingNode map, string plan)

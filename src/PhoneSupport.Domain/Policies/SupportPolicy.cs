@@ -69,7 +69,11 @@ public sealed record Plan(
     ContractTerms? Contract,
     ResponseTargets? Targets,
     ImmutableArray<int> AroundTheClock,
-    ResponseTargets? ExamSessionTargets);
+    ResponseTargets? ExamSessionTargets,
+    Invoicing Invoicing = Invoicing.PerIncident);
+
+/// <summary>How a plan's charges reach the customer: one invoice per billable incident, or one per calendar month (in the policy's zone).</summary>
+public enum Invoicing { PerIncident, Monthly }
 
 /// <summary>A bought block of phone time (30 or 60 minutes) and its price in minor units.</summary>
 public sealed record PurchaseOption(int Minutes, long Price);

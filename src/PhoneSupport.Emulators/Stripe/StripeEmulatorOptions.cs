@@ -13,7 +13,7 @@ public sealed class StripeEmulatorOptions
     public string? ApiVersion { get; init; }
 
     /// <summary>When set, <c>invoice.finalized</c>, <c>invoice.paid</c>, <c>invoice.payment_failed</c>, <c>invoice.voided</c> and
-    /// <c>invoice.marked_uncollectible</c> are posted there, signed, after the API call that caused them.</summary>
+    /// <c>invoice.marked_uncollectible</c> and <c>charge.refunded</c> are posted there, signed, after the API call that caused them.</summary>
     public string? WebhookUrl { get; init; }
 
     /// <summary>How automatically sent events are signed.</summary>

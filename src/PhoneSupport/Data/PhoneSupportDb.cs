@@ -39,6 +39,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Billing.StripeEventRecord> StripeEvents => Set<Features.Billing.StripeEventRecord>();
     public DbSet<Features.Billing.Purchase> Purchases => Set<Features.Billing.Purchase>();
     public DbSet<Features.Billing.Quote> Quotes => Set<Features.Billing.Quote>();
+    public DbSet<Features.Console.StaffUser> StaffUsers => Set<Features.Console.StaffUser>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -67,6 +68,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Billing.StripeEventRecordConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.PurchaseConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.QuoteConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Console.StaffUserConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -17,6 +17,12 @@ public sealed class TwilioOptions
     [MinLength(8, ErrorMessage = "Twilio:AuthToken is too short to be a real auth token.")]
     public string AuthToken { get; set; } = "";
 
+    /// <summary>
+    /// <c>Twilio:SecondaryAuthToken</c>, only while rotating the auth token (docs/runbook.md): webhooks signed with either
+    /// token are accepted, so promoting the secondary token in Twilio's console drops no call. REST calls use <see cref="AuthToken"/>.
+    /// </summary>
+    public string? SecondaryAuthToken { get; set; }
+
     /// <summary><c>Twilio:ApiBaseUrl</c>; tests and the demo point it at the emulator.</summary>
     [Required(ErrorMessage = "Twilio:ApiBaseUrl must be an absolute URL.")]
     [Url(ErrorMessage = "Twilio:ApiBaseUrl must be an absolute URL.")]

@@ -14,6 +14,7 @@ public sealed partial class TwilioRequestValidationFilter : IEndpointFilter
     public const string SignatureHeader = "X-Twilio-Signature";
 
     private readonly RequestValidator validator;
+    private readonly RequestValidator? secondary;
     private readonly string baseUrl;
     private readonly ILogger<TwilioRequestValidationFilter> logger;
 
@@ -31,6 +32,8 @@ public sealed partial class TwilioRequestValidationFilter : IEndpointFilter
         }
 
         validator = new RequestValidator(authToken);
+        var secondaryToken = twilioOptions.Value.SecondaryAuthToken;
+        secondary = string.IsNullOrEmpty(secondaryToken) ? null : new RequestValidator(secondaryToken);
         baseUrl = phoneSupportOptions.Value.BaseUrl;
         this.logger = logger;
     }
@@ -47,7 +50,7 @@ public sealed partial class TwilioRequestValidationFilter : IEndpointFilter
         var url = baseUrl + RawTarget(httpContext);
         var parameters = await ReadParametersAsync(request, httpContext.RequestAborted);
 
-        if (parameters is null || !validator.Validate(url, parameters, signature))
+        if (parameters is null || !(validator.Validate(url, parameters, signature) || secondary?.Validate(url, parameters, signature) == true))
         {
             LogRejected(logger, request.Path);
             return Results.StatusCode(StatusCodes.Status403Forbidden);

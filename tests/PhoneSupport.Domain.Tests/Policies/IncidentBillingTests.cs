@@ -44,4 +44,33 @@ public sealed class IncidentBillingTests
     [InlineData(Decision.Callback)]
     public void Price_UnpricedDecisions_ChargeNothing(Decision decision) =>
         Assert.Empty(IncidentBilling.Price(HalfHours, decision, Window.Business, Night, null, Duration.FromMinutes(50)));
+
+    [Theory]
+    [InlineData(20, 1, 4250)]       // a 30-minute block used for 20 minutes: the block, nothing more
+    [InlineData(40, 2, 4250)]       // 10 minutes beyond it: one step at $85/h
+    [InlineData(95, 2, 12750)]      // 65 minutes beyond it: three steps
+    public void Price_BoughtBlock_ChargesTheBlockAndTheTimeBeyondItAtTheSameRate(int talkMinutes, int parts, long beyond)
+    {
+        var block = new PurchasedBlock(Duration.FromMinutes(30), new Money(4250, "usd"));
+
+        var bill = IncidentBilling.Price(HalfHours, Decision.PurchaseRequired, Window.Business, new Money(8500, "usd"), null, Duration.FromMinutes(talkMinutes), block);
+
+        Assert.Equal(parts, bill.Count);
+        Assert.Equal((IncidentBilling.Purchased, new Money(4250, "usd"), 1), (bill[0].Kind, bill[0].Amount, bill[0].Steps));
+        if (parts == 2) Assert.Equal((IncidentBilling.BeyondPurchased, new Money(beyond, "usd")), (bill[1].Kind, bill[1].Amount));
+    }
+
+    [Fact]
+    public void Price_AcceptedQuote_BillsTheTalkAtTheQuotedRateInSteps()
+    {
+        var part = Assert.Single(IncidentBilling.Price(HalfHours, Decision.QuoteRequired, Window.Weekend, new Money(19000, "usd"), null, Duration.FromMinutes(35)));
+
+        Assert.Equal((IncidentBilling.Quoted, 2, new Money(19000, "usd")), (part.Kind, part.Steps, part.Amount));
+    }
+
+    [Fact]
+    public void Price_PurchaseRequiredWithoutABoughtBlock_ChargesNothing()
+    {
+        Assert.Empty(IncidentBilling.Price(HalfHours, Decision.PurchaseRequired, Window.Business, new Money(8500, "usd"), null, Duration.FromMinutes(40)));
+    }
 }

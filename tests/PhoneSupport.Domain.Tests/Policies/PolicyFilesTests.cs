@@ -224,4 +224,20 @@ public sealed class PolicyFilesTests
         Assert.True(at >= 0, $"'{marker}' is not in the broken policy");
         return text.AsSpan(0, at).Count('\n') + 1;
     }
+
+    [Fact]
+    public void Parse_PlanInvoicing_DefaultsToPerIncident_AcceptsMonthly_AndRefusesOthersWithTheLine()
+    {
+        Assert.All(Constellix.Plans.Values, p => Assert.Equal(Invoicing.PerIncident, p.Invoicing));
+        var monthly = Text(ConstellixFile).Replace("  Corporate:\n", "  Corporate:\n    invoicing: monthly\n", StringComparison.Ordinal);
+        var weekly = Text(ConstellixFile).Replace("  Corporate:\n", "  Corporate:\n    invoicing: weekly\n", StringComparison.Ordinal);
+
+        var (policy, errors) = PolicyParser.Parse(ConstellixFile, monthly);
+        var (_, refused) = PolicyParser.Parse(ConstellixFile, weekly);
+
+        Assert.Empty(errors);
+        Assert.Equal(Invoicing.Monthly, policy!.Plan("Corporate")!.Invoicing);
+        Assert.Equal(Invoicing.PerIncident, policy.Plan("Business")!.Invoicing);
+        Assert.Contains(refused, e => e.ToString().Contains("invoicing 'weekly' must be perIncident or monthly", StringComparison.Ordinal));
+    }
 }

@@ -54,7 +54,6 @@ public sealed class ServiceFixture : IAsyncLifetime
             ApiVersion = StripeApiVersion,
             WebhookUrl = PublicBaseUrl + "/stripe/webhook",
             WebhookHandler = () => new LazyHandler(() => Factory.Server.CreateHandler()),
-            TimeProvider = new ClockTimeProvider(Clock),
         });
         await Stripe.StartAsync();
         _server = await PostgresServer.StartAsync();
@@ -89,6 +88,10 @@ public sealed class ServiceFixture : IAsyncLifetime
             // Tests drive the outbox by hand (BillingOutbox.RunOnceAsync), posting at once.
             ["PhoneSupport:Billing:WorkerEnabled"] = "false",
             ["PhoneSupport:Billing:PostingDelay"] = "00:00:00",
+            // One caller number and one bootstrap key stand for many callers and clients across the whole run;
+            // the rate-limit tests set their own limits.
+            ["PhoneSupport:RateLimits:CallerPerMinute"] = "100000",
+            ["PhoneSupport:RateLimits:ApiKeyPerMinute"] = "1000000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -120,12 +123,6 @@ public sealed class ServiceFixture : IAsyncLifetime
         if (Twilio is not null) await Twilio.DisposeAsync();
         if (Stripe is not null) await Stripe.DisposeAsync();
     }
-}
-
-/// <summary>The fixture's fake clock as a <see cref="TimeProvider"/>, so the Stripe emulator signs events at the service's "now".</summary>
-public sealed class ClockTimeProvider(IClock clock) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => clock.GetCurrentInstant().ToDateTimeOffset();
 }
 
 /// <summary>A handler made on first use: the emulator starts before the host it delivers to exists.</summary>

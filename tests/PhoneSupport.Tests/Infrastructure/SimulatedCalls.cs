@@ -6,9 +6,9 @@ namespace PhoneSupport.Tests.Infrastructure;
 public static class SimulatedCalls
 {
     public static async Task<(CallResult Result, string Said)> CallAsync(
-        ServiceFixture fixture, string to, string from, ScriptedCaller caller, TechnicianScript? technicians = null)
+        ServiceFixture fixture, string to, string from, ScriptedCaller caller, TechnicianScript? technicians = null, HttpClient? client = null)
     {
-        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
+        var driver = new CallDriver(client ?? fixture.Factory.CreateClient(), new CallDriverOptions
         {
             VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
             AuthToken = ServiceFixture.AuthToken,

@@ -100,6 +100,26 @@ public sealed class TwilioRequestValidationFilterTests
     }
 
     [Fact]
+    public async Task InvokeAsync_DuringTokenRotation_AcceptsTheSecondaryToken_OnlyWhenConfigured()
+    {
+        const string next = "next-auth-token-9876543210";
+        var form = new Dictionary<string, string> { ["CallSid"] = "CA1", ["From"] = CallerNumber };
+        HttpContext Signed()
+        {
+            var context = FormRequest("/twilio/voice", form);
+            context.Request.Headers["X-Twilio-Signature"] = new RequestValidator(next).ComputeSignature(
+                SignedBase + "/twilio/voice", form.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)));
+            return context;
+        }
+        var rotating = new TwilioRequestValidationFilter(
+            Options.Create(new TwilioOptions { AuthToken = AuthToken, SecondaryAuthToken = next }),
+            Options.Create(new PhoneSupportOptions { PublicBaseUrl = PublicBaseUrl }), logger);
+
+        Assert.Equal(Passed, await rotating.InvokeAsync(new DefaultEndpointFilterInvocationContext(Signed()), _ => ValueTask.FromResult<object?>(Passed)));
+        AssertForbidden(await Invoke(Signed()));
+    }
+
+    [Fact]
     public void Constructor_WithoutAuthToken_Throws()
     {
         Assert.Throws<InvalidOperationException>(() => new TwilioRequestValidationFilter(

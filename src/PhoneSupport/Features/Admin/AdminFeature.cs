@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -29,7 +30,7 @@ public static class AdminFeature
     public static WebApplication MapAdmin(this WebApplication app)
     {
         app.MapOpenApi();
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").LimitRequestsPerApiKey();
         api.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapAccounts();
         api.MapContracts();

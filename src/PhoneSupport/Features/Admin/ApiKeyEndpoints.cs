@@ -37,6 +37,10 @@ public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiK
         return TypedResults.Created($"/api/api-keys/{key.Id}", ApiKeyResource.Of(key, secret));
     }
 
+    /// <summary>Every key (never the key itself), newest first: what the console's admin page lists.</summary>
+    public async Task<List<ApiKeyResource>> ListAsync(CancellationToken ct) =>
+        [.. (await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(ct)).Select(k => ApiKeyResource.Of(k))];
+
     public async Task<Results<Ok<ApiKeyResource>, ProblemHttpResult>> GetAsync(string idText, CancellationToken ct)
     {
         var key = Guid.TryParse(idText, out var id) ? await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, ct) : null;

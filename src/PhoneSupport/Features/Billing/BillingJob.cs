@@ -15,6 +15,10 @@ public sealed class BillingJob
 {
     public const string Invoice = "invoice";
     public const string Undo = "undo";
+    /// <summary>Monthly plans: post the charges as pending invoice items; a <see cref="Month"/> job invoices them later.</summary>
+    public const string Item = "item";
+    /// <summary>Monthly plans: one invoice for one customer's items of one calendar month.</summary>
+    public const string Month = "month";
 
     private BillingJob() { }
 
@@ -42,6 +46,15 @@ public sealed class BillingJob
     public string? LastError { get; private set; }
     public Instant CreatedAt { get; private set; }
     public Instant? DoneAt { get; private set; }
+    /// <summary><see cref="Month"/> jobs: whose items, and which month (<c>2026-08</c>, or <c>2026-08/2</c> for late items).</summary>
+    public string? StripeCustomerId { get; private set; }
+    public string? Period { get; private set; }
+
+    public static BillingJob ForMonth(Guid id, string customer, string period, Guid[] chargeIds, Instant now)
+    {
+        var job = new BillingJob(id, Month, null, chargeIds, now) { StripeCustomerId = customer, Period = period };
+        return job;
+    }
 
     public void Finish(string status, string? error, Instant now)
     {
@@ -96,6 +109,7 @@ internal sealed class BillingJobConfiguration : IEntityTypeConfiguration<Billing
         job.Property(j => j.CreatedAt).HasConversion<InstantConverter>();
         job.Property(j => j.DoneAt).HasConversion<InstantConverter>();
         job.HasIndex(j => j.NextAttemptAt).HasDatabaseName("billing_outbox_due").HasFilter("status = 'pending'");
+        job.HasIndex(j => new { j.StripeCustomerId, j.Period }).IsUnique().HasDatabaseName("billing_outbox_one_month").HasFilter("kind = 'month'");
         job.HasOne<Incident>().WithMany().HasForeignKey(j => j.IncidentId);
     }
 }

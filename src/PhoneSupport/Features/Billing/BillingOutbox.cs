@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
+using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Stripe;
 
@@ -18,13 +19,15 @@ namespace PhoneSupport.Features.Billing;
 /// from the charge or the job, so a retry — after a 500, a timeout or a crash — resumes where it stopped and can never
 /// bill twice. An <c>undo</c> job carries out a waiver: void an open invoice, or a credit note and a refund for a paid one.
 /// </summary>
-public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOptions<BillingOptions> options, IClock clock, ILogger<BillingOutbox> logger)
+public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOptions<BillingOptions> options, PolicyCatalog policies, IClock clock,
+    ILogger<BillingOutbox> logger)
 {
     private static readonly string Owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     /// <summary>One pass: claims up to <see cref="BillingOptions.BatchSize"/> due jobs and works them. Returns how many it worked.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
+        await ScheduleMonthsAsync(ct);
         var ids = await ClaimAsync(ct);
         foreach (var id in ids)
         {
@@ -33,7 +36,7 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             (string Status, string? Error) outcome;
             try
             {
-                outcome = job.Kind == BillingJob.Invoice ? await PostAsync(job, ct) : await UndoAsync(job, ct);
+                outcome = job.Kind == BillingJob.Undo ? await UndoAsync(job, ct) : await PostAsync(job, ct);
                 await db.SaveChangesAsync(ct);
             }
             catch (Exception e) when (Transient(e) && !ct.IsCancellationRequested)
@@ -59,6 +62,51 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         return ids.Count;
     }
 
+    /// <summary>
+    /// Monthly plans: once a calendar month (in the provider's zone) is over, one <see cref="BillingJob.Month"/> job per
+    /// customer for its posted, uninvoiced items of that month. The unique (customer, period) index makes this safe to run on
+    /// every instance at once; items posted after their month's job get a job of their own (<c>2026-08/2</c>).
+    /// </summary>
+    public async Task<int> ScheduleMonthsAsync(CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var scheduled = 0;
+        foreach (var policy in policies.Policies)
+        {
+            var zone = policy.Coverage.Zone;
+            var today = now.InZone(zone).Date;
+            var monthStart = zone.AtStartOfDay(new LocalDate(today.Year, today.Month, 1)).ToInstant();
+            var candidates = await (from c in db.Charges.AsNoTracking()
+                                    join i in db.Incidents on c.IncidentId equals i.Id
+                                    where c.Invoicing == "monthly" && c.StripeInvoiceId == null && c.StripeInvoiceItemId != null
+                                          && c.Status == ChargeStatus.Posted && c.CreatedAt < monthStart && i.Provider == policy.Provider && c.StripeCustomerId != null
+                                    select new { c.Id, c.StripeCustomerId, c.CreatedAt }).ToListAsync(ct);
+            foreach (var group in candidates.GroupBy(c => (Customer: c.StripeCustomerId!, Month: Month(c.CreatedAt, zone))))
+            {
+                var existing = await db.BillingJobs.AsNoTracking()
+                    .Where(j => j.Kind == BillingJob.Month && j.StripeCustomerId == group.Key.Customer && j.Period!.StartsWith(group.Key.Month))
+                    .Select(j => j.ChargeIds).ToListAsync(ct);
+                var covered = existing.SelectMany(ids => ids).ToHashSet();
+                var remaining = group.Where(c => !covered.Contains(c.Id)).Select(c => c.Id).ToArray();
+                if (remaining.Length == 0) continue;
+                var period = existing.Count == 0 ? group.Key.Month : $"{group.Key.Month}/{existing.Count + 1}";
+                var job = BillingJob.ForMonth(Guid.CreateVersion7(), group.Key.Customer, period, remaining, now);
+                scheduled += await db.Database.ExecuteSqlAsync($"""
+                    insert into billing_outbox (id, kind, incident_id, charge_ids, status, attempts, next_attempt_at, created_at, stripe_customer_id, period)
+                    values ({job.Id}, 'month', null, {job.ChargeIds}, 'pending', 0, {now.ToDateTimeUtc()}, {now.ToDateTimeUtc()}, {job.StripeCustomerId}, {job.Period})
+                    on conflict (stripe_customer_id, period) where kind = 'month' do nothing
+                    """, ct);
+            }
+        }
+        return scheduled;
+    }
+
+    private static string Month(Instant at, DateTimeZone zone)
+    {
+        var date = at.InZone(zone).Date;
+        return $"{date.Year:0000}-{date.Month:00}";
+    }
+
     private async Task<List<Guid>> ClaimAsync(CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
@@ -82,7 +130,7 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
                 await db.Database.ExecuteSqlAsync($"""
                     update charges set posting_started_at = {now.ToDateTimeUtc()}, version = version + 1
                     where posting_started_at is null
-                      and id in (select unnest(charge_ids) from billing_outbox where id = any({ids.ToArray()}) and kind = 'invoice')
+                      and id in (select unnest(charge_ids) from billing_outbox where id = any({ids.ToArray()}) and kind in ('invoice', 'item'))
                     """, ct);
             await tx.CommitAsync(ct);
             return ids;
@@ -94,18 +142,19 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).OrderBy(c => c.CreatedAt).ThenBy(c => c.Kind).ToListAsync(ct);
         var live = charges.Where(c => c.Status != ChargeStatus.Waived).ToList();
         if (live.Count == 0) return ("cancelled", "every charge was waived before it was posted");
-        var customer = live.Select(c => c.StripeCustomerId).FirstOrDefault(c => c is not null)
+        var customer = job.StripeCustomerId ?? live.Select(c => c.StripeCustomerId).FirstOrDefault(c => c is not null)
             ?? await db.Accounts.Where(a => a.Id == live[0].AccountId).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct);
         if (customer is null)
         {
             await ExplainAsync(job, "the account has no Stripe customer", ct);
             return ("failed", "the account has no Stripe customer");
         }
-        var incident = await db.Incidents.AsNoTracking().SingleAsync(i => i.Id == job.IncidentId, ct);
+        var incidents = await db.Incidents.AsNoTracking().Where(i => live.Select(c => c.IncidentId).Contains(i.Id)).ToDictionaryAsync(i => i.Id, ct);
 
         // 1. One invoice item per charge, pending until attached.
         foreach (var charge in live.Where(c => c.StripeInvoiceItemId is null))
         {
+            var incident = incidents[charge.IncidentId];
             var item = await stripe.CreateInvoiceItemAsync(new StripeInvoiceItemCreateOptions(customer, charge.Amount, charge.Currency)
             {
                 Description = charge.Description,
@@ -118,18 +167,25 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             await db.SaveChangesAsync(ct);
         }
 
+        if (job.Kind == BillingJob.Item) return ("done", null); // monthly: the month's job invoices them
+
         // 2. A draft invoice that takes exactly these items.
         var invoiceId = live.Select(c => c.StripeInvoiceId).FirstOrDefault(i => i is not null);
         if (invoiceId is null)
         {
+            var metadata = new Dictionary<string, string> { ["billing_job_id"] = job.Id.ToString() };
+            if (job.IncidentId is { } incidentId) metadata["incident_id"] = incidentId.ToString();
+            if (job.Period is { } period) metadata["period"] = period;
+            var chargeIds = string.Join(",", live.Select(c => c.Id));
+            if (chargeIds.Length <= 500) metadata["charge_ids"] = chargeIds;
             var draft = await stripe.CreateInvoiceAsync(new StripeInvoiceCreateOptions(customer)
             {
                 CollectionMethod = "charge_automatically",
                 PendingInvoiceItemsBehavior = "exclude",
                 AutoAdvance = false,
                 Currency = live[0].Currency,
-                Description = $"Phone support incident {incident.Id}",
-                Metadata = new Dictionary<string, string> { ["incident_id"] = incident.Id.ToString(), ["billing_job_id"] = job.Id.ToString(), ["charge_ids"] = string.Join(",", live.Select(c => c.Id)) },
+                Description = job.Period is { } month ? $"Phone support, {month}" : $"Phone support incident {job.IncidentId}",
+                Metadata = metadata,
             }, $"job:{job.Id}:invoice", ct);
             invoiceId = draft.Id;
             foreach (var charge in live) charge.LearnStripe(invoice: invoiceId);
@@ -141,7 +197,9 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         {
             var attached = invoice.Lines.Select(l => l.InvoiceItem).ToHashSet();
             var missing = live.Where(c => !attached.Contains(c.StripeInvoiceItemId)).Select(c => c.StripeInvoiceItemId!).ToList();
-            if (missing.Count > 0) invoice = await stripe.AddInvoiceLinesAsync(invoiceId, missing, $"job:{job.Id}:lines", ct);
+            // Stripe takes at most 250 lines per add_lines call (and the first page of lines lists 10; a replayed key answers the same).
+            for (var chunk = 0; chunk * 250 < missing.Count; chunk++)
+                invoice = await stripe.AddInvoiceLinesAsync(invoiceId, missing.Skip(chunk * 250).Take(250).ToList(), chunk == 0 ? $"job:{job.Id}:lines" : $"job:{job.Id}:lines:{chunk}", ct);
             // Waived while we were posting: leave the draft unfinalized (a draft is never charged) and stop.
             await ReloadAsync(live, ct);
             if (live.All(c => c.Status == ChargeStatus.Waived)) return ("cancelled", "waived while posting; the draft invoice was left unfinalized");
@@ -170,7 +228,7 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
     {
         var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).ToListAsync(ct);
         // Wait for a posting of these charges still under way: it must finish (or give up) before it can be undone.
-        var posting = await db.BillingJobs.AnyAsync(j => j.Kind == BillingJob.Invoice && j.Status == "pending" && j.Attempts > 0 && j.ChargeIds.Any(id => job.ChargeIds.Contains(id)), ct);
+        var posting = await db.BillingJobs.AnyAsync(j => j.Kind != BillingJob.Undo && j.Status == "pending" && j.Attempts > 0 && j.ChargeIds.Any(id => job.ChargeIds.Contains(id)), ct);
         if (posting) return ("retry", "waiting for the posting of this charge to finish");
         foreach (var charge in charges)
         {

@@ -73,8 +73,16 @@ public sealed class Charge
     public string? WaivedBy { get; private set; }
     public Instant? WaivedAt { get; private set; }
     public int Version { get; private set; }
+    /// <summary><c>perIncident</c> or <c>monthly</c>: the plan's choice when the charge was made.</summary>
+    public string Invoicing { get; private set; } = "perIncident";
 
     public bool IsFrozen => PostingStartedAt is not null || Status != ChargeStatus.Pending;
+
+    public Charge InvoicedMonthly(bool monthly)
+    {
+        Invoicing = monthly ? "monthly" : "perIncident";
+        return this;
+    }
 
     public Charge From(string origin, Guid? purchaseId, Guid? quoteId, string description, string? stripeCustomerId)
     {
@@ -185,6 +193,7 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
         charge.HasIndex(c => new { c.AccountId, c.CreatedAt }).HasDatabaseName("charges_account");
         charge.HasIndex(c => new { c.Status, c.CreatedAt }).HasDatabaseName("charges_status");
         charge.HasIndex(c => c.CreatedAt).HasDatabaseName("charges_created");
+        charge.HasIndex(c => c.CreatedAt).HasDatabaseName("charges_monthly_uninvoiced").HasFilter("invoicing = 'monthly' and stripe_invoice_id is null");
         charge.HasIndex(c => c.StripeInvoiceId).HasDatabaseName("charges_stripe_invoice").HasFilter("stripe_invoice_id is not null");
         charge.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
         charge.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);

@@ -36,12 +36,12 @@ public sealed class ChargeWaiver(PhoneSupportDb db, IClock clock)
             db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "waived", from, ChargeStatus.Waived, actor, JsonSerializer.Serialize(new { reason, stripeSide = Side(charge) })));
 
             // A posting job nobody has started: cancel it (or narrow it to the charges that still stand).
-            var unstarted = await db.BillingJobs.Where(j => j.Kind == BillingJob.Invoice && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null && j.ChargeIds.Contains(charge.Id)).ToListAsync(ct);
+            var unstarted = await db.BillingJobs.Where(j => (j.Kind == BillingJob.Invoice || j.Kind == BillingJob.Item) && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null && j.ChargeIds.Contains(charge.Id)).ToListAsync(ct);
             foreach (var job in unstarted)
             {
                 var others = job.ChargeIds.Where(id => id != charge.Id).ToArray();
                 job.Finish("cancelled", $"charge {charge.Id} waived by {actor}", now);
-                if (others.Length > 0) db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Invoice, job.IncidentId, others, now, job.NextAttemptAt));
+                if (others.Length > 0) db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), job.Kind, job.IncidentId, others, now, job.NextAttemptAt));
             }
             if (charge.PostingStartedAt is not null && unstarted.Count == 0)
                 db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Undo, charge.IncidentId, [charge.Id], now));

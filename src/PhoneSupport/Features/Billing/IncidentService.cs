@@ -22,7 +22,18 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
 {
     public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct)
     {
-        if (await db.IncidentLegs.AnyAsync(l => l.LegSid == legSid, ct)) return;
+        if (await db.IncidentLegs.AsNoTracking().FirstOrDefaultAsync(l => l.LegSid == legSid, ct) is { } known)
+        {
+            // The leg's status callback came first (its duration includes the whisper): the dial action's bridged duration wins.
+            if (known.Source == "legStatus" && source == "dial" && known.Seconds != seconds)
+            {
+                await db.IncidentLegs.Where(l => l.LegSid == legSid && l.Source == "legStatus")
+                    .ExecuteUpdateAsync(l => l.SetProperty(x => x.Seconds, seconds).SetProperty(x => x.Source, source), ct);
+                await db.Incidents.Where(i => i.Id == known.IncidentId && i.Status == "closed")
+                    .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, "open").SetProperty(x => x.Version, x => x.Version + 1), ct);
+            }
+            return;
+        }
         var now = clock.GetCurrentInstant();
         var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct);
         if (incident is null) return;
@@ -104,6 +115,9 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         var customer = incident.AccountId is { } account ? await db.Accounts.Where(a => a.Id == account).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct) : null;
         var consent = await ConsentAsync(incident.CallSid, ct);
         var zone = policy?.Coverage.Zone ?? DateTimeZone.Utc;
+        var monthly = incident.AccountId is { } acc && policy is not null
+            && await db.Accounts.Where(a => a.Id == acc).Select(a => a.Membership).FirstOrDefaultAsync(ct) is { } membership
+            && policy.Plan(membership)?.Invoicing == Invoicing.Monthly;
         var origins = (Origin: quote is not null ? "quote" : purchase is not null ? "purchase" : "call", PurchaseId: purchase?.Id, QuoteId: quote?.Id);
         var toPost = new List<Charge>();
         foreach (var part in parts)
@@ -129,7 +143,8 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             var charge = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
                 (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta,
                 consent, incident.PolicyVersion, customer is null ? "the account has no Stripe customer" : null, now)
-                .From(origins.Origin, origins.PurchaseId, origins.QuoteId, same.Count == 0 ? description : $"Adjustment: {description}", customer);
+                .From(origins.Origin, origins.PurchaseId, origins.QuoteId, same.Count == 0 ? description : $"Adjustment: {description}", customer)
+                .InvoicedMonthly(monthly);
             db.Charges.Add(charge);
             db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "created", null, ChargeStatus.Pending, "service",
                 JsonSerializer.Serialize(new { incidentId = incident.Id, talkSeconds = talk, kind, amount = charge.Amount, currency = charge.Currency, consentEventId = consent })));
@@ -139,9 +154,10 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         if (toPost.Count > 0)
         {
             // One invoice per billable incident: a job not yet picked up is replaced by one covering everything unposted.
-            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == BillingJob.Invoice && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null)
+            var kind = monthly ? BillingJob.Item : BillingJob.Invoice;
+            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == kind && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null)
                 .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, "cancelled").SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "replaced by a re-priced job"), ct);
-            db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Invoice, incident.Id, [.. toPost.Select(c => c.Id)], now, now + Duration.FromTimeSpan(options.Value.PostingDelay)));
+            db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), kind, incident.Id, [.. toPost.Select(c => c.Id)], now, now + Duration.FromTimeSpan(options.Value.PostingDelay)));
         }
         await db.SaveChangesAsync(ct);
     }

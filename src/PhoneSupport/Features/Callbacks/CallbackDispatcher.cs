@@ -106,6 +106,55 @@ public sealed class CallbackDispatcher(
             await SaveAsync(callback, null, null, ct);
             return false;
         }
+        return await CreateTechnicianLegAsync(callback, technician, now, ct);
+    }
+
+    /// <summary>
+    /// "Call back now": one chosen scheduled callback, dialled at once with one chosen technician, through the same lease
+    /// and the same technician-first dialling as <see cref="DispatchOnceAsync"/>. The lease is the conditional
+    /// <c>scheduled → dialing</c> update under <c>FOR UPDATE SKIP LOCKED</c>, so a callback the dispatcher (or another click)
+    /// holds is never dialled twice. The promise's window is kept: not before <see cref="Callback.NotBefore"/>, and a
+    /// business-hours promise only inside coverage. The retry spacing is not: a person decided to call now.
+    /// </summary>
+    public async Task<ChosenDispatch> DispatchChosenAsync(Guid callbackId, Guid technicianId, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var found = await db.Callbacks.AsNoTracking().Where(c => c.Id == callbackId).Select(c => new { c.Provider, c.Status, c.NotBefore, c.CoverageOnly }).FirstOrDefaultAsync(ct);
+        if (found is null || found.Status != CallbackStatus.Scheduled) return ChosenDispatch.NotScheduled;
+        var policy = policies.For(found.Provider)!;
+        if (found.NotBefore > now || found.CoverageOnly && !policy.Coverage.IsCovered(now)) return ChosenDispatch.OutsideWindow;
+
+        var at = now.ToDateTimeUtc();
+        var until = (now + Duration.FromTimeSpan(options.Value.LeaseTime)).ToDateTimeUtc();
+        var leased = await db.Database.SqlQuery<Guid>($"""
+            update callbacks c set status = 'dialing', lease_owner = {Instance}, lease_until = {until},
+                   attempts = c.attempts + 1, updated_at = {at}, version = c.version + 1
+             where c.id = (select id from callbacks
+                            where id = {callbackId} and status = 'scheduled' and not_before <= {at}
+                            for update skip locked)
+            returning c.id as "Value"
+            """).ToListAsync(ct);
+        if (leased.Count == 0) return ChosenDispatch.NotScheduled;
+
+        db.ChangeTracker.Clear();
+        var callback = await db.Callbacks.FirstAsync(c => c.Id == callbackId, ct);
+        var previousAttempt = callback.NextAttemptAt;
+        var technician = await router.ReserveAsync(
+            new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [], Only: technicianId), ct);
+        if (technician is null)
+        {
+            callback.Postpone(previousAttempt, now, countAttempt: false);
+            await SaveAsync(callback, null, null, ct);
+            return ChosenDispatch.TechnicianNotAvailable;
+        }
+        db.CallEvents.Add(new CallEventRecord(callback.CallSid, now, "callbackChosen", JsonSerializer.Serialize(new { technicianId })));
+        return await CreateTechnicianLegAsync(callback, technician, now, ct) ? ChosenDispatch.Dialling : ChosenDispatch.DialFailed;
+    }
+
+    /// <summary>Creates the technician leg at Twilio for a leased callback and its reserved technician; never rings twice.</summary>
+    private async Task<bool> CreateTechnicianLegAsync(Callback callback, ReservedTechnician technician, Instant now, CancellationToken ct)
+    {
+        var id = callback.Id;
         var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
         var request = new CreateCallOptions(technician.PhoneNumber, from)
         {
@@ -201,4 +250,23 @@ public sealed class CallbackDispatcherService(IServiceScopeFactory scopes, IOpti
     protected override Task PassAsync(CallbackDispatcher worker, CancellationToken ct) => worker.DispatchOnceAsync(ct, Stopping);
 
     protected override Task ReleaseAsync(CallbackDispatcher worker, CancellationToken ct) => worker.ReleaseLeasesAsync(ct);
+}
+
+/// <summary>What <see cref="CallbackDispatcher.DispatchChosenAsync"/> came to.</summary>
+public enum ChosenDispatch
+{
+    /// <summary>The technician's phone is ringing; the customer is dialled when they press 1.</summary>
+    Dialling,
+
+    /// <summary>Not waiting any more: being dialled already (by the dispatcher or another click), kept, missed or cancelled.</summary>
+    NotScheduled,
+
+    /// <summary>The promise's window is not open (before its not-before time, or a business-hours promise outside coverage).</summary>
+    OutsideWindow,
+
+    /// <summary>The chosen technician is not free (on a call, in wrap-up, offline, or off the rota outside business hours).</summary>
+    TechnicianNotAvailable,
+
+    /// <summary>Twilio refused the call; the callback waits for the next try.</summary>
+    DialFailed,
 }

@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Development;
@@ -9,9 +11,10 @@ namespace PhoneSupport.Features.Development;
 /// <summary>
 /// The demo data set for both providers, loaded by the run command (or <c>POST /dev/demo-data</c>); never
 /// by the service on its own. Idempotent: accounts (by provider and number) and technicians (by phone number) already
-/// present are left alone, and a TAM is set only on an account that has none.
+/// present are left alone, and a TAM is set only on an account that has none. The demo staff users (one per console
+/// role) get a fresh generated password at every load, returned so the run command can print it.
 /// </summary>
-public sealed class DemoData(PhoneSupportDb db, IClock clock)
+public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hasher, IClock clock)
 {
     public sealed record DemoAccount(string Provider, string Name, string Membership, string AccountNumber, string[] Phones, string[] UserNames, DemoContract? Contract = null);
 
@@ -47,13 +50,28 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
         new("Marco Rossi", "+41445550202", ["constructor"], [], TamOf: "200002"),
     ];
 
+    /// <summary>A console user; <paramref name="TechnicianPhone"/> links a technician user to that demo technician.</summary>
+    public sealed record DemoStaff(string UserName, string DisplayName, string Role, string? TechnicianPhone = null);
+
+    public static readonly IReadOnlyList<DemoStaff> Staff =
+    [
+        new("demo.technician", "Dana Reyes", StaffRoles.Technician, "+15550200001"),
+        new("demo.finance", "Frances Finance", StaffRoles.Finance),
+        new("demo.admin", "Alex Admin", StaffRoles.Admin),
+    ];
+
     public async Task<object> LoadAsync(CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         var added = new List<string>();
         foreach (var demo in Accounts)
         {
-            if (await db.Accounts.AnyAsync(a => a.Provider == demo.Provider && a.AccountNumber == demo.AccountNumber, ct)) continue;
+            if (await db.Accounts.FirstOrDefaultAsync(a => a.Provider == demo.Provider && a.AccountNumber == demo.AccountNumber, ct) is { } existing)
+            {
+                // Loaded by an earlier version of the demo: give it its card on file.
+                existing.StripeCustomerId ??= demo.Provider == "constellix" ? StripeCustomers.GetValueOrDefault(demo.AccountNumber) : null;
+                continue;
+            }
             var account = new Account(Guid.CreateVersion7(), demo.Provider, demo.Name, demo.Membership, demo.AccountNumber, now);
             foreach (var phone in demo.Phones) account.AddPhoneNumber(phone);
             foreach (var name in demo.UserNames) account.AddUserName(name);
@@ -75,7 +93,31 @@ public sealed class DemoData(PhoneSupportDb db, IClock clock)
         foreach (var demo in Technicians.Where(t => t.TamOf is not null))
             await SetTamAsync(demo, ct);
         await db.SaveChangesAsync(ct);
-        return new { added, total = Accounts.Count, technicians = Technicians.Count };
+        var staff = await StaffAsync(now, ct);
+        return new { added, total = Accounts.Count, technicians = Technicians.Count, staff };
+    }
+
+    /// <summary>Creates the demo staff users that are missing and gives every one of them a new password (Development only).</summary>
+    private async Task<List<object>> StaffAsync(Instant now, CancellationToken ct)
+    {
+        var credentials = new List<object>();
+        foreach (var demo in Staff)
+        {
+            var technician = demo.TechnicianPhone is { } phone ? await db.Technicians.Where(t => t.PhoneNumber == phone).Select(t => (Guid?)t.Id).FirstOrDefaultAsync(ct) : null;
+            if (demo.TechnicianPhone is not null && technician is null) continue;
+            var user = await db.StaffUsers.FirstOrDefaultAsync(u => u.UserName == demo.UserName, ct);
+            if (user is null)
+            {
+                user = new StaffUser(Guid.CreateVersion7(), demo.UserName, demo.DisplayName, demo.Role, technician, "", now, "demo data");
+                db.StaffUsers.Add(user);
+            }
+            var password = StaffUsersHandler.NewPassword();
+            user.SetPassword(hasher.HashPassword(user, password));
+            user.Enable();
+            credentials.Add(new { userName = user.UserName, role = user.Role, password });
+        }
+        await db.SaveChangesAsync(ct);
+        return credentials;
     }
 
     /// <summary>The technician becomes the TAM of the account of their provider numbered <see cref="DemoTechnician.TamOf"/>, when both exist and the account has no TAM.</summary>

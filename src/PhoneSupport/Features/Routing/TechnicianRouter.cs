@@ -7,8 +7,8 @@ namespace PhoneSupport.Features.Routing;
 /// <summary>A technician reserved for a call.</summary>
 public sealed record ReservedTechnician(Guid Id, string Name, string PhoneNumber);
 
-/// <summary>What a call needs from a technician.</summary>
-public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded);
+/// <summary>What a call needs from a technician; <paramref name="Only"/> limits the pick to that one technician (a person chose them).</summary>
+public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded, Guid? Only = null);
 
 /// <summary>
 /// Picks and reserves technicians in one SQL statement: candidates filtered by provider, skill, the on-call
@@ -73,6 +73,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                   and {request.Provider} = any (t.providers)
                   and ({request.Skill}::text is null or {request.Skill}::text = any (t.skills))
                   and not (t.id = any ({excluded}))
+                  and ({request.Only}::uuid is null or t.id = {request.Only}::uuid)
                   and (t.status = 'available'
                        or (t.status = 'wrapUp' and t.status_since <= {wrapUpBefore})
                        or (t.status = 'reserved' and t.reserved_until < {now}))

@@ -48,7 +48,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 var ring = new Dial(action: StepUrl(sequence), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
                 ring.Number(dial.Technician.PhoneNumber,
                     url: new Uri($"{publicBaseUrl}{WhisperPath}?call={callSid}&tech={dial.Technician.Id:N}"), method: HttpMethod.Post,
-                    statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}"), statusCallbackMethod: HttpMethod.Post,
+                    statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}&tech={dial.Technician.Id:N}"), statusCallbackMethod: HttpMethod.Post,
                     statusCallbackEvent: [CallProgressEvent.Answered, CallProgressEvent.Completed]);
                 response.Append(ring);
                 break;

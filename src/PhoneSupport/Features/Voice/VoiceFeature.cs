@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
@@ -38,14 +39,17 @@ public static class VoiceFeature
         var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>()
             .DisableAntiforgery().ExcludeFromDescription();
         twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
-            await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+            await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct)).LimitCallsPerCaller();
         twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
         twilio.MapWhisper();
         twilio.MapCallbackCalls();
         twilio.MapQueue();
-        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
-            await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
+                CancellationToken ct) =>
+            leg == "technician" && call is not null && tech is { } technician
+                ? await handler.TechnicianLegStatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), call, technician, ct)
+                : await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return app;
     }
 }

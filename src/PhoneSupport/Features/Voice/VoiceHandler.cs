@@ -93,6 +93,23 @@ public sealed class VoiceHandler(
         return await ContinueAsync(record, flow, new CallerInput.QueueConnect(), "queueConnect", ct, request);
     }
 
+    /// <summary>
+    /// The status callback of a forwarded call's technician leg (Twilio's child call). A leg that ended after its
+    /// technician accepted counts towards the caller's incident — by its own sid, so it counts once together with the
+    /// dial action that reports the same leg (whose bridged duration, when it comes, is the one kept).
+    /// </summary>
+    public async Task<IResult> TechnicianLegStatusAsync(VoiceRequest request, string parentCallSid, Guid technicianId, CancellationToken ct)
+    {
+        var empty = new Twilio.TwiML.VoiceResponse().ToResult();
+        if (request.CallSid is not { } legSid || !request.CallEnded || request.CallDuration is not > 0) return empty;
+        var accepted = await db.TechnicianEvents.AnyAsync(e => e.TechnicianId == technicianId && e.Kind == "accepted"
+            && EF.Functions.JsonContains(e.Data, System.Text.Json.JsonSerializer.Serialize(new { callSid = parentCallSid })), ct);
+        if (!accepted) return empty;
+        await incidents.RecordLegAsync(parentCallSid, legSid, request.CallDuration.Value, "legStatus", ct);
+        await incidents.CloseIfDoneAsync(parentCallSid, ct);
+        return empty;
+    }
+
     public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
     {
         var empty = new Twilio.TwiML.VoiceResponse().ToResult();
@@ -139,6 +156,39 @@ public sealed class VoiceHandler(
     }
 
     private async Task<IResult> ContinueAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
+    {
+        if (input is not (CallerInput.KeysPressed or CallerInput.SpeechHeard) || !IsIdentification(flow, record.Step) || record.FromNumber.Length == 0)
+            return await ContinueUnlockedAsync(record, flow, input, hook, ct, request);
+
+        // An identification answer: the lockout check and the failure it may record are serialised per caller number
+        // across every instance (a session advisory lock, held until the new state is saved), so parallel wrong entries
+        // from one number lock it after exactly the policy's number of failures, never later. Npgsql's reset on
+        // returning the connection to the pool (DISCARD ALL) releases the lock should the unlock itself fail.
+        var key = record.Provider + ":" + record.FromNumber;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"select pg_advisory_lock(hashtextextended({key}, 0))", ct);
+            try
+            {
+                return await ContinueUnlockedAsync(record, flow, input, hook, ct, request);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"select pg_advisory_unlock(hashtextextended({key}, 0))", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static bool IsIdentification(Flow flow, string stepId) =>
+        flow.Steps.TryGetValue(stepId, out var step) && step.Action is Domain.Flows.FlowActions.IdentifyByContract
+            or Domain.Flows.FlowActions.IdentifyByAccount or Domain.Flows.FlowActions.IdentifyByCustomerNumber or Domain.Flows.FlowActions.IdentifyByUserName;
+
+    private async Task<IResult> ContinueUnlockedAsync(CallRecord record, Flow flow, CallerInput input, string hook, CancellationToken ct, VoiceRequest? request = null)
     {
         var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
         if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using PhoneSupport.Features.Callbacks;
+
+namespace PhoneSupport.Features.Console.Pages.Technician;
+
+/// <summary>The technician's own desk: state, rota, live call and the callback queue; "call back now".</summary>
+public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions> options) : PageModel
+{
+    public TechnicianView? View { get; private set; }
+
+    public string? Notice { get; private set; }
+
+    public bool NoticeIsError { get; private set; }
+
+    public int RefreshMs => (int)options.Value.RefreshEvery.TotalMilliseconds;
+
+    public async Task OnGetAsync([FromQuery] string? done, [FromQuery] string? error, CancellationToken ct)
+    {
+        View = TechnicianDesk.TechnicianOf(User) is { } id ? await desk.ViewAsync(id, ct) : null;
+        (Notice, NoticeIsError) = error is { Length: > 0 } ? (error, true) : (Message(done), false);
+    }
+
+    public async Task<IActionResult> OnPostAvailabilityAsync([FromForm] string status, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
+        var problem = await desk.SetAvailabilityAsync(id, status, User, ct);
+        return problem is null ? Redirect($"/console/technician?done={Uri.EscapeDataString(status)}") : Redirect($"/console/technician?error={Uri.EscapeDataString(problem)}");
+    }
+
+    public async Task<IActionResult> OnPostCallBackAsync([FromForm] Guid callbackId, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
+        var outcome = await desk.CallBackNowAsync(callbackId, id, ct);
+        return outcome == ChosenDispatch.Dialling
+            ? Redirect("/console/technician?done=dialling")
+            : Redirect($"/console/technician?error={Uri.EscapeDataString(Refusal(outcome))}");
+    }
+
+    private static string? Message(string? done) => done switch
+    {
+        "available" => "You are available: calls and callbacks can reach you.",
+        "offline" => "You are offline: no calls will be routed to you.",
+        "dialling" => "Your phone is ringing: press 1 to call the customer.",
+        _ => null,
+    };
+
+    private static string Refusal(ChosenDispatch outcome) => outcome switch
+    {
+        ChosenDispatch.NotScheduled => "That callback is no longer waiting: it is being dialled already, or it was kept, missed or cancelled.",
+        ChosenDispatch.OutsideWindow => "That callback's window is not open yet: the promise was made for business hours.",
+        ChosenDispatch.TechnicianNotAvailable => "You are not free for a callback now (set yourself available, finish your call or wrap-up, or check the on-call rota).",
+        _ => "The call could not be placed; the callback waits for the next try.",
+    };
+}

@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using PhoneSupport.Data;
+using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Routing;
+
+namespace PhoneSupport.Features.Console;
+
+/// <summary>The call a technician holds now, with what the caller is entitled to (the decision stored with the call).</summary>
+public sealed record LiveCall(
+    string CallSid, string Kind, string From, string? AccountName, string? Membership, string? ContractNumber, string? Decision,
+    string? Window, string? Reason, string? Rate, bool UsesIncluded, Instant Since);
+
+/// <summary>A callback in the queue: time left on its SLA clock (negative when overdue) and whether it is at risk.</summary>
+public sealed record QueuedCallback(
+    Guid Id, string Provider, string? AccountName, string PhoneNumber, string Reason, string Status, Instant DueAt, Instant NotBefore,
+    Duration Left, bool AtRisk, bool Overdue, bool WindowOpen, int Attempts);
+
+public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Call, IReadOnlyList<QueuedCallback> Queue, Instant Now);
+
+/// <summary>
+/// What a technician sees and does in the console: their state (set through <see cref="TechniciansHandler"/>, as the
+/// API does), their rota, the call they are on, the callback queue of their providers, and "call back now"
+/// (<see cref="CallbackDispatcher.DispatchChosenAsync"/>).
+/// </summary>
+public sealed class TechnicianDesk(
+    PhoneSupportDb db, TechniciansHandler technicians, CallbackDispatcher dispatcher, Domain.Policies.PolicyCatalog policies,
+    IOptions<ConsoleOptions> options, IClock clock)
+{
+    public static Guid? TechnicianOf(ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(StaffSignIn.TechnicianClaim), out var id) ? id : null;
+
+    public async Task<TechnicianView?> ViewAsync(Guid technicianId, CancellationToken ct)
+    {
+        if (await technicians.ReadAsync(technicianId, ct) is not { } technician) return null;
+        var call = technician.ReservedCallSid is { } sid ? await LiveCallAsync(sid, ct) : null;
+        var queue = await QueueAsync(technician.Providers, ct);
+        return new TechnicianView(technician, call, queue, clock.GetCurrentInstant());
+    }
+
+    /// <summary>Open callbacks of the given providers, most urgent due time first.</summary>
+    public async Task<List<QueuedCallback>> QueueAsync(IReadOnlyList<string>? providers, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var query = db.Callbacks.AsNoTracking().Where(c => c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing);
+        if (providers is not null) query = query.Where(c => providers.Contains(c.Provider));
+        var rows = await (from c in query
+                          join a in db.Accounts on c.AccountId equals a.Id into accounts
+                          from a in accounts.DefaultIfEmpty()
+                          orderby c.DueAt, c.Id
+                          select new { Callback = c, Account = a == null ? null : a.Name }).Take(200).ToListAsync(ct);
+        var atRiskWithin = Duration.FromTimeSpan(options.Value.AtRiskWithin);
+        return [.. rows.Select(r =>
+        {
+            var c = r.Callback;
+            var left = c.DueAt - now;
+            var open = c.NotBefore <= now && (!c.CoverageOnly || policies.For(c.Provider)?.Coverage.IsCovered(now) != false);
+            return new QueuedCallback(c.Id, c.Provider, r.Account, c.PhoneNumber, c.Reason, c.Status, c.DueAt, c.NotBefore, left,
+                c.AtRisk || left <= atRiskWithin, left < Duration.Zero, open, c.Attempts);
+        })];
+    }
+
+    /// <summary>Available or offline, through the admin API's handler (its rules and its event log), as the signed-in user.</summary>
+    public async Task<string?> SetAvailabilityAsync(Guid technicianId, string status, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var result = await technicians.SetAvailabilityAsync(technicianId.ToString(), new SetAvailabilityRequest(status), user, ct);
+        return ConsoleResults.Problem(result.Result) is { } problem ? problem.Detail : null;
+    }
+
+    public Task<ChosenDispatch> CallBackNowAsync(Guid callbackId, Guid technicianId, CancellationToken ct) =>
+        dispatcher.DispatchChosenAsync(callbackId, technicianId, ct);
+
+    private async Task<LiveCall?> LiveCallAsync(string sid, CancellationToken ct)
+    {
+        if (sid.StartsWith("cb-", StringComparison.Ordinal) && Guid.TryParseExact(sid[3..], "N", out var callbackId))
+        {
+            var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == callbackId, ct);
+            return callback is null ? null : await FromCallAsync(callback.CallSid, "callback", callback.PhoneNumber, callback.UpdatedAt, ct);
+        }
+        return await FromCallAsync(sid, "inbound", null, null, ct);
+    }
+
+    private async Task<LiveCall?> FromCallAsync(string callSid, string kind, string? phone, Instant? since, CancellationToken ct)
+    {
+        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        if (call is null) return null;
+        var account = call.AccountId is { } id ? await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) : null;
+        var facts = JsonSerializer.Deserialize<Dictionary<string, string?>>(call.Entitlement ?? "{}") ?? [];
+        var vars = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Vars) ?? [];
+        var rate = facts.GetValueOrDefault("ratePerHour") is { } r && long.TryParse(r, out var minor)
+            ? $"{ConsoleFormat.Money(minor, facts.GetValueOrDefault("currency") ?? "usd")} per hour" : null;
+        return new LiveCall(callSid, kind, phone ?? call.FromNumber, account?.Name, account?.Membership, vars.GetValueOrDefault("contractNumber"),
+            facts.GetValueOrDefault("decision"), facts.GetValueOrDefault("window"), facts.GetValueOrDefault("reason"), rate,
+            facts.GetValueOrDefault("usesIncluded") == "true", since ?? call.StartedAt);
+    }
+}

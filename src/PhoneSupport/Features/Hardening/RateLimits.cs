@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PhoneSupport.Data;
+using PhoneSupport.Features.Platform;
+
+namespace PhoneSupport.Features.Hardening;
+
+/// <summary>
+/// <c>PhoneSupport:RateLimits</c>: fixed one-minute windows counted in PostgreSQL, so every instance behind the load
+/// balancer shares them. The defaults are far above what a person or a well-behaved script does, and a call storm
+/// comes from many numbers, each calling once or twice.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "PhoneSupport:RateLimits";
+
+    /// <summary>New calls (<c>POST /twilio/voice</c>) one caller number may start per minute; 0 switches the limit off.</summary>
+    [Range(0, int.MaxValue)]
+    public int CallerPerMinute { get; set; } = 30;
+
+    /// <summary>Admin API requests one API key may make per minute; 0 switches the limit off.</summary>
+    [Range(0, int.MaxValue)]
+    public int ApiKeyPerMinute { get; set; } = 1200;
+
+    /// <summary>How often old counter rows are deleted (by whichever instance runs the pass).</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Counter rows whose window started longer ago than this are deleted.</summary>
+    public TimeSpan KeepFor { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>What one counted hit answered.</summary>
+public readonly record struct RateLimitDecision(bool Allowed, int Hits, int Limit, TimeSpan RetryAfter)
+{
+    /// <summary>Retry-After in whole seconds (at least 1).</summary>
+    public string RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Counts a hit and answers whether it is within the limit, in one round trip: an upsert on
+/// <c>(scope, key, window_start)</c> that returns the new count. Wall-clock time (<see cref="TimeProvider"/>), not the
+/// business clock: a limit is about how fast requests arrive, and the development clock may jump.
+/// </summary>
+public sealed class PostgresRateLimiter(PhoneSupportDb db, TimeProvider time)
+{
+    public const string CallerScope = "caller";
+    public const string ApiKeyScope = "api-key";
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    public Task<RateLimitDecision> HitAsync(string scope, string key, int limit, CancellationToken ct) =>
+        HitAsync(scope, key, limit, time.GetUtcNow(), ct);
+
+    public async Task<RateLimitDecision> HitAsync(string scope, string key, int limit, DateTimeOffset now, CancellationToken ct)
+    {
+        if (limit <= 0) return new RateLimitDecision(true, 0, 0, TimeSpan.Zero);
+        var windowStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % Window.Ticks, TimeSpan.Zero);
+        var hits = await db.Database.SqlQuery<int>($"""
+            insert into rate_limit_counters as c (scope, key, window_start, hits) values ({scope}, {key}, {windowStart.UtcDateTime}, 1)
+            on conflict (scope, key, window_start) do update set hits = c.hits + 1
+            returning c.hits as "Value"
+            """).ToListAsync(ct);
+        var count = hits.Single();
+        return new RateLimitDecision(count <= limit, count, limit, windowStart + Window - now);
+    }
+
+    /// <summary>Deletes windows that ended long ago; returns how many rows went.</summary>
+    public Task<int> CleanupAsync(TimeSpan keepFor, CancellationToken ct)
+    {
+        var before = (time.GetUtcNow() - keepFor).UtcDateTime;
+        return db.Database.ExecuteSqlAsync($"delete from rate_limit_counters where window_start < {before}", ct);
+    }
+
+    /// <summary>Caller numbers are counted by digest: the table never holds a phone number.</summary>
+    public static string CallerKey(string number) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(number)));
+}
+
+/// <summary>Deletes old counter rows every <see cref="RateLimitOptions.CleanupInterval"/>.</summary>
+public sealed class RateLimitCleanupService(IServiceScopeFactory scopes, TimeProvider time, IOptions<RateLimitOptions> options, ILogger<RateLimitCleanupService> logger)
+    : PollingService<PostgresRateLimiter>(scopes, time, logger)
+{
+    protected override bool Enabled => options.Value.CleanupInterval > TimeSpan.Zero;
+
+    protected override TimeSpan Interval => options.Value.CleanupInterval;
+
+    protected override Task PassAsync(PostgresRateLimiter worker, CancellationToken ct) => worker.CleanupAsync(options.Value.KeepFor, ct);
+}
