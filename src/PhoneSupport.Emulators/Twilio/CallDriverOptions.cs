@@ -51,6 +51,12 @@ public sealed class CallDriverOptions
     /// <summary>Called as each transcript entry is made (live display).</summary>
     public Action<TranscriptEntry>? OnEntry { get; init; }
 
+    /// <summary>
+    /// Called after every HTTP request the driver makes (webhooks and status callbacks) with its wall-clock
+    /// latency and answer: the load harness measures with it.
+    /// </summary>
+    public Action<WebhookExchange>? OnWebhook { get; init; }
+
     internal string EffectiveStatusCallbackUrl => StatusCallbackUrl ?? VoiceUrl.TrimEnd('/') + "/status";
 
     internal void Validate()
@@ -72,3 +78,8 @@ public sealed class CallDriverOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueueRounds, 1);
     }
 }
+
+/// <summary>One HTTP request the driver made and its answer (<see cref="Status"/> null: no answer, see <see cref="Failure"/>).</summary>
+public sealed record WebhookExchange(
+    string Url, string Method, CallLeg Leg, int? Status, TimeSpan Latency, string Body,
+    System.Net.Http.Headers.HttpResponseHeaders? Headers, string? Failure);

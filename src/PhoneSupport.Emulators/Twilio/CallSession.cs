@@ -136,11 +136,13 @@ internal sealed class CallSession(HttpClient http, CallDriverOptions options)
         CancellationToken cancellationToken)
     {
         using var request = BuildRequest(url, method, parameters);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             var status = (int)response.StatusCode;
+            Options.OnWebhook?.Invoke(new WebhookExchange(url, method, leg, status, System.Diagnostics.Stopwatch.GetElapsedTime(started), body, response.Headers, null));
             Add(new TranscriptEntry(TranscriptKind.Webhook, $"{method} {url} → {status}", Elapsed)
             {
                 Leg = leg, Url = url, HttpStatus = status,
@@ -151,6 +153,7 @@ internal sealed class CallSession(HttpClient http, CallDriverOptions options)
             || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             var failure = ex is TaskCanceledException ? "no answer within the HTTP timeout (Twilio error 11205)" : ex.Message;
+            Options.OnWebhook?.Invoke(new WebhookExchange(url, method, leg, null, System.Diagnostics.Stopwatch.GetElapsedTime(started), "", null, failure));
             Add(new TranscriptEntry(TranscriptKind.Webhook, $"{method} {url} → {failure}", Elapsed) { Leg = leg, Url = url });
             return (null, null, "", failure);
         }

@@ -17,12 +17,29 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
+    private readonly string? _options;
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory)
+    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory, string? options = null)
     {
         AdminConnectionString = adminConnectionString;
         _dataDirectory = dataDirectory;
         _binDirectory = binDirectory;
+        _options = options;
+    }
+
+    /// <summary>Stops the server (fast shutdown: open sessions are ended), for fault tests. Only for a cluster of our own.</summary>
+    public async Task StopAsync()
+    {
+        if (_dataDirectory is null || _binDirectory is null) throw new InvalidOperationException("An external server cannot be stopped.");
+        await RunPostgresAsync(_binDirectory, Environment.UserName == "root", "pg_ctl", ["-D", _dataDirectory, "-m", "fast", "-w", "stop"]);
+    }
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_dataDirectory is null || _binDirectory is null) throw new InvalidOperationException("An external server cannot be started.");
+        await RunPostgresAsync(_binDirectory, Environment.UserName == "root", "pg_ctl",
+            ["-D", _dataDirectory, "-l", Path.Combine(Path.GetDirectoryName(_dataDirectory)!, "server.log"), "-o", _options!, "-w", "-t", "60", "start"]);
     }
 
     /// <summary>A superuser connection to the <c>postgres</c> database.</summary>
@@ -45,7 +62,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
         await RunPostgresAsync(bin, asRoot, "pg_ctl", ["-D", data, "-l", Path.Combine(root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
         var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
-        return new PostgresServer(admin, data, bin);
+        return new PostgresServer(admin, data, bin, options);
     }
 
     /// <summary>Creates an empty database and returns its connection string (non-UTC session time zone on purpose).</summary>

@@ -25,14 +25,33 @@ public sealed class CallbackDispatcher(
 {
     public static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    /// <summary>One pass: escalate what is at risk, then dial what is due. Returns the callbacks dialled.</summary>
-    public async Task<int> DispatchOnceAsync(CancellationToken ct)
+    /// <summary>
+    /// One pass: escalate what is at risk, then dial what is due. Returns the callbacks dialled. Once
+    /// <paramref name="stopping"/> is signalled no further callback is leased; the one being dialled is finished.
+    /// </summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken ct, CancellationToken stopping = default)
     {
         await EscalateAsync(ct);
         var dialled = 0;
-        for (var i = 0; i < 10 && await LeaseAsync(ct) is { } id; i++)
+        for (var i = 0; i < 10 && !stopping.IsCancellationRequested && await LeaseAsync(ct) is { } id; i++)
             if (await DialAsync(id, ct)) dialled++;
         return dialled;
+    }
+
+    /// <summary>
+    /// Shutdown, after the last pass: the leases this instance holds on callbacks whose technician leg is up run out
+    /// now instead of in <see cref="CallbackOptions.LeaseTime"/>, so a live instance takes them over at once (it checks
+    /// the leg at Twilio before anything else, so nothing is dialled twice). A lease without a recorded leg (only a
+    /// pass cut by the host's shutdown timeout leaves one: the create may or may not have reached Twilio) is left to
+    /// run out. Returns the leases released.
+    /// </summary>
+    public async Task<int> ReleaseLeasesAsync(CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var released = await db.Callbacks.Where(c => c.LeaseOwner == Instance && c.Status == CallbackStatus.Dialing && c.TwilioCallSid != null)
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.LeaseUntil, now).SetProperty(x => x.UpdatedAt, now), ct);
+        if (released > 0) logger.LogInformation("Shutting down: released {Count} callback leases", released);
+        return released;
     }
 
     private async Task<Guid?> LeaseAsync(CancellationToken ct)
@@ -228,7 +247,9 @@ public sealed class CallbackDispatcherService(IServiceScopeFactory scopes, IOpti
 
     protected override TimeSpan Interval => options.Value.PollInterval;
 
-    protected override Task PassAsync(CallbackDispatcher worker, CancellationToken ct) => worker.DispatchOnceAsync(ct);
+    protected override Task PassAsync(CallbackDispatcher worker, CancellationToken ct) => worker.DispatchOnceAsync(ct, Stopping);
+
+    protected override Task ReleaseAsync(CallbackDispatcher worker, CancellationToken ct) => worker.ReleaseLeasesAsync(ct);
 }
 
 /// <summary>What <see cref="CallbackDispatcher.DispatchChosenAsync"/> came to.</summary>

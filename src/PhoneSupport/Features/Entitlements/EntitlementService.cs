@@ -14,13 +14,20 @@ public sealed class EntitlementService(PhoneSupportDb db, PolicyCatalog policies
     public EntitlementFact? DecideSales(string provider, Instant at) =>
         policies.For(provider) is { } policy ? Fact(policy, EntitlementEngine.DecideSales(policy, at)) : null;
 
-    public async Task<EntitlementFact?> DecideAsync(Guid accountId, Guid? contractId, int? severity, bool sales, Instant at, CancellationToken ct)
+    /// <summary>
+    /// Decides for an account (and contract). <paramref name="knownAccount"/> and <paramref name="knownContract"/>, when the
+    /// caller has just read them in the same webhook, save the round trips that would read them again.
+    /// </summary>
+    public async Task<EntitlementFact?> DecideAsync(Guid accountId, Guid? contractId, int? severity, bool sales, Instant at, CancellationToken ct,
+        Account? knownAccount = null, Contract? knownContract = null)
     {
-        var account = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId, ct);
+        var account = knownAccount is { } k && k.Id == accountId ? k : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId, ct);
         if (account is null || policies.For(account.Provider) is not { } policy) return null;
         if (sales) return Fact(policy, EntitlementEngine.DecideSales(policy, at));
 
-        var contract = contractId is { } id ? await db.Contracts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.AccountId == accountId, ct) : null;
+        var contract = contractId is not { } id ? null
+            : knownContract is { } kc && kc.Id == id && kc.AccountId == accountId ? kc
+            : await db.Contracts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id && c.AccountId == accountId, ct);
         var allowance = contract is null ? null : await ledger.SnapshotAsync(contract, account.Provider, at, ct);
         var sessions = policy.Plan(account.Membership)?.ExamSessionTargets is null ? [] :
             await db.ExamSessions.AsNoTracking().Where(s => s.AccountId == accountId && s.StartsAt <= at && s.EndsAt > at)

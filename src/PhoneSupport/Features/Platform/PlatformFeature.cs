@@ -23,7 +23,12 @@ public static class PlatformFeature
             .ValidateOnStart();
 
         var connectionString = builder.Configuration.GetConnectionString("PhoneSupport") ?? "";
-        services.AddDbContextPool<PhoneSupportDb>(o => o.UseNpgsql(connectionString));
+        var countRoundTrips = builder.Configuration.GetValue<bool>(DatabaseRoundTrips.Switch);
+        services.AddDbContextPool<PhoneSupportDb>(o =>
+        {
+            o.UseNpgsql(connectionString);
+            if (countRoundTrips) o.AddInterceptors(DatabaseRoundTrips.Interceptors);
+        });
 
         if (builder.Environment.IsDevelopment())
         {
@@ -48,6 +53,8 @@ public static class PlatformFeature
 
     public static WebApplication MapHealth(this WebApplication app)
     {
+        // Diagnostics (the load harness): database round trips per response, in a header.
+        if (app.Configuration.GetValue<bool>(DatabaseRoundTrips.Switch)) DatabaseRoundTrips.UseDatabaseRoundTripHeaders(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", async (PhoneSupportDb db, CancellationToken ct) =>
         {

@@ -22,13 +22,15 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     /// The engine's request: technicians already tried on this call are let go first (so the call can hold
     /// the next one), and after <see cref="RoutingOptions.MaxTechniciansPerCall"/> tries the answer is none.
     /// </summary>
-    public async Task<Domain.Calls.TechnicianFact?> ReserveForCallAsync(Domain.Calls.FactRequest.ReserveTechnician request, CancellationToken ct)
+    /// <param name="knownTam">The account's TAM when the caller has already read the account (<paramref name="accountKnown"/>): no second read.</param>
+    public async Task<Domain.Calls.TechnicianFact?> ReserveForCallAsync(Domain.Calls.FactRequest.ReserveTechnician request, CancellationToken ct,
+        Guid? knownTam = null, bool accountKnown = false)
     {
         foreach (var tried in request.Excluded) await ReleaseAsync(tried, request.CallSid, "tried", ct);
         if (request.Excluded.Count >= options.Value.MaxTechniciansPerCall) return null;
-        var tam = request.TamFirst && request.AccountId is { } account
-            ? await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct)
-            : null;
+        var tam = !request.TamFirst || request.AccountId is not { } account ? null
+            : accountKnown ? knownTam
+            : await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct);
         var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded), ct);
         return reserved is null ? null : new Domain.Calls.TechnicianFact(reserved.Id, reserved.Name, reserved.PhoneNumber);
     }
@@ -36,25 +38,39 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     /// <summary>Whoever still holds this call (it ended while they rang) is free again.</summary>
     public async Task ReleaseHolderAsync(string callSid, string why, CancellationToken ct)
     {
-        var holders = await db.Technicians.Where(t => t.ReservedCallSid == callSid).Select(t => t.Id).ToListAsync(ct);
-        foreach (var id in holders) await ReleaseAsync(id, callSid, why, ct);
+        // One statement whoever holds it (usually nobody): the same change and event as ReleaseAsync.
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        await db.Database.SqlQuery<Guid>($"""
+            with updated as (
+                update technicians
+                   set status = {TechnicianStatus.Available}, status_since = {now}, reserved_until = null, version = version + 1, reserved_call_sid = null
+                 where reserved_call_sid = {callSid} and status <> {TechnicianStatus.Available}
+                returning id),
+            logged as (
+                insert into technician_events (technician_id, at, kind, data)
+                select id, {now}, {why}, jsonb_build_object('callSid', {callSid}::text, 'status', {TechnicianStatus.Available}::text) from updated)
+            select id as "Value" from updated
+            """).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// The technician already holding this call (a repeated webhook), else the best candidate reserved now: one
+    /// statement, one round trip.
+    /// </summary>
     public async Task<ReservedTechnician?> ReserveAsync(ReservationRequest request, CancellationToken ct)
     {
-        var held = await db.Database.SqlQuery<ReservedTechnician>(
-            $"select id as \"Id\", name as \"Name\", phone_number as \"PhoneNumber\" from technicians where reserved_call_sid = {request.CallSid}").ToListAsync(ct);
-        if (held.Count > 0) return held[0];
-
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
         var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.ReservationTimeout)).ToDateTimeUtc();
         var wrapUpBefore = (clock.GetCurrentInstant() - Duration.FromTimeSpan(options.Value.WrapUp)).ToDateTimeUtc();
         var excluded = request.Excluded.ToArray();
         // The event is written in the same statement as the change, so the log's order is the order of the changes.
         var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
-            with candidate as (
+            with held as (
+                select id, name, phone_number from technicians where reserved_call_sid = {request.CallSid}),
+            candidate as (
                 select t.id from technicians t
-                where {request.Provider} = any (t.providers)
+                where not exists (select 1 from held)
+                  and {request.Provider} = any (t.providers)
                   and ({request.Skill}::text is null or {request.Skill}::text = any (t.skills))
                   and not (t.id = any ({excluded}))
                   and ({request.Only}::uuid is null or t.id = {request.Only}::uuid)
@@ -75,6 +91,8 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
             logged as (
                 insert into technician_events (technician_id, at, kind, data)
                 select id, {now}, 'reserved', jsonb_build_object('callSid', {request.CallSid}::text, 'tam', id = {request.TamTechnicianId}::uuid) from updated)
+            select id as "Id", name as "Name", phone_number as "PhoneNumber" from held
+            union all
             select id as "Id", name as "Name", phone_number as "PhoneNumber" from updated
             """).ToListAsync(ct);
         return reserved.Count == 0 ? null : reserved[0];

@@ -13,29 +13,31 @@ namespace PhoneSupport.Features.Voice;
 /// <summary>
 /// Answers the engine's <see cref="FactRequest"/>s from the database, one query (or one short transaction)
 /// each. <paramref name="callStartedAt"/> is when the IVR answered: a call's window is fixed then.
+/// Scoped to one webhook: the accounts and contracts it has read are kept, so the entitlement decision and the
+/// TAM lookup that follow an identification in the same webhook cost no second round trip.
 /// </summary>
 public sealed class FactsLoader(
     PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout,
     TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, Billing.PurchaseService purchases, IClock clock)
 {
+    private readonly Dictionary<Guid, Account> _accounts = [];
+    private readonly Dictionary<Guid, Contract> _contracts = [];
+
     public async Task<object> LoadAsync(FactRequest request, Instant callStartedAt, CancellationToken ct) => request switch
     {
         FactRequest.IdentificationLocked r => await lockout.IsLockedAsync(r.Provider, r.CallerNumber, clock.GetCurrentInstant(), ct),
         FactRequest.Entitlement { Sales: true } r => entitlements.DecideSales(r.Provider, callStartedAt)
             ?? throw new InvalidOperationException($"Provider {r.Provider} has no policy."),
-        FactRequest.Entitlement { AccountId: { } accountId } r => await entitlements.DecideAsync(accountId, r.ContractId, r.Severity, false, callStartedAt, ct)
+        FactRequest.Entitlement { AccountId: { } accountId } r => await entitlements.DecideAsync(accountId, r.ContractId, r.Severity, false, callStartedAt, ct,
+                _accounts.GetValueOrDefault(accountId), r.ContractId is { } c ? _contracts.GetValueOrDefault(c) : null)
             ?? throw new InvalidOperationException($"Account {accountId} has no policy to decide with."),
-        FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct)),
+        FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct,
+            r.AccountId is { } a && _accounts.TryGetValue(a, out var known) ? known.TamTechnicianId : null, r.AccountId is { } b && _accounts.ContainsKey(b))),
         FactRequest.ScheduleCallback r => await callbacks.ScheduleAsync(r, ct),
         FactRequest.Enqueue r => await queue.EnqueueAsync(r, ct),
         FactRequest.Purchase r => await purchases.BuyOnCallAsync(r, ct),
         FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),
-        FactRequest.AccountByContractNumber r => await (
-            from c in db.Contracts.AsNoTracking()
-            join a in db.Accounts on c.AccountId equals a.Id
-            where c.ContractNumber == r.ContractNumber
-            select new AccountFact(a.Id, a.Name, a.Membership, a.AccountNumber,
-                new ContractFact(c.Id, c.ContractNumber, c.StartsOn, c.EndsOn))).ToListAsync(ct),
+        FactRequest.AccountByContractNumber r => await ByContractNumberAsync(r.ContractNumber, ct),
         FactRequest.AccountByNumber r => await Accounts(db.Accounts.Where(a => a.Provider == r.Provider && a.AccountNumber == r.AccountNumber), ct),
         FactRequest.AccountsByPhone r => await Accounts(
             db.Accounts.Where(a => db.AccountPhoneNumbers.Any(p => p.AccountId == a.Id && p.Provider == r.Provider && p.PhoneNumber == r.PhoneNumber)), ct),
@@ -60,8 +62,26 @@ public sealed class FactsLoader(
         return best is Guid id ? await Accounts(db.Accounts.Where(a => a.Id == id), ct) : [];
     }
 
-    private static async Task<IReadOnlyList<AccountFact>> Accounts(IQueryable<Account> accounts, CancellationToken ct) =>
-        await accounts.AsNoTracking().OrderBy(a => a.Id).Take(2)
-            .Select(a => new AccountFact(a.Id, a.Name, a.Membership, a.AccountNumber, null))
-            .ToListAsync(ct);
+    private async Task<IReadOnlyList<AccountFact>> ByContractNumberAsync(string contractNumber, CancellationToken ct)
+    {
+        var found = await (
+            from c in db.Contracts.AsNoTracking()
+            join a in db.Accounts.AsNoTracking() on c.AccountId equals a.Id
+            where c.ContractNumber == contractNumber
+            select new { Account = a, Contract = c }).ToListAsync(ct);
+        foreach (var f in found)
+        {
+            _accounts[f.Account.Id] = f.Account;
+            _contracts[f.Contract.Id] = f.Contract;
+        }
+        return found.Select(f => new AccountFact(f.Account.Id, f.Account.Name, f.Account.Membership, f.Account.AccountNumber,
+            new ContractFact(f.Contract.Id, f.Contract.ContractNumber, f.Contract.StartsOn, f.Contract.EndsOn))).ToList();
+    }
+
+    private async Task<IReadOnlyList<AccountFact>> Accounts(IQueryable<Account> accounts, CancellationToken ct)
+    {
+        var found = await accounts.AsNoTracking().OrderBy(a => a.Id).Take(2).ToListAsync(ct);
+        foreach (var a in found) _accounts[a.Id] = a;
+        return found.Select(a => new AccountFact(a.Id, a.Name, a.Membership, a.AccountNumber, null)).ToList();
+    }
 }

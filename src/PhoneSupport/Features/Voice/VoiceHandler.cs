@@ -32,9 +32,8 @@ public sealed class VoiceHandler(
             logger.LogWarning("Call {CallSid} to {To}, a number no flow answers: apologised and hung up", callSid, PhoneRedaction.Redact(to));
             return TwimlRenderer.Apology(NotInService).ToResult();
         }
-        var existing = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
-        if (existing is not null) return await ContinueAsync(existing, flow, new CallerInput.Replay(), "incoming", ct);
-
+        // No look-up first: a new call is inserted straight away, and a repeated incoming webhook (Twilio's retry, or
+        // the call already started on another instance) fails on the call's primary key and is answered like the first.
         var session = CallSession.Start(callSid, flow.Id, flow.Provider, request.From ?? "", to, flow.Start, flow.DefaultLanguage);
         var now = clock.GetCurrentInstant();
         var (next, instruction, events) = await RunAsync(flow, session, new CallerInput.CallStarted(), now, ct);
@@ -43,11 +42,21 @@ public sealed class VoiceHandler(
         AppendEvents(record, now, Webhook("incoming", request), events);
         try
         {
-            await db.SaveChangesAsync(ct);
+            // Only inserts: EF's own transaction (a COMMIT round trip) is not needed. Npgsql sends the batch with one
+            // Sync, so PostgreSQL runs it as one implicit transaction: all rows or none.
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            finally
+            {
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
+            }
         }
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            // Twilio retried the incoming webhook and another instance won: answer as that one did.
+            // Twilio retried the incoming webhook, or another instance has this call: answer as it stands.
             db.ChangeTracker.Clear();
             var winner = await db.Calls.FirstAsync(c => c.CallSid == callSid, ct);
             return await ContinueAsync(winner, flow, new CallerInput.Replay(), "incoming", ct);
@@ -115,7 +124,7 @@ public sealed class VoiceHandler(
                 logger.LogInformation("Status {Status} for unknown call {CallSid} ignored", status, callSid);
                 return empty;
             }
-            if (await db.CallEvents.AnyAsync(e => e.DedupeKey == dedupeKey, ct)) return empty;
+            // A repeated callback is caught by the dedupe key's unique index when saving (no look-up first).
             var now = clock.GetCurrentInstant();
             db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
             if (request.CallEnded && record.End(status, request.CallDuration, now))
@@ -133,6 +142,10 @@ public sealed class VoiceHandler(
                 await db.SaveChangesAsync(ct);
                 if (record.EndedAt is not null) await incidents.CloseIfDoneAsync(callSid, ct);
                 return empty;
+            }
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "call_events_dedupe_key_key" })
+            {
+                return empty; // this status was recorded already
             }
             catch (DbUpdateException e) when (IsRace(e))
             {
