@@ -97,7 +97,8 @@ public static partial class Scenarios
             case "stripe":
                 // Stripe answers 500, 429, "did it but the answer was lost" and too late to the billing outbox workers
                 // (all three instances run one): every charge posted once, none lost.
-                report = await ProcessStorm.RunAsync(harness, "fault: Stripe 500/429/lost answers/timeouts", settings, c =>
+                // Calls of 2.5 hours: every connected call, included or not, leaves a charge to post.
+                report = await ProcessStorm.RunAsync(harness, "fault: Stripe 500/429/lost answers/timeouts", settings with { TalkMinutes = 150 }, c =>
                 {
                     c.Stripe.FailNext(Emulators.Stripe.StripeEndpoint.CreateInvoiceItem, 500, count: 2);
                     c.Stripe.FailNext(Emulators.Stripe.StripeEndpoint.CreateInvoiceItem, 429, count: 2);

@@ -8,7 +8,8 @@ using PhoneSupport.Emulators.Twilio.Rest;
 
 namespace PhoneSupport.Load;
 
-public sealed record StormSettings(int Callers = 300, int Technicians = 12, int Instances = 3, int Lines = 48, int DeclineEvery = 10, TimeSpan? Settle = null)
+public sealed record StormSettings(int Callers = 300, int Technicians = 12, int Instances = 3, int Lines = 48, int DeclineEvery = 10, TimeSpan? Settle = null,
+    int TalkMinutes = 40)
 {
     public TimeSpan SettleTime => Settle ?? TimeSpan.FromSeconds(20);
 }
@@ -100,8 +101,8 @@ public static class ProcessStorm
             return new CallLoad.Caller(Harness.Constellix,
                 ScriptedCaller.Keys("2", DataSet.ContractNumber(i % accounts) + "#", "1", "1"),
                 i % settings.DeclineEvery == 0
-                    ? new TechnicianScript(TechnicianAnswer.Decline, TechnicianAnswer.Accept(TimeSpan.FromMinutes(40)))
-                    : TechnicianScript.Accepting(TimeSpan.FromMinutes(40)),
+                    ? new TechnicianScript(TechnicianAnswer.Decline, TechnicianAnswer.Accept(TimeSpan.FromMinutes(settings.TalkMinutes)))
+                    : TechnicianScript.Accepting(TimeSpan.FromMinutes(settings.TalkMinutes)),
                 "+1555" + i.ToString("D7", CultureInfo.InvariantCulture));
         }, maxCalls: settings.Callers, start: Night);
         if (faultTask is not null) await faultTask;
