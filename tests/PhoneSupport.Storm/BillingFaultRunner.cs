@@ -50,8 +50,7 @@ public static class BillingFaultRunner
 {
     public static async Task<BillingFaultReport> RunAsync(BillingFaultOptions options, PostgresServer server, TextWriter log)
     {
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHONESUPPORT", AppContext.BaseDirectory);
-        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+        InProcessInstances.PrepareProcess();
         var connection = await server.CreateDatabaseAsync($"phonesupport_billing_{Guid.NewGuid():N}"[..30]);
         var instances = new List<WebApplicationFactory<Program>>();
         await using var stripe = new StripeEmulator(new StripeEmulatorOptions
@@ -105,29 +104,24 @@ public static class BillingFaultRunner
     }
 
     private static WebApplicationFactory<Program> Instance(string connection, string stripe, bool workers) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        InProcessInstances.Create(connection, new Dictionary<string, string>
         {
-            web.UseEnvironment("Production");
-            web.UseSetting("ConnectionStrings:PhoneSupport", connection);
-            web.UseSetting("PhoneSupport:PublicBaseUrl", "http://localhost");
-            web.UseSetting("Twilio:AccountSid", "AC0123456789abcdef0123456789abcdef");
-            web.UseSetting("Twilio:AuthToken", "billing-faults-auth-token-0123456789");
-            web.UseSetting("Twilio:ApiBaseUrl", "http://127.0.0.1:9");
-            web.UseSetting("Stripe:SecretKey", "sk_test_faults");
-            web.UseSetting("Stripe:WebhookSecret", "whsec_faults");
-            web.UseSetting("Stripe:ApiBaseUrl", stripe);
-            web.UseSetting("Stripe:MaxRetries", "1");
-            web.UseSetting("Stripe:RetryBaseDelay", "00:00:00.020");
-            web.UseSetting("Stripe:RetryMaxDelay", "00:00:00.100");
-            web.UseSetting("PhoneSupport:Billing:WorkerEnabled", workers ? "true" : "false");
-            web.UseSetting("PhoneSupport:Billing:PollInterval", "00:00:00.100");
-            web.UseSetting("PhoneSupport:Billing:RetryBaseDelay", "00:00:00.050");
-            web.UseSetting("PhoneSupport:Billing:MaxRetryDelay", "00:00:01");
-            web.UseSetting("PhoneSupport:Billing:LeaseTime", "00:00:30");
-            web.UseSetting("PhoneSupport:Billing:BatchSize", "10");
-            web.UseSetting("PhoneSupport:Callbacks:DispatcherEnabled", "false");
-            web.UseSetting("PhoneSupport:Queue:DispatcherEnabled", "false");
-            web.UseSetting("Logging:LogLevel:Default", "Error");
+            ["Twilio:AccountSid"] = "AC0123456789abcdef0123456789abcdef",
+            ["Twilio:AuthToken"] = "billing-faults-auth-token-0123456789",
+            ["Twilio:ApiBaseUrl"] = "http://127.0.0.1:9",
+            ["Stripe:SecretKey"] = "sk_test_faults",
+            ["Stripe:WebhookSecret"] = "whsec_faults",
+            ["Stripe:ApiBaseUrl"] = stripe,
+            ["Stripe:MaxRetries"] = "1",
+            ["Stripe:RetryBaseDelay"] = "00:00:00.020",
+            ["Stripe:RetryMaxDelay"] = "00:00:00.100",
+            ["PhoneSupport:Billing:WorkerEnabled"] = workers ? "true" : "false",
+            ["PhoneSupport:Billing:PollInterval"] = "00:00:00.100",
+            ["PhoneSupport:Billing:RetryBaseDelay"] = "00:00:00.050",
+            ["PhoneSupport:Billing:MaxRetryDelay"] = "00:00:01",
+            ["PhoneSupport:Billing:LeaseTime"] = "00:00:30",
+            ["PhoneSupport:Billing:BatchSize"] = "10",
+            ["Logging:LogLevel:Default"] = "Error",
         });
 
     /// <summary>Closed incidents with one pending charge and its outbox job each, as <see cref="IncidentService"/> leaves them.</summary>
@@ -177,13 +171,4 @@ public static class BillingFaultRunner
         while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
         return rows;
     }
-}
-
-/// <summary>A handler made on first use: the emulator starts before the host it delivers to exists.</summary>
-internal sealed class LazyHandler(Func<HttpMessageHandler> create) : HttpMessageHandler
-{
-    private readonly Lazy<HttpMessageInvoker> _inner = new(() => new HttpMessageInvoker(create()));
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _inner.Value.SendAsync(request, cancellationToken);
 }

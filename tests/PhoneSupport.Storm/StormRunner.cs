@@ -57,10 +57,7 @@ public static class StormRunner
         // growth (not the service) set the pace.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
-        // Outside a test project the factory cannot guess the service's content root: its own output folder will do.
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PHONESUPPORT", AppContext.BaseDirectory);
-        // Several hosts in one process: no configuration file watchers (inotify instances are limited).
-        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+        InProcessInstances.PrepareProcess();
         var connection = await server.CreateDatabaseAsync($"phonesupport_storm_{Guid.NewGuid():N}"[..30]);
         var clock = new FakeClock(DateTimeZoneProviders.Tzdb["America/New_York"].AtStrictly(new LocalDateTime(2026, 7, 8, 11, 0)).ToInstant());
         var instances = new List<WebApplicationFactory<Program>>();
@@ -129,28 +126,19 @@ public static class StormRunner
     }
 
     private static WebApplicationFactory<Program> Instance(string connection, string twilio, FakeClock clock) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        InProcessInstances.Create(connection, new Dictionary<string, string>
         {
-            web.UseEnvironment("Production");
-            web.UseSetting("ConnectionStrings:PhoneSupport", connection);
-            web.UseSetting("PhoneSupport:PublicBaseUrl", "http://localhost");
-            web.UseSetting("Twilio:AccountSid", AccountSid);
-            web.UseSetting("Twilio:AuthToken", AuthToken);
-            web.UseSetting("Twilio:ApiBaseUrl", twilio);
-            web.UseSetting("Twilio:CallsPerSecond", "1000");
-            web.UseSetting("Stripe:SecretKey", "sk_test_storm");
-            web.UseSetting("Stripe:WebhookSecret", "whsec_storm");
-            web.UseSetting("Stripe:ApiBaseUrl", "http://127.0.0.1:9");
-            web.UseSetting("PhoneSupport:Billing:WorkerEnabled", "false");
-            web.UseSetting("PhoneSupport:Callbacks:DispatcherEnabled", "false");
-            web.UseSetting("PhoneSupport:Queue:DispatcherEnabled", "false");
-            web.UseSetting("Logging:LogLevel:Default", "Warning");
-            web.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
-            web.ConfigureTestServices(s =>
-            {
-                s.RemoveAll<IClock>();
-                s.AddSingleton<IClock>(clock);
-            });
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:ApiBaseUrl"] = twilio,
+            ["Twilio:CallsPerSecond"] = "1000",
+            ["Stripe:SecretKey"] = "sk_test_storm",
+            ["Stripe:WebhookSecret"] = "whsec_storm",
+            ["Stripe:ApiBaseUrl"] = "http://127.0.0.1:9",
+        }, s =>
+        {
+            s.RemoveAll<IClock>();
+            s.AddSingleton<IClock>(clock);
         });
 
     private static async Task<(List<string> Contracts, List<string> Customers)> SeedAsync(WebApplicationFactory<Program> instance, StormOptions options, FakeClock clock)

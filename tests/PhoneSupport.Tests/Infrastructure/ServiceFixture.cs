@@ -53,7 +53,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             WebhookSecret = StripeWebhookSecret,
             ApiVersion = StripeApiVersion,
             WebhookUrl = PublicBaseUrl + "/stripe/webhook",
-            WebhookHandler = () => new LazyHandler(() => Factory.Server.CreateHandler()),
+            WebhookHandler = () => new PhoneSupport.Storm.LazyHandler(() => Factory.Server.CreateHandler()),
         });
         await Stripe.StartAsync();
         _server = await PostgresServer.StartAsync();
@@ -123,15 +123,6 @@ public sealed class ServiceFixture : IAsyncLifetime
         if (Twilio is not null) await Twilio.DisposeAsync();
         if (Stripe is not null) await Stripe.DisposeAsync();
     }
-}
-
-/// <summary>A handler made on first use: the emulator starts before the host it delivers to exists.</summary>
-public sealed class LazyHandler(Func<HttpMessageHandler> create) : HttpMessageHandler
-{
-    private readonly Lazy<HttpMessageInvoker> _inner = new(() => new HttpMessageInvoker(create()));
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _inner.Value.SendAsync(request, cancellationToken);
 }
 
 [CollectionDefinition(Name)]
