@@ -98,9 +98,10 @@ public sealed class RestClientResilienceTests : IAsyncLifetime
     public async Task A_create_that_times_out_is_reported_unknown_and_twilio_may_still_create_it()
     {
         var options = RestHarness.FastOptions();
-        options.RequestTimeout = TimeSpan.FromMilliseconds(200);
+        // Generous margins: under a loaded test run, a 200 ms timeout could expire before the request even reached the emulator.
+        options.RequestTimeout = TimeSpan.FromSeconds(1);
         await using var slow = await RestHarness.StartAsync(options);
-        slow.Emulator.DelayNext(TwilioEndpoint.CreateCall, TimeSpan.FromMilliseconds(800));
+        slow.Emulator.DelayNext(TwilioEndpoint.CreateCall, TimeSpan.FromSeconds(3));
 
         var unknown = await Assert.ThrowsAsync<TwilioCreateOutcomeUnknownException>(() => slow.Client.CreateCallAsync(RestHarness.Call()));
 
@@ -150,10 +151,10 @@ public sealed class RestClientResilienceTests : IAsyncLifetime
     public async Task An_idempotent_request_that_keeps_timing_out_ends_in_a_timeout_exception()
     {
         var options = RestHarness.FastOptions();
-        options.RequestTimeout = TimeSpan.FromMilliseconds(100);
+        options.RequestTimeout = TimeSpan.FromSeconds(1);
         options.MaxRetries = 1;
         await using var slow = await RestHarness.StartAsync(options);
-        slow.Emulator.DelayNext(TwilioEndpoint.ListCalls, TimeSpan.FromSeconds(1), count: 2);
+        slow.Emulator.DelayNext(TwilioEndpoint.ListCalls, TimeSpan.FromSeconds(3), count: 2);
 
         await Assert.ThrowsAsync<TimeoutException>(() => slow.Client.ListCallsAsync(new ListCallsOptions()));
 
