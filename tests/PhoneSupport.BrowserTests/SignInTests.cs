@@ -65,7 +65,10 @@ public sealed class SignInTests(ConsoleHost host)
         var (user, password) = host.Demo["admin"];
         await page.GotoAsync("/console/sign-in");
 
-        await page.Keyboard.TypeAsync(user); // the user name field has the focus on arrival
+        // The user name field has the focus on arrival. Autofocus is applied once the page has
+        // rendered, which can come after GotoAsync returns, so wait for it before typing.
+        await Expect(page.GetByLabel("User name")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(user);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(password);
         await page.Keyboard.PressAsync("Enter");
