@@ -163,7 +163,7 @@ public sealed class VoiceHandler(
         // An identification answer: the lockout check and the failure it may record are serialised per caller number
         // across every instance (a session advisory lock, held until the new state is saved), so parallel wrong entries
         // from one number lock it after exactly the policy's number of failures, never later. Npgsql's reset on
-        // returning the connection to the pool (DISCARD ALL) releases the lock should the unlock itself fail.
+        // returning the connection to the pool (DISCARD ALL, or with prepared statements kept: pg_advisory_unlock_all) releases the lock should the unlock itself fail.
         var key = record.Provider + ":" + record.FromNumber;
         await db.Database.OpenConnectionAsync(ct);
         try
