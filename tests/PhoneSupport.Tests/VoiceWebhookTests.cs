@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using PhoneSupport.Tests.Infrastructure;
 
@@ -21,6 +23,35 @@ public sealed class VoiceWebhookTests(ServiceFixture fixture)
         Assert.Equal("Redirect", gather.ElementsAfterSelf().Single().Name.LocalName);
         Assert.Equal("main-menu", await fixture.ScalarAsync<string>("select step from calls where call_sid = $1", sid));
         Assert.Equal(2L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1", sid));
+    }
+
+    [Fact]
+    public async Task IncomingCall_RecordedInOneStatement_ReadsBackThroughEfCore_WithItsEventsInOrder_AndCountsTheCaller()
+    {
+        var sid = TwilioWebhooks.NewCallSid();
+        var from = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var key = Features.Hardening.PostgresRateLimiter.CallerKey(from);
+
+        await _twilio.PostTwimlAsync("/twilio/voice", TwilioWebhooks.IncomingCall(sid, from: from));
+
+        using var scope = fixture.Factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Data.PhoneSupportDb>();
+        var call = await db.Calls.AsNoTracking().SingleAsync(c => c.CallSid == sid);
+        Assert.Equal(("constellix", "+17038803095", from, "main-menu", 0, "in-progress", 1), (call.Provider, call.ToNumber, call.FromNumber, call.Step, call.Attempt, call.TwilioStatus, call.Version));
+        Assert.Equal(call.StartedAt, call.UpdatedAt);
+        Assert.Null(call.EndedAt);
+        Assert.Equal("constellix", call.ToSession().FlowId);
+        var events = await db.CallEvents.AsNoTracking().Where(e => e.CallSid == sid).OrderBy(e => e.Id).ToListAsync();
+        Assert.Equal("webhook", events[0].Kind);
+        Assert.Equal("incoming", System.Text.Json.JsonDocument.Parse(events[0].Data).RootElement.GetProperty("hook").GetString());
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal(call.StartedAt, e.At));
+        Assert.Equal(1, await fixture.ScalarAsync<int>("select sum(hits)::integer from rate_limit_counters where scope = 'caller' and key = $1", key));
+
+        // Twilio's retry: answered like the first, nothing recorded twice, the retry counted.
+        await _twilio.PostTwimlAsync("/twilio/voice", TwilioWebhooks.IncomingCall(sid, from: from));
+        Assert.Equal(2L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1", sid));
+        Assert.Equal(2, await fixture.ScalarAsync<int>("select sum(hits)::integer from rate_limit_counters where scope = 'caller' and key = $1", key));
     }
 
     [Theory]

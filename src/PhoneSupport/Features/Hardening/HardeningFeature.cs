@@ -40,6 +40,13 @@ public static class HardeningFeature
     /// <summary>Counts new calls per caller number (after the group's signature check).</summary>
     public static RouteHandlerBuilder LimitCallsPerCaller(this RouteHandlerBuilder endpoint) => endpoint.AddEndpointFilter<CallerRateLimitFilter>();
 
+    /// <summary>
+    /// Counts new calls per caller number in the handler's own write (<see cref="CountsCallerHitItself"/>): the counter and
+    /// the new call go to PostgreSQL in one statement.
+    /// </summary>
+    public static RouteHandlerBuilder LimitCallsPerCallerInHandler(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(new CountsCallerHitItself()).AddEndpointFilter<CallerRateLimitFilter>();
+
     /// <summary>Counts admin API requests per API key (429 over the limit).</summary>
     public static RouteGroupBuilder LimitRequestsPerApiKey(this RouteGroupBuilder group) =>
         group.AddEndpointFilter<ApiKeyRateLimitFilter>().ProducesProblem(StatusCodes.Status429TooManyRequests);

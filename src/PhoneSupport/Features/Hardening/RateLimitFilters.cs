@@ -13,6 +13,12 @@ namespace PhoneSupport.Features.Hardening;
 /// TwiML with a 200, never a 429 (which it would read as an application error). Steps of an admitted call are
 /// not counted. If the counter cannot be reached the call goes on: the limit protects, it must not take the line down.
 /// </summary>
+/// <summary>
+/// Endpoint metadata: the handler counts the caller's hit in the statement that records the new call (from the
+/// <see cref="PendingRateLimitHit"/> feature) and answers a limited caller with <see cref="CallerRateLimitFilter.TooManyCalls"/>.
+/// </summary>
+public sealed class CountsCallerHitItself;
+
 public sealed partial class CallerRateLimitFilter(PostgresRateLimiter limiter, IOptionsMonitor<RateLimitOptions> options, ILogger<CallerRateLimitFilter> logger)
     : IEndpointFilter
 {
@@ -27,20 +33,37 @@ public sealed partial class CallerRateLimitFilter(PostgresRateLimiter limiter, I
         var from = form["From"].ToString();
         if (from.Length == 0) return await next(context);
 
-        RateLimitDecision decision;
-        try
+        var key = PostgresRateLimiter.CallerKey(from);
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<CountsCallerHitItself>() is not null)
         {
-            decision = await limiter.HitAsync(PostgresRateLimiter.CallerScope, PostgresRateLimiter.CallerKey(from), limit, context.HttpContext.RequestAborted);
+            // The handler counts the hit in the statement that records the new call (one round trip for both) and answers
+            // a limited caller itself. A request it answered without writing anything is counted here, afterwards.
+            var pending = limiter.Pending(PostgresRateLimiter.CallerScope, key, limit);
+            context.HttpContext.Features.Set(pending);
+            var result = await next(context);
+            if (pending.Decision is null) await CountAsync(PostgresRateLimiter.CallerScope, key, limit, context.HttpContext.RequestAborted);
+            else if (pending.Decision is { Allowed: false } refused) LogLimited(logger, PhoneRedaction.Redact(from), refused.Hits, refused.Limit);
+            return result;
         }
-        catch (DbException e)
-        {
-            LogCounterFailed(logger, e);
-            return await next(context);
-        }
+
+        var decision = await CountAsync(PostgresRateLimiter.CallerScope, key, limit, context.HttpContext.RequestAborted);
         if (decision.Allowed) return await next(context);
 
         LogLimited(logger, PhoneRedaction.Redact(from), decision.Hits, decision.Limit);
         return TwimlRenderer.Apology(TooManyCalls).ToResult();
+    }
+
+    private async Task<RateLimitDecision> CountAsync(string scope, string key, int limit, CancellationToken ct)
+    {
+        try
+        {
+            return await limiter.HitAsync(scope, key, limit, ct);
+        }
+        catch (DbException e)
+        {
+            LogCounterFailed(logger, e);
+            return new RateLimitDecision(true, 0, limit, TimeSpan.Zero);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Caller {From} started {Hits} calls this minute (limit {Limit}): answered with the too-many-calls message")]

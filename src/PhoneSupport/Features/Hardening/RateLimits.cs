@@ -41,6 +41,30 @@ public readonly record struct RateLimitDecision(bool Allowed, int Hits, int Limi
 }
 
 /// <summary>
+/// A rate-limit hit that a handler counts itself, inside the statement that does its work (see
+/// <see cref="PostgresRateLimiter.Pending(string, string, int, DateTimeOffset)"/>). <see cref="Decision"/> is set once it
+/// has been counted; a hit the handler never counted (it answered without writing) is counted by the filter afterwards.
+/// </summary>
+public sealed class PendingRateLimitHit(string scope, string key, int limit, DateTimeOffset windowStart, DateTimeOffset now)
+{
+    public string Scope { get; } = scope;
+    public string Key { get; } = key;
+    public int Limit { get; } = limit;
+    public DateTimeOffset WindowStart { get; } = windowStart;
+    public DateTimeOffset Now { get; } = now;
+
+    /// <summary>What counting the hit answered; null while it has not been counted.</summary>
+    public RateLimitDecision? Decision { get; private set; }
+
+    /// <summary>Records the count the upsert returned, and answers whether it is within the limit.</summary>
+    public RateLimitDecision Decide(int hits)
+    {
+        Decision = new RateLimitDecision(hits <= Limit, hits, Limit, WindowStart + PostgresRateLimiter.Window - Now);
+        return Decision.Value;
+    }
+}
+
+/// <summary>
 /// Counts a hit and answers whether it is within the limit, in one round trip: an upsert on
 /// <c>(scope, key, window_start)</c> that returns the new count. Wall-clock time (<see cref="TimeProvider"/>), not the
 /// business clock: a limit is about how fast requests arrive, and the development clock may jump.
@@ -57,15 +81,23 @@ public sealed class PostgresRateLimiter(PhoneSupportDb db, TimeProvider time)
     public async Task<RateLimitDecision> HitAsync(string scope, string key, int limit, DateTimeOffset now, CancellationToken ct)
     {
         if (limit <= 0) return new RateLimitDecision(true, 0, 0, TimeSpan.Zero);
-        var windowStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % Window.Ticks, TimeSpan.Zero);
+        var hit = Pending(scope, key, limit, now);
         var hits = await db.Database.SqlQuery<int>($"""
-            insert into rate_limit_counters as c (scope, key, window_start, hits) values ({scope}, {key}, {windowStart.UtcDateTime}, 1)
+            insert into rate_limit_counters as c (scope, key, window_start, hits) values ({hit.Scope}, {hit.Key}, {hit.WindowStart.UtcDateTime}, 1)
             on conflict (scope, key, window_start) do update set hits = c.hits + 1
             returning c.hits as "Value"
             """).ToListAsync(ct);
-        var count = hits.Single();
-        return new RateLimitDecision(count <= limit, count, limit, windowStart + Window - now);
+        return hit.Decide(hits.Single());
     }
+
+    /// <summary>
+    /// A hit not yet counted, for a handler that counts it in the same SQL statement as the write it guards (the
+    /// incoming-call webhook: counter and new call in one round trip). The upsert is the same as <see cref="HitAsync(string, string, int, DateTimeOffset, CancellationToken)"/>.
+    /// </summary>
+    public PendingRateLimitHit Pending(string scope, string key, int limit, DateTimeOffset now) =>
+        new(scope, key, limit, new DateTimeOffset(now.UtcTicks - now.UtcTicks % Window.Ticks, TimeSpan.Zero), now);
+
+    public PendingRateLimitHit Pending(string scope, string key, int limit) => Pending(scope, key, limit, time.GetUtcNow());
 
     /// <summary>Deletes windows that ended long ago; returns how many rows went.</summary>
     public Task<int> CleanupAsync(TimeSpan keepFor, CancellationToken ct)

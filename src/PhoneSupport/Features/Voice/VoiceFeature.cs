@@ -19,6 +19,7 @@ public static class VoiceFeature
             sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.BaseUrl, sp.GetRequiredService<IOptions<Routing.RoutingOptions>>().Value.RingSeconds));
         builder.Services.AddScoped<FactsLoader>();
         builder.Services.AddScoped<VoiceHandler>();
+        builder.Services.AddScoped<CallStartWriter>();
         builder.Services.AddScoped<TwilioRequestValidationFilter>();
         return builder;
     }
@@ -39,7 +40,8 @@ public static class VoiceFeature
         var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>()
             .DisableAntiforgery().ExcludeFromDescription();
         twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
-            await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct)).LimitCallsPerCaller();
+            await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, http.HttpContext.Features.Get<PendingRateLimitHit>()))
+            .LimitCallsPerCallerInHandler();
         twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
         twilio.MapWhisper();

@@ -17,12 +17,12 @@ namespace PhoneSupport.Features.Voice;
 /// changes nothing.
 /// </summary>
 public sealed class VoiceHandler(
-    PhoneSupportDb db, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
+    PhoneSupportDb db, CallStartWriter starts, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
     TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
-    public async Task<IResult> IncomingAsync(VoiceRequest request, CancellationToken ct)
+    public async Task<IResult> IncomingAsync(VoiceRequest request, CancellationToken ct, Hardening.PendingRateLimitHit? limit = null)
     {
         if (request.CallSid is not { } callSid || request.To is not { } to)
             return TwimlRenderer.Apology(NotInService).ToResult();
@@ -33,36 +33,46 @@ public sealed class VoiceHandler(
             return TwimlRenderer.Apology(NotInService).ToResult();
         }
         // No look-up first: a new call is inserted straight away, and a repeated incoming webhook (Twilio's retry, or
-        // the call already started on another instance) fails on the call's primary key and is answered like the first.
+        // the call already started on another instance) finds the call's primary key taken and is answered like the first.
         var session = CallSession.Start(callSid, flow.Id, flow.Provider, request.From ?? "", to, flow.Start, flow.DefaultLanguage);
         var now = clock.GetCurrentInstant();
         var (next, instruction, events) = await RunAsync(flow, session, new CallerInput.CallStarted(), now, ct);
         var record = CallRecord.Start(next, now);
-        db.Calls.Add(record);
-        AppendEvents(record, now, Webhook("incoming", request), events);
-        try
+        var rows = EventRows(record, now, Webhook("incoming", request), events, out var withEffects);
+        if (withEffects)
         {
-            // Only inserts: EF's own transaction (a COMMIT round trip) is not needed. Npgsql sends the batch with one
-            // Sync, so PostgreSQL runs it as one implicit transaction: all rows or none.
-            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+            // A first step whose events are also effects (an identification failure the lockout counts): EF's unit of work.
+            db.Calls.Add(record);
+            db.CallEvents.AddRange(rows);
+            AppendEffects(record, now, events);
             try
             {
                 await db.SaveChangesAsync(ct);
             }
-            finally
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
             {
-                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
+                db.ChangeTracker.Clear();
+                return await ReplayStartAsync(callSid, flow, ct);
             }
         }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        else
         {
-            // Twilio retried the incoming webhook, or another instance has this call: answer as it stands.
-            db.ChangeTracker.Clear();
-            var winner = await db.Calls.FirstAsync(c => c.CallSid == callSid, ct);
-            return await ContinueAsync(winner, flow, new CallerInput.Replay(), "incoming", ct);
+            // The common case: rate-limit hit, call and events in one statement, one round trip (CallStartWriter).
+            switch (await starts.InsertAsync(record, rows, limit, ct))
+            {
+                case CallStart.Limited: return TwimlRenderer.Apology(Hardening.CallerRateLimitFilter.TooManyCalls).ToResult();
+                case CallStart.Duplicate: return await ReplayStartAsync(callSid, flow, ct);
+            }
         }
         logger.LogInformation("Call {CallSid} started on flow {Flow}", callSid, flow.Id);
         return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
+    }
+
+    /// <summary>Twilio retried the incoming webhook, or another instance has this call: answer as it stands.</summary>
+    private async Task<IResult> ReplayStartAsync(string callSid, Flow flow, CancellationToken ct)
+    {
+        var winner = await db.Calls.FirstAsync(c => c.CallSid == callSid, ct);
+        return await ContinueAsync(winner, flow, new CallerInput.Replay(), "incoming", ct);
     }
 
     public async Task<IResult> StepAsync(VoiceRequest request, int? sequence, bool noInput, CancellationToken ct)
@@ -258,15 +268,34 @@ public sealed class VoiceHandler(
     /// <summary>Appends the events, and carries out the ones that are also effects (in the same unit of work).</summary>
     private void AppendEvents(CallRecord record, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events)
     {
-        db.CallEvents.Add(CallEventRecord.From(record.CallSid, now, webhook));
+        db.CallEvents.AddRange(EventRows(record, now, webhook, events, out _));
+        AppendEffects(record, now, events);
+    }
+
+    /// <summary>
+    /// The event rows of one webhook (the webhook first); <paramref name="withEffects"/> tells whether one of them is also
+    /// an effect to carry out (an identification failure the lockout counts). The entitlement decision goes onto the call.
+    /// </summary>
+    private static List<CallEventRecord> EventRows(CallRecord record, Instant now, IvrEvent webhook, IEnumerable<IvrEvent> events, out bool withEffects)
+    {
+        var rows = new List<CallEventRecord> { CallEventRecord.From(record.CallSid, now, webhook) };
+        withEffects = false;
         foreach (var e in events)
         {
-            db.CallEvents.Add(CallEventRecord.From(record.CallSid, now, e));
-            if (e.Kind == "identify" && e.Data.GetValueOrDefault("result") is "notFound" or "ambiguous" && e.Data.GetValueOrDefault("action") != Domain.Flows.FlowActions.IdentifyByCallerId)
-                lockout.Record(record.Provider, record.FromNumber, record.CallSid, now);
+            rows.Add(CallEventRecord.From(record.CallSid, now, e));
+            withEffects |= IsIdentificationFailure(e);
             if (e.Kind == "decision") record.Entitlement = JsonSerializer.Serialize(e.Data);
         }
+        return rows;
     }
+
+    private void AppendEffects(CallRecord record, Instant now, IEnumerable<IvrEvent> events)
+    {
+        foreach (var e in events.Where(IsIdentificationFailure)) lockout.Record(record.Provider, record.FromNumber, record.CallSid, now);
+    }
+
+    private static bool IsIdentificationFailure(IvrEvent e) =>
+        e.Kind == "identify" && e.Data.GetValueOrDefault("result") is "notFound" or "ambiguous" && e.Data.GetValueOrDefault("action") != Domain.Flows.FlowActions.IdentifyByCallerId;
 
     /// <summary>The webhook as logged: what Twilio told us, without the caller's number.</summary>
     private static IvrEvent Webhook(string hook, VoiceRequest? request) => IvrEvent.Of("webhook",
