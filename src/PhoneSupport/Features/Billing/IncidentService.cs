@@ -57,10 +57,11 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     /// <summary>The incident a call counts towards: the one it was attached to, else the one it opened (following merges).</summary>
     public async Task<Incident?> FindAsync(string callSid, CancellationToken ct)
     {
-        var attached = await db.IncidentCalls.AsNoTracking().Where(c => c.CallSid == callSid).Select(c => (Guid?)c.IncidentId).FirstOrDefaultAsync(ct);
-        var incident = attached is { } id
-            ? await db.Incidents.FirstOrDefaultAsync(i => i.Id == id, ct)
-            : await db.Incidents.FirstOrDefaultAsync(i => i.CallSid == callSid, ct);
+        // One query: the incident the call was attached to, else the one it opened.
+        var attached = db.IncidentCalls.Where(c => c.CallSid == callSid);
+        var incident = await db.Incidents
+            .Where(i => i.Id == attached.Select(c => c.IncidentId).FirstOrDefault() || (i.CallSid == callSid && !attached.Any()))
+            .FirstOrDefaultAsync(ct);
         for (var hops = 0; incident?.MergedIntoId is { } target && hops < 8; hops++)
             incident = await db.Incidents.FirstOrDefaultAsync(i => i.Id == target, ct);
         return incident;
@@ -86,20 +87,38 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     {
         var incident = await FindAsync(callSid, ct);
         if (incident is not { Status: "open" }) return;
-        var calls = await CallsOfAsync(incident, ct);
-        if (await db.Callbacks.AnyAsync(c => calls.Contains(c.CallSid) && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing), ct)) return;
-        if (await db.Calls.AnyAsync(c => calls.Contains(c.CallSid) && c.EndedAt == null, ct)) return;
+        // Everything closing needs to know, in one query: whether every call of the incident (the one that opened it, the
+        // ones merged into it, the ones attached to it) has ended and no callback is pending, the talk time, the origin's
+        // entitlement, the account's Stripe customer and plan, the recorded consent, and whether there are charges, a
+        // purchase or a quote to read.
+        var (id, originSid, accountId) = (incident.Id, incident.CallSid, incident.AccountId);
+        var others = db.Incidents.Where(i => i.MergedIntoId == id).Select(i => i.CallSid)
+            .Concat(db.IncidentCalls.Where(c => c.IncidentId == id).Select(c => c.CallSid));
+        var known = await db.Calls.AsNoTracking().Where(c => c.CallSid == originSid).Select(c => new
+        {
+            c.Entitlement,
+            OpenCallbacks = db.Callbacks.Any(b => (b.CallSid == originSid || others.Contains(b.CallSid))
+                && (b.Status == CallbackStatus.Scheduled || b.Status == CallbackStatus.Dialing)),
+            OpenCalls = db.Calls.Any(x => (x.CallSid == originSid || others.Contains(x.CallSid)) && x.EndedAt == null),
+            Talk = db.IncidentLegs.Where(l => l.IncidentId == id).Sum(l => (int?)l.Seconds) ?? 0,
+            HasCharges = db.Charges.Any(x => x.IncidentId == id),
+            PurchaseId = db.Purchases.Where(p => p.CallSid == originSid).Select(p => (Guid?)p.Id).FirstOrDefault(),
+            QuoteId = db.Quotes.Where(q => q.CallSid == originSid).Select(q => (Guid?)q.Id).FirstOrDefault(),
+            Customer = db.Accounts.Where(a => a.Id == accountId).Select(a => a.StripeCustomerId).FirstOrDefault(),
+            Membership = db.Accounts.Where(a => a.Id == accountId).Select(a => a.Membership).FirstOrDefault(),
+            Consent = db.CallEvents.Where(e => e.CallSid == originSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
+        }).SingleAsync(ct);
+        if (known.OpenCallbacks || known.OpenCalls) return;
 
         var now = clock.GetCurrentInstant();
-        var talk = await db.IncidentLegs.Where(l => l.IncidentId == incident.Id).SumAsync(l => l.Seconds, ct);
+        var talk = known.Talk;
         incident.Close(talk, now);
         await ledger.CommitForCallAsync(incident.CallSid, incident.Id, now, ct);
 
-        var origin = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == incident.CallSid, ct);
-        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(origin.Entitlement ?? "{}")!;
+        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(known.Entitlement ?? "{}")!;
         var policy = policies.For(incident.Provider);
-        var purchase = await db.Purchases.AsNoTracking().FirstOrDefaultAsync(p => p.CallSid == incident.CallSid, ct);
-        var quote = await db.Quotes.AsNoTracking().FirstOrDefaultAsync(q => q.CallSid == incident.CallSid, ct);
+        var purchase = known.PurchaseId is { } purchaseId ? await db.Purchases.AsNoTracking().FirstAsync(p => p.Id == purchaseId, ct) : null;
+        var quote = known.QuoteId is { } quoteId ? await db.Quotes.AsNoTracking().FirstAsync(q => q.Id == quoteId, ct) : null;
         var currency = facts.GetValueOrDefault("currency") ?? policy?.Currency ?? "usd";
         Money? rate = quote is not null ? new Money(quote.RatePerHour, quote.Currency)
             : purchase is not null ? new Money(purchase.RatePerHour, purchase.Currency)
@@ -111,12 +130,11 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             && Domain.Policies.Windows.TryParse(quote?.Window ?? purchase?.Window ?? incident.Window, out var window))
             parts = IncidentBilling.Price(policy.Billing, decision, window, rate, included, Duration.FromSeconds(talk), block);
 
-        var existing = await db.Charges.Where(c => c.IncidentId == incident.Id).ToListAsync(ct);
-        var customer = incident.AccountId is { } account ? await db.Accounts.Where(a => a.Id == account).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct) : null;
-        var consent = await ConsentAsync(incident.CallSid, ct);
+        var existing = known.HasCharges ? await db.Charges.Where(c => c.IncidentId == incident.Id).ToListAsync(ct) : [];
+        var customer = incident.AccountId is null ? null : known.Customer;
+        var consent = known.Consent;
         var zone = policy?.Coverage.Zone ?? DateTimeZone.Utc;
-        var monthly = incident.AccountId is { } acc && policy is not null
-            && await db.Accounts.Where(a => a.Id == acc).Select(a => a.Membership).FirstOrDefaultAsync(ct) is { } membership
+        var monthly = incident.AccountId is not null && policy is not null && known.Membership is { } membership
             && policy.Plan(membership)?.Invoicing == Invoicing.Monthly;
         var origins = (Origin: quote is not null ? "quote" : purchase is not null ? "purchase" : "call", PurchaseId: purchase?.Id, QuoteId: quote?.Id);
         var toPost = new List<Charge>();
@@ -216,17 +234,6 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         if (result.Item1 is { } attachedTo) await CloseIfDoneAsync(attachedTo.CallSid, ct);
         return result;
     }
-
-    /// <summary>The calls that make up an incident: the one that opened it, the ones merged into it, the ones attached to it.</summary>
-    private async Task<List<string>> CallsOfAsync(Incident incident, CancellationToken ct)
-    {
-        var merged = await db.Incidents.Where(i => i.MergedIntoId == incident.Id).Select(i => i.CallSid).ToListAsync(ct);
-        var attached = await db.IncidentCalls.Where(c => c.IncidentId == incident.Id).Select(c => c.CallSid).ToListAsync(ct);
-        return [incident.CallSid, .. merged, .. attached];
-    }
-
-    private Task<long?> ConsentAsync(string callSid, CancellationToken ct) =>
-        db.CallEvents.Where(e => e.CallSid == callSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
 
     private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct)
     {
