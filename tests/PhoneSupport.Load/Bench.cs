@@ -58,7 +58,7 @@ public static class Bench
         "+1555" + (i % 10_000_000).ToString("D7", CultureInfo.InvariantCulture));
 
     /// <summary>The service and the references, back to back. The service instance(s) and the reference must be running.</summary>
-    public static async Task<BenchReport> RunAsync(Harness harness, Settings settings, int accounts)
+    public static async Task<BenchReport> RunAsync(Harness harness, Settings settings, int accounts, string? connection = null)
     {
         var (warmup, duration, log) = (settings.WarmupTime, settings.DurationTime, harness.Log);
         if (settings.ServiceWarmupTime > TimeSpan.Zero)
@@ -85,6 +85,15 @@ public static class Bench
         log.Write("  " + calls.Report());
         foreach (var failed in calls.Sample.Where(s => !s.Succeeded).Take(2))
             log.WriteLine($"  failed call {failed.CallSid}: {failed.Error}\n    " + string.Join("\n    ", failed.Transcript.TakeLast(6).Select(t => t.Text)));
+        if (connection is not null)
+        {
+            // The write cost of a call, for docs/capacity.md: a short run of its own, from idle to idle (calls still in flight
+            // when it ends are a few of its hundreds: within a few percent).
+            var before = await DatabaseCounters.ReadAsync(connection);
+            var metered = await CallLoad.RunAsync("metered calls", harness.Http, $"{Harness.PublicBaseUrl}/twilio/voice", settings.Lines, TimeSpan.Zero, duration / 2,
+                i => ContractCaller(i, accounts));
+            log.WriteLine("  " + DatabaseCounters.PerCall(before, await DatabaseCounters.ReadAsync(connection), metered.Calls));
+        }
         return new BenchReport(bare, insert, incoming, ivr, calls);
     }
 }

@@ -18,7 +18,7 @@ public static partial class Scenarios
         await DataSet.SeedAccountsAsync(connection, accounts, harness.Log);
         await DataSet.SeedTechniciansAsync(connection, Math.Max(64, settings.Lines * 4), Harness.ServiceStart);
         await harness.StartReferenceAsync(reference);
-        var report = await Bench.RunAsync(harness, settings, accounts);
+        var report = await Bench.RunAsync(harness, settings, accounts, args.Flag("no-db-meter") ? null : connection);
         harness.Log.WriteLine(report.Report());
         var met = report.MeetsTargets(out var missed);
         harness.Log.WriteLine(met ? "targets met" : "targets missed: " + string.Join("; ", missed));

@@ -20,7 +20,11 @@ namespace PhoneSupport.Features.Billing;
 /// </summary>
 public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IOptions<BillingOptions> options, IClock clock)
 {
-    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct)
+    /// <summary>
+    /// Records a bridged technician leg towards the call's incident (opening it at the first). <paramref name="call"/> is the
+    /// call as the caller already has it, if it does (saves reading it again to open the incident).
+    /// </summary>
+    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct, Voice.CallRecord? call = null)
     {
         if (await db.IncidentLegs.AsNoTracking().FirstOrDefaultAsync(l => l.LegSid == legSid, ct) is { } known)
         {
@@ -35,7 +39,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             return;
         }
         var now = clock.GetCurrentInstant();
-        var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct);
+        var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct, call);
         if (incident is null) return;
         if (incident.Status == "closed") incident.Reopen();
         db.IncidentLegs.Add(new IncidentLeg(legSid, incident.Id, callSid, seconds, source, now));
@@ -50,7 +54,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         catch (DbUpdateConcurrencyException)
         {
             db.ChangeTracker.Clear(); // the incident changed under us (closed in parallel): record the leg again on its new state
-            await RecordLegAsync(callSid, legSid, seconds, source, ct);
+            await RecordLegAsync(callSid, legSid, seconds, source, ct, call);
         }
     }
 
@@ -85,30 +89,15 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
 
     private async Task CloseOnceAsync(string callSid, CancellationToken ct)
     {
-        var incident = await FindAsync(callSid, ct);
-        if (incident is not { Status: "open" }) return;
-        // Everything closing needs to know, in one query: whether every call of the incident (the one that opened it, the
-        // ones merged into it, the ones attached to it) has ended and no callback is pending, the talk time, the origin's
-        // entitlement, the account's Stripe customer and plan, the recorded consent, and whether there are charges, a
-        // purchase or a quote to read.
-        var (id, originSid, accountId) = (incident.Id, incident.CallSid, incident.AccountId);
-        var others = db.Incidents.Where(i => i.MergedIntoId == id).Select(i => i.CallSid)
-            .Concat(db.IncidentCalls.Where(c => c.IncidentId == id).Select(c => c.CallSid));
-        var known = await db.Calls.AsNoTracking().Where(c => c.CallSid == originSid).Select(c => new
-        {
-            c.Entitlement,
-            OpenCallbacks = db.Callbacks.Any(b => (b.CallSid == originSid || others.Contains(b.CallSid))
-                && (b.Status == CallbackStatus.Scheduled || b.Status == CallbackStatus.Dialing)),
-            OpenCalls = db.Calls.Any(x => (x.CallSid == originSid || others.Contains(x.CallSid)) && x.EndedAt == null),
-            Talk = db.IncidentLegs.Where(l => l.IncidentId == id).Sum(l => (int?)l.Seconds) ?? 0,
-            HasCharges = db.Charges.Any(x => x.IncidentId == id),
-            PurchaseId = db.Purchases.Where(p => p.CallSid == originSid).Select(p => (Guid?)p.Id).FirstOrDefault(),
-            QuoteId = db.Quotes.Where(q => q.CallSid == originSid).Select(q => (Guid?)q.Id).FirstOrDefault(),
-            Customer = db.Accounts.Where(a => a.Id == accountId).Select(a => a.StripeCustomerId).FirstOrDefault(),
-            Membership = db.Accounts.Where(a => a.Id == accountId).Select(a => a.Membership).FirstOrDefault(),
-            Consent = db.CallEvents.Where(e => e.CallSid == originSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
-        }).SingleAsync(ct);
-        if (known.OpenCallbacks || known.OpenCalls) return;
+        // The incident and everything closing it needs to know, in one query (see CloseFacts). An incident merged into
+        // another (a technician attached its call) is followed to where it went, then read again.
+        var attached = db.IncidentCalls.Where(c => c.CallSid == callSid);
+        var known = await WithCloseFacts(db.Incidents.Where(i => i.Id == attached.Select(c => c.IncidentId).FirstOrDefault()
+            || (i.CallSid == callSid && !attached.Any()))).FirstOrDefaultAsync(ct);
+        if (known?.Incident.MergedIntoId is not null && await FindAsync(callSid, ct) is { } target)
+            known = await WithCloseFacts(db.Incidents.Where(i => i.Id == target.Id)).FirstOrDefaultAsync(ct);
+        if (known is not { Incident.Status: "open" } || known.OpenCallbacks || known.OpenCalls) return;
+        var incident = known.Incident;
 
         var now = clock.GetCurrentInstant();
         var talk = known.Talk;
@@ -181,6 +170,46 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     }
 
     /// <summary>
+    /// What closing needs, read with the incident in one statement: whether every call of the incident (the one that opened
+    /// it, the ones merged into it, the ones attached to it) has ended and no callback is pending, the talk time, the origin's
+    /// entitlement, the account's Stripe customer and plan, the recorded consent, and whether there are charges, a purchase
+    /// or a quote to read. The incident itself is tracked.
+    /// </summary>
+    private IQueryable<CloseFacts> WithCloseFacts(IQueryable<Incident> incidents) => incidents.Select(i => new CloseFacts
+    {
+        Incident = i,
+        Entitlement = db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.Entitlement).FirstOrDefault(),
+        OpenCallbacks = db.Callbacks.Any(b => (b.CallSid == i.CallSid
+                || db.Incidents.Any(m => m.MergedIntoId == i.Id && m.CallSid == b.CallSid) || db.IncidentCalls.Any(c => c.IncidentId == i.Id && c.CallSid == b.CallSid))
+            && (b.Status == CallbackStatus.Scheduled || b.Status == CallbackStatus.Dialing)),
+        OpenCalls = db.Calls.Any(x => (x.CallSid == i.CallSid
+                || db.Incidents.Any(m => m.MergedIntoId == i.Id && m.CallSid == x.CallSid) || db.IncidentCalls.Any(c => c.IncidentId == i.Id && c.CallSid == x.CallSid))
+            && x.EndedAt == null),
+        Talk = db.IncidentLegs.Where(l => l.IncidentId == i.Id).Sum(l => (int?)l.Seconds) ?? 0,
+        HasCharges = db.Charges.Any(x => x.IncidentId == i.Id),
+        PurchaseId = db.Purchases.Where(p => p.CallSid == i.CallSid).Select(p => (Guid?)p.Id).FirstOrDefault(),
+        QuoteId = db.Quotes.Where(q => q.CallSid == i.CallSid).Select(q => (Guid?)q.Id).FirstOrDefault(),
+        Customer = db.Accounts.Where(a => a.Id == i.AccountId).Select(a => a.StripeCustomerId).FirstOrDefault(),
+        Membership = db.Accounts.Where(a => a.Id == i.AccountId).Select(a => a.Membership).FirstOrDefault(),
+        Consent = db.CallEvents.Where(e => e.CallSid == i.CallSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
+    });
+
+    private sealed class CloseFacts
+    {
+        public Incident Incident { get; init; } = null!;
+        public string? Entitlement { get; init; }
+        public bool OpenCallbacks { get; init; }
+        public bool OpenCalls { get; init; }
+        public int Talk { get; init; }
+        public bool HasCharges { get; init; }
+        public Guid? PurchaseId { get; init; }
+        public Guid? QuoteId { get; init; }
+        public string? Customer { get; init; }
+        public string? Membership { get; init; }
+        public long? Consent { get; init; }
+    }
+
+    /// <summary>
     /// <c>POST /api/incidents/{id}/calls</c>: a technician attaches a call of the same account to an earlier incident. A call
     /// that opened an incident of its own has it merged (its legs move, its allowance claim goes back, its unposted charges are
     /// waived with the reason); the target re-opens and is re-priced when everything has ended. Attaching twice changes nothing.
@@ -235,9 +264,9 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         return result;
     }
 
-    private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct)
+    private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct, Voice.CallRecord? known = null)
     {
-        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        var call = known?.CallSid == callSid ? known : await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
         if (call is null) return null;
         var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Entitlement ?? "{}")!;
         var vars = call.ToSession().Vars;

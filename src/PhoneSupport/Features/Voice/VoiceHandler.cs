@@ -128,8 +128,11 @@ public sealed class VoiceHandler(
         var dedupeKey = $"status:{callSid}:{request.SequenceNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? status}";
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var record = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
-            if (record is null)
+            // The call with whether a technician was ever connected to it, read together: the dial action saves both at once.
+            var loaded = await db.Calls.Where(c => c.CallSid == callSid)
+                .Select(c => new { Call = c, Connected = db.CallEvents.Any(e => e.CallSid == c.CallSid && e.Kind == "connected") })
+                .FirstOrDefaultAsync(ct);
+            if (loaded?.Call is not { } record)
             {
                 logger.LogInformation("Status {Status} for unknown call {CallSid} ignored", status, callSid);
                 return empty;
@@ -143,8 +146,7 @@ public sealed class VoiceHandler(
                 // incident claimed by a call that never reached a technician goes back to the contract year.
                 await router.ReleaseHolderAsync(callSid, "callerHungUp", ct);
                 await queue.MarkAsync(callSid, Queue.QueueStatus.Left, ct);
-                var connected = await db.CallEvents.AnyAsync(e => e.CallSid == callSid && e.Kind == "connected", ct);
-                if (!connected && await ledger.ReleaseForCallAsync(callSid, now, ct) > 0)
+                if (!loaded.Connected && await ledger.ReleaseForCallAsync(callSid, now, ct) > 0)
                     db.CallEvents.Add(CallEventRecord.From(callSid, now, IvrEvent.Of("allowance", ("result", "released"))));
             }
             try
@@ -203,7 +205,7 @@ public sealed class VoiceHandler(
         var (next, instruction, events) = await RunAsync(flow, record.ToSession(), input, record.StartedAt, ct);
         if (input is CallerInput.Replay) return renderer.Render(instruction, next.Sequence, next.CallSid).ToResult();
 
-        await ApplyRoutingEffectsAsync(record.CallSid, events, request, ct);
+        await ApplyRoutingEffectsAsync(record, events, request, ct);
         var now = clock.GetCurrentInstant();
         record.Apply(next, now);
         AppendEvents(record, now, Webhook(hook, request), events);
@@ -248,8 +250,9 @@ public sealed class VoiceHandler(
     };
 
     /// <summary>Technician state changes the engine's events call for, before the call's new state is saved.</summary>
-    private async Task ApplyRoutingEffectsAsync(string callSid, IEnumerable<IvrEvent> events, VoiceRequest? request, CancellationToken ct)
+    private async Task ApplyRoutingEffectsAsync(CallRecord call, IEnumerable<IvrEvent> events, VoiceRequest? request, CancellationToken ct)
     {
+        var callSid = call.CallSid;
         foreach (var e in events.Where(e => e.Kind == "queueLeft")) await queue.MarkAsync(callSid, Queue.QueueStatus.Left, ct);
         foreach (var e in events)
             if (Guid.TryParse(e.Data.GetValueOrDefault("technicianId"), out var technician))
@@ -258,7 +261,7 @@ public sealed class VoiceHandler(
                     case "connected":
                         await router.FinishAsync(technician, callSid, ct);
                         await incidents.RecordLegAsync(callSid, request?.DialCallSid ?? $"{callSid}:{technician:N}",
-                            int.TryParse(e.Data.GetValueOrDefault("seconds"), out var seconds) ? seconds : 0, "dial", ct);
+                            int.TryParse(e.Data.GetValueOrDefault("seconds"), out var seconds) ? seconds : 0, "dial", ct, call);
                         await queue.MarkAsync(callSid, Queue.QueueStatus.Connected, ct);
                         break;
                     case "dialFailed": await router.ReleaseAsync(technician, callSid, e.Data.GetValueOrDefault("status") ?? "notBridged", ct); break;
