@@ -179,11 +179,15 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     {
         Incident = i,
         Entitlement = db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.Entitlement).FirstOrDefault(),
-        OpenCallbacks = db.Callbacks.Any(b => (b.CallSid == i.CallSid
-                || db.Incidents.Any(m => m.MergedIntoId == i.Id && m.CallSid == b.CallSid) || db.IncidentCalls.Any(c => c.IncidentId == i.Id && c.CallSid == b.CallSid))
+        // The incident's calls (the one that opened it, the ones merged into it, the ones attached to it) as one IN list of
+        // index look-ups: an OR of EXISTS per row would make PostgreSQL scan callbacks and calls.
+        OpenCallbacks = db.Callbacks.Any(b => db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.CallSid)
+                .Concat(db.Incidents.Where(m => m.MergedIntoId == i.Id).Select(m => m.CallSid))
+                .Concat(db.IncidentCalls.Where(c => c.IncidentId == i.Id).Select(c => c.CallSid)).Contains(b.CallSid)
             && (b.Status == CallbackStatus.Scheduled || b.Status == CallbackStatus.Dialing)),
-        OpenCalls = db.Calls.Any(x => (x.CallSid == i.CallSid
-                || db.Incidents.Any(m => m.MergedIntoId == i.Id && m.CallSid == x.CallSid) || db.IncidentCalls.Any(c => c.IncidentId == i.Id && c.CallSid == x.CallSid))
+        OpenCalls = db.Calls.Any(x => db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.CallSid)
+                .Concat(db.Incidents.Where(m => m.MergedIntoId == i.Id).Select(m => m.CallSid))
+                .Concat(db.IncidentCalls.Where(c => c.IncidentId == i.Id).Select(c => c.CallSid)).Contains(x.CallSid)
             && x.EndedAt == null),
         Talk = db.IncidentLegs.Where(l => l.IncidentId == i.Id).Sum(l => (int?)l.Seconds) ?? 0,
         HasCharges = db.Charges.Any(x => x.IncidentId == i.Id),
