@@ -161,7 +161,7 @@ internal sealed class CallEventRecordConfiguration : IEntityTypeConfiguration<Ca
         e.Property(x => x.Id).UseIdentityAlwaysColumn();
         e.Property(x => x.Data).HasColumnType("jsonb");
         e.Property(x => x.At).HasConversion<InstantConverter>();
-        e.HasIndex(x => x.DedupeKey).IsUnique().HasDatabaseName("call_events_dedupe_key_key");
+        e.HasIndex(x => x.DedupeKey).IsUnique().HasFilter("dedupe_key is not null").HasDatabaseName("call_events_dedupe_key_key");
         e.HasIndex(x => new { x.CallSid, x.Id }).HasDatabaseName("call_events_call");
         e.HasOne<CallRecord>().WithMany().HasForeignKey(x => x.CallSid);
     }
