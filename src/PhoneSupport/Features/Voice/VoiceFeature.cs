@@ -4,6 +4,7 @@ using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
@@ -37,7 +38,7 @@ public static class VoiceFeature
         app.Logger.LogInformation("Loaded IVR flows {Flows} and policies {Policies}", string.Join(", ", catalog.Flows.Select(f => f.Id)),
             string.Join(", ", policies.Policies.Select(p => $"{p.Provider} {p.Version}")));
 
-        var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>()
+        var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>().HoldOneConnection()
             .DisableAntiforgery().ExcludeFromDescription();
         twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, http.HttpContext.Features.Get<PendingRateLimitHit>()))
