@@ -29,6 +29,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<OnCallWindow> OnCallWindows => Set<OnCallWindow>();
     public DbSet<TechnicianEvent> TechnicianEvents => Set<TechnicianEvent>();
     public DbSet<Callback> Callbacks => Set<Callback>();
+    public DbSet<CallbackLeg> CallbackLegs => Set<CallbackLeg>();
     public DbSet<Features.Queue.QueueEntry> QueueEntries => Set<Features.Queue.QueueEntry>();
     public DbSet<Features.Billing.Incident> Incidents => Set<Features.Billing.Incident>();
     public DbSet<Features.Billing.IncidentLeg> IncidentLegs => Set<Features.Billing.IncidentLeg>();
@@ -58,6 +59,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new OnCallWindowConfiguration());
         modelBuilder.ApplyConfiguration(new TechnicianEventConfiguration());
         modelBuilder.ApplyConfiguration(new CallbackConfiguration());
+        modelBuilder.ApplyConfiguration(new CallbackLegConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Queue.QueueEntryConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.IncidentLegConfiguration());

@@ -61,18 +61,29 @@ public sealed class Callback
     public Instant? EscalatedAt { get; private set; }
     public Guid? TechnicianId { get; private set; }
     public string? TwilioCallSid { get; private set; }
+
+    /// <summary>When the current attempt's technician leg was asked of Twilio (saved before the create); null otherwise.</summary>
+    public Instant? DialStartedAt { get; private set; }
+
+    /// <summary>The number the current attempt's technician leg was created to.</summary>
+    public string? DialTo { get; private set; }
     public Instant CreatedAt { get; private set; }
     public Instant UpdatedAt { get; private set; }
     public int Version { get; private set; }
 
     public bool IsOpen => Status is CallbackStatus.Scheduled or CallbackStatus.Dialing;
 
-    /// <summary>The technician leg was created at Twilio.</summary>
-    public void Dialled(Guid technicianId, string twilioCallSid, Instant now)
+    /// <summary>
+    /// About to ask Twilio for the technician leg: saved (committed) before the create, so an instance that takes the lease
+    /// over knows a leg may exist, to whom and since when.
+    /// </summary>
+    public void DialIntended(Guid technicianId, string to, Instant now)
     {
         Guard(CallbackStatus.Dialing);
         TechnicianId = technicianId;
-        TwilioCallSid = twilioCallSid;
+        TwilioCallSid = null;
+        DialStartedAt = now;
+        DialTo = to;
         Touch(now);
     }
 
@@ -91,7 +102,7 @@ public sealed class Callback
         if (Status != CallbackStatus.Dialing) return false;
         Status = Attempts >= maxAttempts ? CallbackStatus.Missed : CallbackStatus.Scheduled;
         NextAttemptAt = retryAt;
-        TwilioCallSid = null;
+        ClearDial();
         EndLease(now);
         return true;
     }
@@ -103,6 +114,7 @@ public sealed class Callback
         Status = CallbackStatus.Scheduled;
         NextAttemptAt = until;
         if (!countAttempt) Attempts = Math.Max(0, Attempts - 1);
+        ClearDial();
         EndLease(now);
     }
 
@@ -113,6 +125,13 @@ public sealed class Callback
         EscalatedAt = now;
         Touch(now);
         return true;
+    }
+
+    private void ClearDial()
+    {
+        TwilioCallSid = null;
+        DialStartedAt = null;
+        DialTo = null;
     }
 
     private void EndLease(Instant now)
@@ -134,6 +153,49 @@ public sealed class Callback
     }
 }
 
+/// <summary>One technician leg Twilio created for a callback (table <c>callback_legs</c>), keyed by its call sid.</summary>
+public sealed class CallbackLeg
+{
+    private CallbackLeg() { }
+
+    public CallbackLeg(string callSid, Guid callbackId, Guid? technicianId, int attempt, string source, bool stray, Instant createdAt)
+    {
+        CallSid = callSid;
+        CallbackId = callbackId;
+        TechnicianId = technicianId;
+        Attempt = attempt;
+        Source = source;
+        Stray = stray;
+        CreatedAt = createdAt;
+    }
+
+    public string CallSid { get; private set; } = "";
+    public Guid CallbackId { get; private set; }
+    public Guid? TechnicianId { get; private set; }
+    public int Attempt { get; private set; }
+
+    /// <summary><c>create</c> (the create's answer), <c>webhook</c> (its status callback or TwiML request) or <c>lookup</c> (found at Twilio): how we learned of it first.</summary>
+    public string Source { get; private set; } = "";
+
+    /// <summary>Not the callback's current leg (a late or repeated create): cancelled, never offered.</summary>
+    public bool Stray { get; private set; }
+
+    public Instant CreatedAt { get; private set; }
+}
+
+internal sealed class CallbackLegConfiguration : IEntityTypeConfiguration<CallbackLeg>
+{
+    public void Configure(EntityTypeBuilder<CallbackLeg> leg)
+    {
+        leg.ToTable("callback_legs");
+        leg.HasKey(l => l.CallSid);
+        leg.Property(l => l.CreatedAt).HasConversion<InstantConverter>();
+        leg.HasIndex(l => l.CallbackId).HasDatabaseName("callback_legs_callback");
+        leg.HasOne<Callback>().WithMany().HasForeignKey(l => l.CallbackId);
+        leg.HasOne<Routing.Technician>().WithMany().HasForeignKey(l => l.TechnicianId);
+    }
+}
+
 internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
 {
     public void Configure(EntityTypeBuilder<Callback> callback)
@@ -143,6 +205,7 @@ internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
             callback.Property<Instant>(name).HasConversion<InstantConverter>();
         callback.Property(c => c.LeaseUntil).HasConversion<InstantConverter>();
         callback.Property(c => c.EscalatedAt).HasConversion<InstantConverter>();
+        callback.Property(c => c.DialStartedAt).HasConversion<InstantConverter>();
         callback.Property(c => c.Version).IsConcurrencyToken();
         callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
         callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");

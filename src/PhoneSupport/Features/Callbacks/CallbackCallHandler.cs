@@ -21,7 +21,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// so repeated or late webhooks change nothing twice.
 /// </summary>
 public sealed class CallbackCallHandler(
-    PhoneSupportDb db, TechnicianRouter router, PolicyCatalog policies, FlowCatalog flows, Billing.IncidentService incidents,
+    PhoneSupportDb db, TechnicianRouter router, CallbackLegLedger legs, PolicyCatalog policies, FlowCatalog flows, Billing.IncidentService incidents,
     IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
 {
     public const string Path = "/twilio/voice/callback";
@@ -29,8 +29,13 @@ public sealed class CallbackCallHandler(
     private const string Language = "en-US";
     private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("dddd 'at' H:mm");
 
-    public async Task<IResult> TechnicianAnsweredAsync(Guid id, CancellationToken ct)
+    public const string HandledElsewhere = "This callback is being handled on another call. Goodbye.";
+
+    public async Task<IResult> TechnicianAnsweredAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
+        // Only the callback's current leg is offered the callback: a late or repeated create that rang anyway is refused.
+        if (request.CallSid is { } legSid && await legs.RecordAsync(id, legSid, request.To, "webhook", ct) is LegStanding.NotCurrent)
+            return Say(HandledElsewhere).Hangup().ToResult();
         var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (callback is not { Status: CallbackStatus.Dialing })
             return Say("This callback is no longer waiting. Goodbye.").Hangup().ToResult();
@@ -43,10 +48,12 @@ public sealed class CallbackCallHandler(
         return new VoiceResponse().Append(gather).Say("No answer. The callback goes to the next technician.", voice: Voice, language: Language).Hangup().ToResult();
     }
 
-    public async Task<IResult> TechnicianKeyedAsync(Guid id, string? digits, CancellationToken ct)
+    public async Task<IResult> TechnicianKeyedAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || digits is not ['1', ..])
+        if (callback is { Status: CallbackStatus.Dialing } && request.CallSid is { } legSid && callback.TwilioCallSid != legSid)
+            return Say(HandledElsewhere).Hangup().ToResult();
+        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || request.Digits is not ['1', ..])
             return Say("Passed. Goodbye.").Hangup().ToResult();
         await router.AcceptAsync(technician, CallbackDispatcher.Key(callback), ct);
         var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
@@ -84,13 +91,21 @@ public sealed class CallbackCallHandler(
         return new VoiceResponse().Hangup().ToResult();
     }
 
-    /// <summary>The technician leg ended. If the customer was never dialled (no answer, passed), the callback waits for the next technician.</summary>
+    /// <summary>
+    /// The technician leg's status callbacks (<c>initiated</c>, <c>completed</c>). The first one records the leg in the ledger
+    /// and, when its creator has not yet, adopts it as the callback's leg; a leg that is not the callback's current one is
+    /// hung up at once. When the current leg ends with the customer never dialled (no answer, passed), the callback waits
+    /// for the next technician.
+    /// </summary>
     public async Task<IResult> TechnicianLegStatusAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         var empty = new VoiceResponse().ToResult();
-        if (!request.CallEnded) return empty;
+        if (request.CallSid is not { } legSid) return empty;
+        var standing = await legs.RecordAsync(id, legSid, request.To, "webhook", ct);
+        if (standing is LegStanding.NotCurrent && !request.CallEnded) await legs.HangUpAsync(legSid, ct);
+        if (standing is not LegStanding.Current || !request.CallEnded) return empty;
         var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || callback.TwilioCallSid != request.CallSid) return empty;
+        if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || callback.TwilioCallSid != legSid) return empty;
         var now = clock.GetCurrentInstant();
         await router.ReleaseAsync(technician, CallbackDispatcher.Key(callback), "callbackNotTaken", ct);
         callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);

@@ -20,7 +20,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// instance) is taken over after checking at Twilio whether the technician leg is still up.
 /// </summary>
 public sealed class CallbackDispatcher(
-    PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, PolicyCatalog policies, FlowCatalog flows,
+    PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, CallbackLegLedger legs, PolicyCatalog policies, FlowCatalog flows,
     IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, ILogger<CallbackDispatcher> logger)
 {
     public static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -79,7 +79,16 @@ public sealed class CallbackDispatcher(
         var now = clock.GetCurrentInstant();
         var policy = policies.For(callback.Provider)!;
 
-        // Taken over from an instance whose lease ran out: is its technician leg still up at Twilio?
+        // Taken over from an instance whose lease ran out. It saved its intent before asking Twilio for the technician leg;
+        // the leg is known by its sid if the create's answer or the leg's first status callback was recorded, else it is
+        // looked for at Twilio. A leg still up is waited for; nothing is dialled while one may be ringing.
+        if (callback.TwilioCallSid is null && callback.DialStartedAt is not null
+            && await legs.FindAtTwilioAsync(callback, ct) is { } found
+            && await legs.RecordAsync(id, found.Sid, callback.DialTo, "lookup", ct) is LegStanding.Current)
+        {
+            db.ChangeTracker.Clear();
+            callback = await db.Callbacks.FirstAsync(c => c.Id == id, ct);
+        }
         if (callback.TwilioCallSid is { } previous)
         {
             var leg = await twilio.FetchCallAsync(previous, ct);
@@ -91,6 +100,14 @@ public sealed class CallbackDispatcher(
             if (callback.TechnicianId is { } held) await router.ReleaseAsync(held, Key(callback), "leaseTakenOver", ct);
             callback.AttemptFailed(now, now, options.Value.MaxAttempts + 1);
             await SaveAsync(callback, "callbackRetried", new { reason = "lease expired" }, ct);
+            return false;
+        }
+        if (callback.DialStartedAt is not null)
+        {
+            // The intent was saved but Twilio has no leg for it: the create never happened. Try again (same technician or not).
+            if (callback.TechnicianId is { } held) await router.ReleaseAsync(held, Key(callback), "leaseTakenOver", ct);
+            callback.Postpone(now, now, countAttempt: false);
+            await SaveAsync(callback, "callbackRetried", new { reason = "lease expired; no technician leg at Twilio" }, ct);
             return false;
         }
         if (callback.CoverageOnly && !policy.Coverage.IsCovered(now))
@@ -162,25 +179,34 @@ public sealed class CallbackDispatcher(
             Method = HttpMethod.Post,
             StatusCallback = new Uri($"{service.Value.BaseUrl}{CallbackCallHandler.Path}/status?cb={id:N}"),
             StatusCallbackMethod = HttpMethod.Post,
+            // "initiated" tells us the leg's sid the moment Twilio starts it, even if this instance dies before saving it.
+            StatusCallbackEvent = [CallStatusEvent.Initiated, CallStatusEvent.Completed],
             Timeout = 30,
         };
+        // The intent first, committed: from here on a leg may exist, and whoever takes the lease over looks for it.
+        callback.DialIntended(technician.Id, technician.PhoneNumber, now);
+        await SaveAsync(callback, "callbackDialIntent", new { technicianId = technician.Id, attempt = callback.Attempts }, ct);
         try
         {
             var created = await twilio.CreateCallAsync(request, ct);
-            callback.Dialled(technician.Id, created.Sid, now);
-            await SaveAsync(callback, "callbackDialing", new { technicianId = technician.Id, attempt = callback.Attempts }, ct);
-            return true;
+            if (await legs.RecordAsync(id, created.Sid, technician.PhoneNumber, "create", ct) is LegStanding.Current) return true;
+            await legs.HangUpAsync(created.Sid, ct); // another leg of this attempt won (cannot happen with one create per intent)
+            return false;
         }
         catch (TwilioCreateOutcomeUnknownException unknown)
         {
-            // A 5xx or a timeout: Twilio may have taken it. Look before dialling again, never ring twice.
-            var existing = await twilio.FindCallsPossiblyCreatedAsync(unknown, cancellationToken: ct);
-            if (existing.Count > 0)
-            {
-                callback.Dialled(technician.Id, existing[0].Sid, now);
-                await SaveAsync(callback, "callbackDialing", new { technicianId = technician.Id, attempt = callback.Attempts, recovered = true }, ct);
+            // A 5xx or a timeout: Twilio may have taken it. Its status callback may have told us already; else look, by
+            // number and time, excluding every leg the ledger gives another callback. Never ring twice.
+            logger.LogWarning("Creating the technician leg of callback {Callback}: outcome unknown ({Reason}); looking at Twilio", id, unknown.Reason);
+            db.ChangeTracker.Clear();
+            callback = await db.Callbacks.FirstAsync(c => c.Id == id, ct);
+            if (callback.TwilioCallSid is not null) return true;
+            if (await legs.FindAtTwilioAsync(callback, ct) is { } found
+                && await legs.RecordAsync(id, found.Sid, technician.PhoneNumber, "lookup", ct) is LegStanding.Current)
                 return true;
-            }
+            db.ChangeTracker.Clear();
+            callback = await db.Callbacks.FirstAsync(c => c.Id == id, ct);
+            if (callback.TwilioCallSid is not null) return true; // its status callback came meanwhile
             return await GiveBackAsync(callback, technician.Id, now, "outcome unknown, not created", ct);
         }
         catch (Exception e) when (e is TwilioApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)

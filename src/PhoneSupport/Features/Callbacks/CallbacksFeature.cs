@@ -17,6 +17,7 @@ public static class CallbacksFeature
         builder.Services.AddTwilioRestClient();
         builder.Services.AddScoped<CallbackDispatcher>();
         builder.Services.AddScoped<CallbackCallHandler>();
+        builder.Services.AddScoped<CallbackLegLedger>();
         builder.Services.AddHostedService<CallbackDispatcherService>();
         return builder;
     }
@@ -24,10 +25,10 @@ public static class CallbacksFeature
     /// <summary>The callback call's TwiML, in the signature-checked <c>/twilio</c> group.</summary>
     public static RouteGroupBuilder MapCallbackCalls(this RouteGroupBuilder twilio)
     {
-        twilio.MapPost("/voice/callback", async ([FromQuery] Guid cb, CallbackCallHandler handler, CancellationToken ct) =>
-            await handler.TechnicianAnsweredAsync(cb, ct));
+        twilio.MapPost("/voice/callback", async (HttpRequest http, [FromQuery] Guid cb, CallbackCallHandler handler, CancellationToken ct) =>
+            await handler.TechnicianAnsweredAsync(cb, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         twilio.MapPost("/voice/callback/accept", async (HttpRequest http, [FromQuery] Guid cb, CallbackCallHandler handler, CancellationToken ct) =>
-            await handler.TechnicianKeyedAsync(cb, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct));
+            await handler.TechnicianKeyedAsync(cb, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         twilio.MapPost("/voice/callback/dialed", async (HttpRequest http, [FromQuery] Guid cb, CallbackCallHandler handler, CancellationToken ct) =>
             await handler.CustomerDialEndedAsync(cb, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         twilio.MapPost("/voice/callback/status", async (HttpRequest http, [FromQuery] Guid cb, CallbackCallHandler handler, CancellationToken ct) =>
