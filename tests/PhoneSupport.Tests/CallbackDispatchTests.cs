@@ -141,6 +141,126 @@ public sealed class CallbackDispatchTests(ServiceFixture fixture) : IDisposable
             await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where call_sid = $1", sid));
     }
 
+    /// <summary>A leg created at Twilio (the emulator) the way the dispatcher creates one, by a caller outside the dispatcher.</summary>
+    private async Task<string> CreateLegAtTwilioAsync(Guid callbackId, string to)
+    {
+        using var scope = fixture.Factory.Services.CreateScope();
+        var from = scope.ServiceProvider.GetRequiredService<PhoneSupport.Domain.Flows.FlowCatalog>().Flows.First(f => f.Provider == "constellix").Numbers[0];
+        var created = await scope.ServiceProvider.GetRequiredService<PhoneSupport.Twilio.Rest.ITwilioRestClient>().CreateCallAsync(
+            new PhoneSupport.Twilio.Rest.CreateCallOptions(to, from) { Url = new Uri($"{ServiceFixture.PublicBaseUrl}{CallbackCallHandler.Path}?cb={callbackId:N}") });
+        return created.Sid;
+    }
+
+    private static Dictionary<string, string?> LegWebhook(string legSid, string to, string status, string? digits = null) => new()
+    {
+        ["CallSid"] = legSid, ["AccountSid"] = ServiceFixture.AccountSid, ["To"] = to, ["From"] = "+17038803095", ["Direction"] = "outbound-api",
+        ["CallStatus"] = status, ["Digits"] = digits,
+    };
+
+    /// <summary>The state a dispatcher leaves when it dies between saving its dial intent and saving the leg Twilio created.</summary>
+    private async Task<(Guid Id, string Phone)> DiedAfterIntentAsync(string callSid, Guid technicianId, string technicianPhone)
+    {
+        var id = await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", callSid);
+        var now = fixture.Clock.GetCurrentInstant().ToDateTimeUtc();
+        await fixture.ScalarAsync<int>("""
+            with c as (update callbacks set status = 'dialing', attempts = attempts + 1, lease_owner = 'dead-instance', lease_until = $2 - interval '1 minute',
+                              technician_id = $3, dial_started_at = $2 - interval '2 minutes', dial_to = $4, twilio_call_sid = null
+                        where id = $1 returning 1)
+            select count(*)::int from c
+            """, id, now, technicianId, technicianPhone);
+        return (id, technicianPhone);
+    }
+
+    [Fact]
+    public async Task DispatcherDiedAfterTwilioCreatedTheLeg_TakeoverFindsTheLegAtTwilio_AndDoesNotRingAgain()
+    {
+        At(8, 11);
+        var (sid, _) = await PromiseCallbackAsync();
+        var technician = await TestTechnicians.CreateAsync(fixture, "constellix");
+        var (id, phone) = await DiedAfterIntentAsync(sid, technician.Id, technician.PhoneNumber);
+        var leg = await CreateLegAtTwilioAsync(id, phone); // Twilio created it; the dead instance never saved its sid
+
+        await DispatchAsync();
+        await DispatchAsync();
+
+        var key = await CallbackKeyAsync(sid);
+        Assert.Equal(leg, Assert.Single(fixture.Twilio.Calls, c => c.Url?.Contains(key, StringComparison.Ordinal) == true).Sid);
+        Assert.Equal(leg, await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where id = $1", id));
+        Assert.Equal("lookup", await fixture.ScalarAsync<string>("select source from callback_legs where call_sid = $1", leg));
+        Assert.Equal("dialing", await StatusAsync(sid));
+    }
+
+    [Fact]
+    public async Task InitiatedStatusCallback_RecordsTheLegBeforeItsCreatorDoes_AndATakeoverWaitsForIt()
+    {
+        At(8, 11);
+        var (sid, _) = await PromiseCallbackAsync();
+        var technician = await TestTechnicians.CreateAsync(fixture, "constellix");
+        var (id, phone) = await DiedAfterIntentAsync(sid, technician.Id, technician.PhoneNumber);
+        var leg = await CreateLegAtTwilioAsync(id, phone);
+        var webhooks = new TwilioWebhooks(fixture.Factory.CreateClient());
+
+        using (await webhooks.PostAsync($"/twilio/voice/callback/status?cb={id:N}", LegWebhook(leg, phone, "initiated"))) { }
+        using (await webhooks.PostAsync($"/twilio/voice/callback/status?cb={id:N}", LegWebhook(leg, phone, "initiated"))) { } // Twilio's retry
+        await DispatchAsync();
+
+        Assert.Equal(leg, await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where id = $1", id));
+        Assert.Equal("webhook", await fixture.ScalarAsync<string>("select source from callback_legs where call_sid = $1", leg));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1 and kind = 'callbackDialing'", sid));
+        var key = await CallbackKeyAsync(sid);
+        Assert.Single(fixture.Twilio.Calls, c => c.Url?.Contains(key, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task StrayLeg_OfALateCreate_IsHungUp_AndRefusedTheCallbackIfAnswered_SoTheCustomerIsDialledOnce()
+    {
+        At(8, 11);
+        var (sid, customer) = await PromiseCallbackAsync();
+        var technician = await TestTechnicians.CreateAsync(fixture, "constellix");
+        await DispatchAsync();
+        var id = await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", sid);
+        var current = await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where id = $1", id);
+        var stray = await CreateLegAtTwilioAsync(id, technician.PhoneNumber); // a create Twilio carried out late
+        var webhooks = new TwilioWebhooks(fixture.Factory.CreateClient());
+
+        using (await webhooks.PostAsync($"/twilio/voice/callback/status?cb={id:N}", LegWebhook(stray, technician.PhoneNumber, "initiated"))) { }
+        var offered = await webhooks.PostTwimlAsync($"/twilio/voice/callback?cb={id:N}", LegWebhook(stray, technician.PhoneNumber, "in-progress"));
+        var keyed = await webhooks.PostTwimlAsync($"/twilio/voice/callback/accept?cb={id:N}", LegWebhook(stray, technician.PhoneNumber, "in-progress", "1"));
+        var real = await webhooks.PostTwimlAsync($"/twilio/voice/callback/accept?cb={id:N}", LegWebhook(current!, technician.PhoneNumber, "in-progress", "1"));
+
+        Assert.NotEqual("queued", fixture.Twilio.FindCall(stray)!.Status);
+        Assert.True(await fixture.ScalarAsync<bool>("select stray from callback_legs where call_sid = $1", stray));
+        Assert.Equal(CallbackCallHandler.HandledElsewhere, TwilioWebhooks.Spoken(offered));
+        Assert.Empty(offered.Descendants("Gather"));
+        Assert.Empty(keyed.Descendants("Dial"));
+        Assert.Equal(customer, Assert.Single(real.Descendants("Number")).Value.Trim());
+        Assert.Equal(current, await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where id = $1", id));
+    }
+
+    [Fact]
+    public async Task LookupAfterAnUnknownOutcome_NeverAdoptsAnotherCallbacksLeg_EvenTheNewest()
+    {
+        At(8, 11);
+        var (sid, _) = await PromiseCallbackAsync();
+        var technician = await TestTechnicians.CreateAsync(fixture, "constellix");
+        var (id, phone) = await DiedAfterIntentAsync(sid, technician.Id, technician.PhoneNumber);
+        var ours = await CreateLegAtTwilioAsync(id, phone);
+        // Another callback's leg to the same technician, newer than ours and recorded in the ledger as that callback's.
+        var otherCallback = await fixture.ScalarAsync<Guid>("""
+            insert into callbacks (id, provider, call_sid, phone_number, reason, priority, due_at, not_before, coverage_only, status, attempts,
+                                   next_attempt_at, at_risk, created_at, updated_at, version)
+            select gen_random_uuid(), provider, 'CA' || md5(random()::text), phone_number, reason, priority, due_at, not_before, coverage_only, 'completed', 1,
+                   next_attempt_at, false, created_at, updated_at, 1 from callbacks where id = $1
+            returning id
+            """, id);
+        var theirs = await CreateLegAtTwilioAsync(otherCallback, phone);
+        await fixture.ScalarAsync<int>("insert into callback_legs (call_sid, callback_id, attempt, source, stray, created_at) values ($1, $2, 1, 'create', false, now()) returning 1", theirs, otherCallback);
+
+        await DispatchAsync();
+
+        Assert.Equal(ours, await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where id = $1", id));
+    }
+
     [Fact]
     public async Task CallbackNearItsDueTime_IsEscalatedOnceBySms()
     {
