@@ -9,7 +9,7 @@ namespace PhoneSupport.Load;
 /// <summary>The invariants, read back from the database (and the Twilio emulator's record of the calls it was asked to place).</summary>
 public sealed record InvariantReport(
     long DoubleReservations, long ClaimsBeyondIncluded, long CallsWithTwoLiveClaims, long IncidentsCommittedTwice,
-    long CallbacksDialledMoreThanAttempted, long CallbackDialsNotRecorded, long CallbackDialsRecordedNotMade, long CallbacksDialled, long ChargesTwice, long ChargesLost, string? ChargeNote)
+    long CallbacksDialledMoreThanAttempted, long CallbackDialsNotRecorded, long CallbackDialsRecordedNotMade, long CallbacksDialled, long StrayLegs, long StrayLegsAnswered, long ChargesTwice, long ChargesLost, string? ChargeNote)
 {
     public bool Holds => DoubleReservations == 0 && ClaimsBeyondIncluded == 0 && CallsWithTwoLiveClaims == 0 && IncidentsCommittedTwice == 0
         && CallbacksDialledMoreThanAttempted == 0 && CallbackDialsNotRecorded == 0 && CallbackDialsRecordedNotMade == 0 && ChargesTwice == 0 && ChargesLost == 0;
@@ -22,8 +22,9 @@ public sealed record InvariantReport(
           incidents committing the allowance twice      {IncidentsCommittedTwice}
           callbacks dialled (technician legs created)   {CallbacksDialled}
           callbacks kept twice (customer reached twice) {CallbacksDialledMoreThanAttempted}
-          technician legs Twilio created that the service did not record (a second ring)  {CallbackDialsNotRecorded}
+          technician legs Twilio created that the service never recorded  {CallbackDialsNotRecorded}
           technician legs recorded that Twilio never created  {CallbackDialsRecordedNotMade}
+          stray legs (late or repeated creates, hung up and never offered)  {StrayLegs}, answered before the hang-up {StrayLegsAnswered}
           charges posted twice                          {ChargesTwice}
           charges lost                                  {ChargesLost}{(ChargeNote is null ? "" : "  (" + ChargeNote + ")")}
           {(Holds ? "ALL INVARIANTS HOLD" : "INVARIANT VIOLATED")}
@@ -55,30 +56,26 @@ public static class Invariants
         var committedTwice = await DataSet.ScalarAsync(connection,
             "select count(*) from (select incident_id from allowance_uses where status = 'committed' group by 1 having count(*) > 1) x");
 
-        long dialledMore = 0, notRecorded = 0, notMade = 0, dialled = 0;
+        long dialledMore = 0, notRecorded = 0, notMade = 0, dialled = 0, strays = 0, straysAnswered = 0;
         if (twilio is not null)
         {
-            var created = twilio.Calls.Where(c => c.Url is not null && c.Url.Contains("cb=", StringComparison.Ordinal))
-                .GroupBy(c => c.Url![(c.Url!.IndexOf("cb=", StringComparison.Ordinal) + 3)..][..32])
-                .ToDictionary(g => g.Key, g => g.Count());
-            dialled = created.Values.Sum();
-            var recorded = await RowsAsync(connection, """
-                select replace(c.id::text, '-', ''), c.attempts,
-                       (select count(*) from call_events e where e.kind = 'callbackDialing' and e.call_sid = c.call_sid and (e.data->>'technicianId') is not null)
-                  from callbacks c
-                """);
-            foreach (var (id, _, events) in recorded)
-            {
-                if (created.GetValueOrDefault(id) > events) notRecorded++;
-                if (created.GetValueOrDefault(id) < events) notMade++;
-            }
+            // Every technician leg Twilio created for a callback must be in the service's ledger (callback_legs), and every
+            // leg in the ledger must exist at Twilio. Legs the ledger marks as strays were hung up and never offered.
+            var created = twilio.Calls.Where(c => c.Url is not null && c.Url.Contains("cb=", StringComparison.Ordinal)).ToDictionary(c => c.Sid);
+            dialled = created.Count;
+            var ledger = await RowsAsync(connection, "select call_sid, stray::int, 0::bigint from callback_legs");
+            var known = ledger.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
+            notRecorded = created.Keys.Count(sid => !known.Contains(sid));
+            notMade = ledger.Count(l => !created.ContainsKey(l.Id));
+            strays = ledger.Count(l => l.Attempts == 1); // the second column is the stray flag here
+            straysAnswered = ledger.Count(l => l.Attempts == 1 && created.TryGetValue(l.Id, out var call) && call.Duration is > 0);
         }
         // A technician leg may be dialled again (declined, no answer, Twilio failed); the customer is reached once.
         dialledMore = await DataSet.ScalarAsync(connection,
             "select count(*) from (select call_sid from call_events where kind = 'callbackCompleted' group by 1 having count(*) > 1) x");
 
         var (twice, lost, note) = await ChargesAsync(connection, stripe);
-        return new InvariantReport(doubles, beyond, twoClaims, committedTwice, dialledMore, notRecorded, notMade, dialled, twice, lost, note);
+        return new InvariantReport(doubles, beyond, twoClaims, committedTwice, dialledMore, notRecorded, notMade, dialled, strays, straysAnswered, twice, lost, note);
     }
 
     /// <summary>
