@@ -189,7 +189,7 @@ public sealed class CallbackDispatcher(
         try
         {
             var created = await twilio.CreateCallAsync(request, ct);
-            if (await legs.RecordAsync(id, created.Sid, technician.PhoneNumber, "create", ct) is LegStanding.Current) return true;
+            if (await RecordCreatedAsync(id, created.Sid, technician.PhoneNumber, ct) is LegStanding.Current) return true;
             await legs.HangUpAsync(created.Sid, ct); // another leg of this attempt won (cannot happen with one create per intent)
             return false;
         }
@@ -213,6 +213,28 @@ public sealed class CallbackDispatcher(
         {
             logger.LogWarning(e, "Creating the technician leg of callback {Callback} failed", id);
             return await GiveBackAsync(callback, technician.Id, now, e.GetType().Name, ct);
+        }
+    }
+
+    /// <summary>
+    /// Records the leg Twilio just created. This instance holds the sid and the lease: if the database is unreachable it
+    /// keeps trying for about half a minute (a restart, a failover) rather than leave the leg to be found at Twilio when the
+    /// lease runs out (<see cref="CallbackOptions.LeaseTime"/>). The leg's own status callback may record it first.
+    /// </summary>
+    private async Task<LegStanding> RecordCreatedAsync(Guid id, string legSid, string to, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await legs.RecordAsync(id, legSid, to, "create", ct);
+            }
+            catch (Exception e) when (attempt < 6 && !ct.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Recording technician leg {LegSid} of callback {Callback} failed (attempt {Attempt}); trying again", legSid, id, attempt);
+                db.ChangeTracker.Clear();
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(15, 1 << attempt)), ct);
+            }
         }
     }
 
