@@ -81,7 +81,7 @@ public sealed class LoadScenarioTests(LoadHarnessFixture fixture) : IClassFixtur
     [InlineData("shutdown")]
     public async Task Fault_InvariantsHold_AndWorkResumes(string fault)
     {
-        var ok = await Scenarios.FaultAsync(fixture.Harness, fault, SmallPair, new Args(["--down", "1", "--db-delay-ms", "2"]));
+        var ok = await Scenarios.FaultAsync(fixture.Harness, fault, SmallPair, new Args(["--down", "1", "--db-delay-ms", "2", "--late-creates"]));
 
         Assert.True(ok, Log);
     }
