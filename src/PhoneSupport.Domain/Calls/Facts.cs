@@ -43,6 +43,18 @@ public abstract record FactRequest
     /// pressed its key (idempotent per call). Answers a <see cref="PurchaseFact"/>.
     /// </summary>
     public sealed record Purchase(string CallSid, string Provider, Guid AccountId, int Option) : FactRequest;
+
+    /// <summary>The provider's call rules from its policy (no I/O: the loaded policy). Answers a <see cref="CallPolicyFact"/>.</summary>
+    public sealed record CallPolicy(string Provider) : FactRequest;
+}
+
+/// <summary>
+/// What the engine needs from the provider's policy during a call: how callers key national numbers
+/// (<c>phoneNumbers</c>) and how many identification tries one call gets (<c>identification.maxTriesPerCall</c>).
+/// </summary>
+public sealed record CallPolicyFact(NationalNumbers? PhoneNumbers, int MaxIdentificationTries)
+{
+    public static CallPolicyFact Of(SupportPolicy policy) => new(policy.PhoneNumbers, policy.Identification.MaxTriesPerCall);
 }
 
 /// <summary>A purchase made on a call, or why not (e.g. no card on file).</summary>

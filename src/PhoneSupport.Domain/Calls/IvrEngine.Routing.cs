@@ -56,7 +56,7 @@ public static partial class IvrEngine
         /// </summary>
         private StepResult OfferCallback(CallSession session, FlowStep step, ImmutableArray<Utterance> prompts)
         {
-            var callerId = PhoneNumbers.ToE164(session.From, session.Provider);
+            var callerId = PhoneNumbers.ToE164(session.From, NationalNumbers(session));
             var stage = callerId is null ? "enter" : "confirm";
             var asking = session with { StepId = step.Id, Attempt = 0, Vars = session.Vars.SetItem(CallbackStage, stage) };
             return Done(asking, CallbackQuestion(asking, prompts));
@@ -64,7 +64,7 @@ public static partial class IvrEngine
 
         private StepResult AnswerCallback(CallSession session, FlowStep step, CallerInput input)
         {
-            var callerId = PhoneNumbers.ToE164(session.From, session.Provider);
+            var callerId = PhoneNumbers.ToE164(session.From, NationalNumbers(session));
             if (session.Var(CallbackStage) == "confirm")
             {
                 if (input is CallerInput.KeysPressed { Digits: ['2', ..] })
@@ -75,7 +75,7 @@ public static partial class IvrEngine
                 // "1", or silence after the question: the caller ID it is.
                 return Schedule(session, callerId!);
             }
-            var keyed = input is CallerInput.KeysPressed keys ? PhoneNumbers.ToE164(keys.Digits, session.Provider) : null;
+            var keyed = input is CallerInput.KeysPressed keys ? PhoneNumbers.ToE164(keys.Digits, NationalNumbers(session)) : null;
             if (keyed is not null) return Schedule(session, keyed);
             if (session.Attempt + 1 >= MaxAttempts(step))
                 return callerId is not null ? Schedule(session, callerId)
@@ -128,6 +128,10 @@ public static partial class IvrEngine
             return new StepResult.Advanced(session, new Instruction.Hangup(Builtin(session, BuiltInPrompts.AfterCall)), []);
         }
 
+        /// <summary>How this provider's callers key national numbers (the policy's <c>phoneNumbers</c>), if it says.</summary>
+        private Policies.NationalNumbers? NationalNumbers(CallSession session) =>
+            Need<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider)).PhoneNumbers;
+
         private static ImmutableArray<Guid> TriedTechnicians(CallSession session) =>
             [.. (session.Var(Tried) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
 
@@ -145,18 +149,19 @@ public static partial class IvrEngine
 public static class PhoneNumbers
 {
     /// <summary>
-    /// <c>+…</c> and <c>00…</c> are international; a North American line (Constellix) also takes 10 digits,
-    /// or 11 starting with 1. Null when it cannot be a callable number.
+    /// <c>+…</c> and <c>00…</c> are international; with the policy's <paramref name="national"/> rule a national number
+    /// (<c>nationalNumberLength</c> digits, after the trunk prefix if any, or already led by the country code) gets the
+    /// country code; anything else (a national number led by its country code, "1703…") is read as international without its <c>+</c>. Null when it cannot be a callable number.
     /// </summary>
-    public static string? ToE164(string? text, string provider)
+    public static string? ToE164(string? text, Policies.NationalNumbers? national)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var digits = new string([.. text.Where(char.IsAsciiDigit)]);
         string candidate;
         if (text.TrimStart().StartsWith('+')) candidate = "+" + digits;
         else if (digits.StartsWith("00", StringComparison.Ordinal)) candidate = "+" + digits[2..];
-        else if (provider == "constellix" && digits.Length == 10) candidate = "+1" + digits;
-        else if (provider == "constellix" && digits.Length == 11 && digits[0] == '1') candidate = "+" + digits;
+        else if (national is { } n && digits.Length == n.TrunkPrefix.Length + n.NationalNumberLength && digits.StartsWith(n.TrunkPrefix, StringComparison.Ordinal))
+            candidate = "+" + n.CountryCode + digits[n.TrunkPrefix.Length..];
         else candidate = "+" + digits;
         return candidate.Length is >= 9 and <= 16 && candidate[1] != '0' ? candidate : null;
     }

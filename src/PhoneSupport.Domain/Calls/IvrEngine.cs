@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Identity;
@@ -21,6 +22,7 @@ public abstract record StepResult
 public static partial class IvrEngine
 {
     private const int MaxStepsPerWebhook = 32;
+    private const string IdentificationTries = "identificationTries";
 
     public static StepResult Step(Flow flow, CallSession session, CallerInput input, Facts facts)
     {
@@ -142,6 +144,14 @@ public static partial class IvrEngine
             if (matches.Count != 1)
             {
                 _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
+                // identification.maxTriesPerCall bounds the wrong numbers and names of the whole call, across its collect steps.
+                var tries = (int.TryParse(session.Var(IdentificationTries), CultureInfo.InvariantCulture, out var t) ? t : 0) + 1;
+                session = session with { Vars = session.Vars.SetItem(IdentificationTries, tries.ToString(CultureInfo.InvariantCulture)) };
+                if (tries >= Need<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider)).MaxIdentificationTries)
+                {
+                    _events.Add(IvrEvent.Of("attemptsExhausted", ("step", step.Id), ("identificationTries", tries.ToString(CultureInfo.InvariantCulture))));
+                    return Failed(notFound: true);
+                }
                 return Retry(session, step, input, () => Failed(notFound: true), notFound: true);
             }
             return Enter(Identify(session, step.Action!, matches[0]), step.Outcomes[FlowActions.Identified].Target, [], fresh: true);

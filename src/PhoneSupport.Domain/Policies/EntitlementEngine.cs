@@ -65,17 +65,27 @@ public static class EntitlementEngine
         return FromPlan(context, plan, routing, target, clock, due, "");
     }
 
-    /// <summary>Sales and billing: live with the sales skill in business hours, otherwise a message and a callback.</summary>
+    /// <summary>
+    /// Sales and billing, as the policy's <c>sales.business</c> / <c>sales.afterHours</c> say: <c>live</c> with the sales
+    /// skill (<c>liveRoute</c>; after hours from the on-call rota), or a <c>message</c> (<c>notCovered</c>: the flow's
+    /// message step) returned within the callback promise. Without a <c>sales</c> section: live in business hours, a message outside.
+    /// </summary>
     public static Entitlement DecideSales(SupportPolicy policy, Instant at)
     {
         var context = Context.Of(policy, at);
-        var routing = new RoutingPreferences(5, false, false, false, policy.Sales?.Skill ?? "sales");
+        var business = context.Window == Window.Business;
+        var offer = business ? policy.Sales?.Business ?? SalesOffer.Live : policy.Sales?.AfterHours ?? SalesOffer.Message;
+        var routing = new RoutingPreferences(5, false, false, OnCallOnly: !business, policy.Sales?.Skill ?? "sales");
         var promise = policy.CallbackPromise is { } p ? ResponseTarget.Of(p.Within) : ResponseTarget.Of(Duration.FromHours(1));
-        var clock = context.Window == Window.Business ? ClockKind.Wall : ClockKind.Coverage;
+        var clock = business ? ClockKind.Wall : ClockKind.Coverage;
         var due = new SlaClock(clock, policy.Coverage, Duration.FromHours(24)).DueAt(at, promise);
-        return context.Window == Window.Business
-            ? context.Outcome(Decision.LiveRoute, $"{context.WhenText}: sales and billing is open.", routing, promise, clock, due)
-            : context.Outcome(Decision.NotCovered, $"{context.WhenText} is {context.WindowText}; sales and billing is open {policy.Coverage.Describe()}. A message is returned within {promise} of opening.", routing, promise, clock, due);
+        return (offer, business) switch
+        {
+            (SalesOffer.Live, true) => context.Outcome(Decision.LiveRoute, $"{context.WhenText}: sales and billing is open.", routing, promise, clock, due),
+            (SalesOffer.Live, false) => context.Outcome(Decision.LiveRoute, $"{context.WhenText} is {context.WindowText}: sales and billing is live after hours (on-call).", routing, promise, clock, due),
+            (_, true) => context.Outcome(Decision.NotCovered, $"{context.WhenText}: sales and billing takes messages, returned within {promise}.", routing, promise, clock, due),
+            _ => context.Outcome(Decision.NotCovered, $"{context.WhenText} is {context.WindowText}; sales and billing is open {policy.Coverage.Describe()}. A message is returned within {promise} of opening.", routing, promise, clock, due),
+        };
     }
 
     private static Entitlement FromPlan(Context context, Plan plan, RoutingPreferences routing, ResponseTarget? target, ClockKind clock, Instant due, string prefix)

@@ -13,7 +13,7 @@ namespace PhoneSupport.Domain.Policies;
 /// </summary>
 public sealed class PolicyParser : Yaml.YamlFileReader
 {
-    private static readonly KeySet TopKeys = new("provider", "version", "name", "currency", "zone", "coverage", "holidays", "webTicket", "billing", "identification", "callbackPromise", "sales", "plans");
+    private static readonly KeySet TopKeys = new("provider", "version", "name", "currency", "zone", "coverage", "holidays", "webTicket", "billing", "identification", "callbackPromise", "sales", "phoneNumbers", "plans");
     private static readonly KeySet PlanKeys = new("priority", "queue", "tamFirst", "phone", "ratesPerHour", "purchaseOptions", "contract", "targets", "aroundTheClock", "examSessions", "invoicing");
     private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
@@ -37,6 +37,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         CheckSection(root, "identification", "maxTriesPerCall", "lockout");
         CheckSection(root, "callbackPromise", "within", "clock");
         CheckSection(root, "sales", "skill", "business", "afterHours");
+        CheckSection(root, "phoneNumbers", "countryCode", "nationalNumberLength", "trunkPrefix");
         var provider = RequiredScalar(root, "provider") ?? "";
         var version = RequiredScalar(root, "version") ?? "";
         var currency = Scalar(root, "currency") ?? "usd";
@@ -51,9 +52,39 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         var billingRule = new BillingRule(Duration(billing, "step") ?? NodaTime.Duration.FromMinutes(30), billing is null ? 1 : Int(billing, "minimumSteps", 0, 100) ?? 1);
         var identification = ParseIdentification(root);
         var promise = Child(root, "callbackPromise") is YamlMappingNode p && Duration(p, "within") is { } within ? new CallbackPromise(within) : null;
-        var sales = Child(root, "sales") is YamlMappingNode s ? new SalesService(Scalar(s, "skill") ?? "sales") : null;
+        var sales = Child(root, "sales") is YamlMappingNode s
+            ? new SalesService(Scalar(s, "skill") ?? "sales", Sales(s, "business") ?? SalesOffer.Live, Sales(s, "afterHours") ?? SalesOffer.Message) : null;
         var plans = ParsePlans(root, currency);
-        return new SupportPolicy(provider, version, Scalar(root, "name") ?? provider, File, currency, coverage, webTicket, billingRule, identification, promise, sales, plans);
+        return new SupportPolicy(provider, version, Scalar(root, "name") ?? provider, File, currency, coverage, webTicket, billingRule, identification, promise, sales, plans,
+            ParsePhoneNumbers(root));
+    }
+
+    private SalesOffer? Sales(YamlMappingNode sales, string key)
+    {
+        switch (Scalar(sales, key))
+        {
+            case null: return null;
+            case "live": return SalesOffer.Live;
+            case "message": return SalesOffer.Message;
+            case var other:
+                Error(Line(sales, key, sales), $"sales.{key}: '{other}' must be live or message");
+                return null;
+        }
+    }
+
+    /// <summary><c>phoneNumbers: { countryCode: "1", nationalNumberLength: 10, trunkPrefix: "0" }</c>: numbers callers key without a prefix.</summary>
+    private NationalNumbers? ParsePhoneNumbers(YamlMappingNode root)
+    {
+        if (Child(root, "phoneNumbers") is not YamlMappingNode map) return null;
+        var country = RequiredScalar(map, "countryCode") ?? "";
+        if (country.Length > 0 && (country.Length > 3 || !country.All(char.IsAsciiDigit) || country[0] == '0'))
+            Error(Line(map, "countryCode", map), $"phoneNumbers.countryCode '{country}' must be 1 to 3 digits, not starting with 0 (like \"1\" or \"64\")");
+        var trunk = Scalar(map, "trunkPrefix") ?? "";
+        if (!trunk.All(char.IsAsciiDigit) || trunk.Length > 2)
+            Error(Line(map, "trunkPrefix", map), $"phoneNumbers.trunkPrefix '{trunk}' must be at most 2 digits (like \"0\")");
+        var length = Int(map, "nationalNumberLength", 4, 14);
+        if (Scalar(map, "nationalNumberLength") is null) Error(LineOf(map), "phoneNumbers.nationalNumberLength (4-14 digits) is required");
+        return new NationalNumbers(country, length ?? 10, trunk);
     }
 
     private DateTimeZone ZoneError(YamlMappingNode root, string zoneId)

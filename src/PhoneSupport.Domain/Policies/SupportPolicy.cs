@@ -20,7 +20,8 @@ public sealed record SupportPolicy(
     IdentificationRules Identification,
     CallbackPromise? CallbackPromise,
     SalesService? Sales,
-    ImmutableDictionary<string, Plan> Plans)
+    ImmutableDictionary<string, Plan> Plans,
+    NationalNumbers? PhoneNumbers = null)
 {
     public Plan? Plan(string name) => Plans.GetValueOrDefault(name);
 }
@@ -51,8 +52,21 @@ public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailure
 /// </summary>
 public sealed record CallbackPromise(Duration Within);
 
-/// <summary>Sales and billing (Constellix option 1): live in business hours, a message outside them.</summary>
-public sealed record SalesService(string Skill);
+/// <summary>
+/// Sales and billing (option 1 of a line): what it offers in business hours and outside them (<c>live</c> with
+/// <see cref="Skill"/>, or a <c>message</c>).
+/// </summary>
+public sealed record SalesService(string Skill, SalesOffer Business = SalesOffer.Live, SalesOffer AfterHours = SalesOffer.Message);
+
+/// <summary>What sales and billing offers in a window: a live technician with the sales skill, or a message.</summary>
+public enum SalesOffer { Live, Message }
+
+/// <summary>
+/// How callers key numbers on this line without the international prefix (<c>phoneNumbers</c>): a national number of
+/// <see cref="NationalNumberLength"/> digits (after the <see cref="TrunkPrefix"/>, if any) is in <see cref="CountryCode"/>;
+/// <c>+…</c> and <c>00…</c> are international everywhere.
+/// </summary>
+public sealed record NationalNumbers(string CountryCode, int NationalNumberLength, string TrunkPrefix);
 
 /// <summary>What a plan gets on the phone in a window, before any contract or 24x7 rule.</summary>
 public enum PhoneOffer { Live, Purchase, Quote, Callback, NotCovered }

@@ -16,6 +16,8 @@ internal static class ShippedPolicies
     });
 
     public static SupportPolicy For(string provider) => Catalog.Value.For(provider)!;
+
+    public static SupportPolicy? Find(string provider) => Catalog.Value.For(provider);
 }
 
 /// <summary>
@@ -75,6 +77,9 @@ internal sealed class CallDriver
     /// <summary>Whether claiming an included incident succeeds.</summary>
     public bool ClaimSucceeds { get; init; } = true;
 
+    /// <summary>Identification tries per call for a test provider without a shipped policy.</summary>
+    public int MaxIdentificationTries { get; init; } = 10;
+
     /// <summary>The plan the shipped policy decides with (the test accounts' memberships are not policy plans).</summary>
     public string Plan { get; init; } = "";
 
@@ -85,6 +90,7 @@ internal sealed class CallDriver
         FactRequest.Entitlement e => Entitlement(e),
         FactRequest.ReserveTechnician => new ReservationFact(Technician),
         FactRequest.Enqueue => true,
+        FactRequest.CallPolicy p => ShippedPolicies.Find(p.Provider) is { } policy ? CallPolicyFact.Of(policy) : new CallPolicyFact(null, MaxIdentificationTries),
         FactRequest.ScheduleCallback c => new CallbackFact(Guid.Parse("00000000-0000-4000-8000-0000000000cb"), c.DueAt ?? At + Duration.FromHours(1), At, DateTimeZone.Utc),
         _ => _answers.GetValueOrDefault(request) ?? [],
     };

@@ -69,13 +69,13 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
             if (await db.Accounts.FirstOrDefaultAsync(a => a.Provider == demo.Provider && a.AccountNumber == demo.AccountNumber, ct) is { } existing)
             {
                 // Loaded by an earlier version of the demo: give it its card on file.
-                existing.StripeCustomerId ??= demo.Provider == "constellix" ? StripeCustomers.GetValueOrDefault(demo.AccountNumber) : null;
+                existing.StripeCustomerId ??= StripeCustomers.GetValueOrDefault(demo.AccountNumber);
                 continue;
             }
             var account = new Account(Guid.CreateVersion7(), demo.Provider, demo.Name, demo.Membership, demo.AccountNumber, now);
             foreach (var phone in demo.Phones) account.AddPhoneNumber(phone);
             foreach (var name in demo.UserNames) account.AddUserName(name);
-            if (demo.Provider == "constellix") account.StripeCustomerId = StripeCustomers.GetValueOrDefault(demo.AccountNumber);
+            account.StripeCustomerId = StripeCustomers.GetValueOrDefault(demo.AccountNumber); // the accounts listed with a card on file
             if (demo.Contract is { } c) account.AddContract(Guid.CreateVersion7(), c.Number, c.StartsOn, c.EndsOn, now);
             db.Accounts.Add(account);
             added.Add($"{demo.Provider} {demo.AccountNumber} {demo.Name}");

@@ -14,6 +14,9 @@ public sealed class EntitlementService(PhoneSupportDb db, PolicyCatalog policies
     public EntitlementFact? DecideSales(string provider, Instant at) =>
         policies.For(provider) is { } policy ? Fact(policy, EntitlementEngine.DecideSales(policy, at)) : null;
 
+    /// <summary>The provider's call rules (national numbers, identification tries per call), from the loaded policy.</summary>
+    public CallPolicyFact? CallPolicy(string provider) => policies.For(provider) is { } policy ? CallPolicyFact.Of(policy) : null;
+
     /// <summary>
     /// Decides for an account (and contract). <paramref name="knownAccount"/> and <paramref name="knownContract"/>, when the
     /// caller has just read them in the same webhook, save the round trips that would read them again.

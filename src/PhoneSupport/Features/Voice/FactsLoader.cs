@@ -42,6 +42,7 @@ public sealed class FactsLoader(
         FactRequest.AccountsByPhone r => await Accounts(
             db.Accounts.Where(a => db.AccountPhoneNumbers.Any(p => p.AccountId == a.Id && p.Provider == r.Provider && p.PhoneNumber == r.PhoneNumber)), ct),
         FactRequest.AccountsByUserName r => await ByUserNameAsync(r, ct),
+        FactRequest.CallPolicy r => entitlements.CallPolicy(r.Provider) ?? throw new InvalidOperationException($"Provider {r.Provider} has no policy."),
         _ => throw new ArgumentOutOfRangeException(nameof(request), request.GetType().Name, "Unknown fact request."),
     };
 
