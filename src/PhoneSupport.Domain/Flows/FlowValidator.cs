@@ -27,6 +27,7 @@ public static partial class FlowValidator
         CheckText(flow, flow.Defaults.Invalid, "defaults.invalid", Error);
         CheckText(flow, flow.Defaults.NotFound, "defaults.notFound", Error);
         if (errors.Count == 0) CheckGraph(flow, Error);
+        if (errors.Count == 0) CheckConsent(flow, Error);
         return errors;
     }
 
