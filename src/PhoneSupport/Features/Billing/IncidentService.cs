@@ -18,8 +18,12 @@ namespace PhoneSupport.Features.Billing;
 /// become charges, with their "post to Stripe" job in the same transaction (the outbox). Talk time added later
 /// re-prices what has not started posting, and adds an adjustment charge for what has.
 /// </summary>
-public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IOptions<BillingOptions> options, IClock clock)
+public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IOptions<BillingOptions> options, IClock clock,
+    ILogger<IncidentService> logger)
 {
+    /// <summary>Why a billable part without a recorded consent was never charged (the charge's waived reason).</summary>
+    public const string NoConsent = "no recorded consent: the caller never accepted a price on this call, so it is not charged";
+
     /// <summary>
     /// Records a bridged technician leg towards the call's incident (opening it at the first). <paramref name="call"/> is the
     /// call as the caller already has it, if it does (saves reading it again to open the incident).
@@ -147,6 +151,22 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             var delta = part.Amount.Amount - billedBefore;
             if (same.Count > 0 && delta <= 0) continue; // already billed at least this much
             var kind = same.Count == 0 ? part.Kind : $"{part.Kind}:adjustment{same.Count}";
+            if (consent is null)
+            {
+                // Consent by construction: no charge without the caller's recorded yes. Finance sees the refused part as a
+                // charge waived by the service with the reason (never posted); one per part, however often the incident closes.
+                if (same.Any(c => c.WaivedBy == "service" && c.WaivedReason == NoConsent)) continue;
+                var refused = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
+                    (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta, null, incident.PolicyVersion, null, now)
+                    .From(origins.Origin, origins.PurchaseId, origins.QuoteId, description, customer);
+                refused.Waive(NoConsent, "service", now);
+                db.Charges.Add(refused);
+                db.ChargeEvents.Add(new ChargeEvent(refused.Id, now, "refused", null, ChargeStatus.Waived, "service",
+                    JsonSerializer.Serialize(new { incidentId = incident.Id, talkSeconds = talk, kind, amount = refused.Amount, currency = refused.Currency, reason = NoConsent })));
+                logger.LogError("Incident {IncidentId} (call {CallSid}): {Kind} part of {Amount} {Currency} has no recorded consent; refused, not charged",
+                    incident.Id, incident.CallSid, kind, refused.Amount, refused.Currency);
+                continue;
+            }
             var charge = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
                 (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta,
                 consent, incident.PolicyVersion, customer is null ? "the account has no Stripe customer" : null, now)
