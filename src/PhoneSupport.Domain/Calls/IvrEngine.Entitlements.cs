@@ -65,7 +65,7 @@ public static partial class IvrEngine
             var minutes = fact.Minutes.ToString(CultureInfo.InvariantCulture);
             session = session with { Vars = session.Vars.SetItem("purchasedMinutes", minutes).SetItem("purchasePrice", fact.Price.Spoken()) };
             _events.Add(IvrEvent.Of("consent", ("step", step.Id), ("key", option.ToString(CultureInfo.InvariantCulture)), ("decision", session.Var("decision")),
-                ("prompt", $"{fact.Price.Spoken()} for {minutes} minutes, charged to the card on file; beyond that, {fact.RatePerHour.Spoken()} per hour in half-hour steps"),
+                ("prompt", $"{fact.Price.Spoken()} for {minutes} minutes, charged to the card on file; beyond that, {fact.RatePerHour.Spoken()} per hour in {session.Var("billingStep") ?? "half-hour"} steps"),
                 ("price", fact.Price.Spoken()), ("channel", "phone"), ("minutes", minutes)));
             _events.Add(IvrEvent.Of("purchase", ("option", option.ToString(CultureInfo.InvariantCulture)), ("result", "bought"), ("minutes", minutes),
                 ("amount", fact.Price.Amount.ToString(CultureInfo.InvariantCulture)), ("currency", fact.Price.Currency)));
@@ -94,7 +94,8 @@ public static partial class IvrEngine
             if (e.Price is { } price)
             {
                 vars["price"] = $"{price.RatePerHour.Spoken()} per hour";
-                vars["stepPrice"] = $"{price.StepPrice.Spoken()} per half hour";
+                vars["stepPrice"] = $"{price.StepPrice.Spoken()} per {(price.Step == Duration.FromMinutes(30) ? "half hour" : ResponseTarget.Spoken(price.Step))}";
+                vars["billingStep"] = EntitlementEngine.StepText(price.Step);
             }
             if (fact.HolidayRate is { } holidayRate) vars["holidayPrice"] = holidayRate.Spoken();
             if (e.Allowance is { } allowance)

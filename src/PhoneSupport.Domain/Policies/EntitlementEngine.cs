@@ -120,7 +120,12 @@ public static class EntitlementEngine
     private static string WindowsText(ContractTerms terms) =>
         terms.IncludedWindows.Length == 3 && !terms.IncludedWindows.Contains(Window.Business) ? "night, weekend and holiday" : string.Join(", ", terms.IncludedWindows.Select(w => w.Name()));
 
-    private static string StepText(Pricing price) => price.Step == Duration.FromMinutes(30) ? "half-hour" : ResponseTarget.Spoken(price.Step);
+    private static string StepText(Pricing price) => StepText(price.Step);
+
+    /// <summary>A billing step as it qualifies "steps": "half-hour", "15-minute", "1-hour" (from the policy's <c>billing.step</c>).</summary>
+    public static string StepText(Duration step) =>
+        step == Duration.FromMinutes(30) ? "half-hour" : ResponseTarget.Spoken(step).Replace(" minutes", "-minute", StringComparison.Ordinal).Replace(" hours", "-hour", StringComparison.Ordinal)
+            .Replace(" minute", "-minute", StringComparison.Ordinal).Replace(" hour", "-hour", StringComparison.Ordinal);
 
     private sealed record Context(SupportPolicy Policy, Instant At, Window Window, string? Holiday, LocalDateTime Local, string Zone)
     {

@@ -188,6 +188,8 @@ public sealed class ThirdProviderTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal(5000L, await ScalarAsync<long>(string.Format(charges, "amount"), result.CallSid, "beyondPurchased"));
         Assert.Equal(2, await ScalarAsync<int>(string.Format(charges, "steps"), result.CallSid, "beyondPurchased"));
         Assert.Equal("nzd", await ScalarAsync<string>(string.Format(charges, "currency"), result.CallSid, "purchased"));
+        Assert.Equal("25 NZD for 15 minutes, charged to the card on file; beyond that, 100 NZD per hour in 15-minute steps",
+            await ScalarAsync<string>("select data->>'prompt' from call_events where call_sid = $1 and kind = 'consent'", result.CallSid));
     }
 
     [Fact]

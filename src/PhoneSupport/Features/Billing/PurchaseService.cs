@@ -77,7 +77,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             db.CallEvents.Add(new CallEventRecord(contact.CallSid, now, "consent", JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["channel"] = "api", ["actor"] = actor, ["minutes"] = minutes.ToString(), ["price"] = new Money(option.Price, policy.Currency).Spoken(),
-                ["prompt"] = $"POST /api/purchases: {minutes} minutes for {new Money(option.Price, policy.Currency).Spoken()}, time beyond at {new Money(rate, policy.Currency).Spoken()} per hour in half-hour steps",
+                ["prompt"] = $"POST /api/purchases: {minutes} minutes for {new Money(option.Price, policy.Currency).Spoken()}, time beyond at {new Money(rate, policy.Currency).Spoken()} per hour in {EntitlementEngine.StepText(policy.Billing.Step)} steps",
             })));
             await db.SaveChangesAsync(ct);
             var callback = await callbacks.ScheduleAsync(new FactRequest.ScheduleCallback(contact.CallSid, account.Provider, account.Id, phone, null, true, plan.Priority, "purchase"), ct);
@@ -132,7 +132,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             db.CallEvents.Add(new CallEventRecord(contact.CallSid, now, "consent", JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["channel"] = "api", ["actor"] = actor, ["quoteId"] = quote.Id.ToString(), ["price"] = rate.Spoken() + " per hour",
-                ["prompt"] = $"POST /api/quotes/{quote.Id}/accept: {rate.Spoken()} per hour in half-hour steps, estimated {quote.EstimatedMinutes} minutes ({new Money(quote.Amount, quote.Currency).Spoken()})",
+                ["prompt"] = $"POST /api/quotes/{quote.Id}/accept: {rate.Spoken()} per hour in {EntitlementEngine.StepText(policy!.Billing.Step)} steps, estimated {quote.EstimatedMinutes} minutes ({new Money(quote.Amount, quote.Currency).Spoken()})",
             })));
             await db.SaveChangesAsync(ct);
             var within = policy!.CallbackPromise?.Within ?? Duration.FromHours(1);
