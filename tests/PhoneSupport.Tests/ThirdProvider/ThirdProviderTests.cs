@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NodaTime;
 using PhoneSupport.Data;
@@ -12,6 +14,7 @@ using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.TestSupport.Time;
 using PhoneSupport.Tests.Admin;
+using PhoneSupport.Tests.Hardening;
 using PhoneSupport.Tests.Infrastructure;
 
 namespace PhoneSupport.Tests.ThirdProvider;
@@ -30,6 +33,7 @@ public sealed class ThirdProviderTests(ServiceFixture fixture) : IAsyncLifetime
     private const string BootstrapKey = "third-provider-admin-key-0123456789abcdef";
     private static readonly DateTimeZone Auckland = DateTimeZoneProviders.Tzdb["Pacific/Auckland"];
 
+    private readonly CapturingLoggerProvider _logs = new();
     private readonly FakeClock _clock = new(Instant.FromUtc(2026, 10, 1, 0, 0));
     private readonly string _database = "third_" + Guid.NewGuid().ToString("N")[..12];
     private string _flows = "";
@@ -48,7 +52,7 @@ public sealed class ThirdProviderTests(ServiceFixture fixture) : IAsyncLifetime
         {
             ["PhoneSupport:FlowsPath"] = _flows,
             ["PhoneSupport:BootstrapAdminApiKey"] = BootstrapKey,
-        }, _clock);
+        }, _clock).WithWebHostBuilder(web => web.ConfigureLogging(logging => logging.AddProvider(_logs)));
     }
 
     public async Task DisposeAsync()
@@ -260,6 +264,8 @@ public sealed class ThirdProviderTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Null(charge["consent"]);
         Assert.Equal(12000L, (long)charge["amount"]!["amount"]!); // what it would have cost: 40 min → 3 quarter hours × 40 NZD
         Assert.Equal("refused", await ScalarAsync<string>("select kind from charge_events where charge_id = $1::uuid order by id limit 1", (string)charge["id"]!));
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Error && e.Category == typeof(IncidentService).FullName
+            && e.Message.Contains("has no recorded consent; refused, not charged", StringComparison.Ordinal) && e.Message.Contains(result.CallSid, StringComparison.Ordinal));
     }
 
     [Fact]
