@@ -10,10 +10,14 @@ using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Console;
 
-/// <summary>The call a technician holds now, with what the caller is entitled to (the decision stored with the call).</summary>
+/// <summary>
+/// The call a technician holds now, with what the caller is entitled to (the decision stored with the call) and, for a plan with
+/// response targets, its SLA record (<see cref="SlaLeft"/>: time left on the record's clock).
+/// </summary>
 public sealed record LiveCall(
     string CallSid, string Kind, string From, string? AccountName, string? Membership, string? ContractNumber, string? Decision,
-    string? Window, string? Reason, string? Rate, bool UsesIncluded, Instant Since);
+    string? Window, string? Reason, string? Rate, bool UsesIncluded, Instant Since,
+    Sla.SlaRecord? Sla = null, Duration? SlaLeft = null, bool? SlaMet = null);
 
 /// <summary>
 /// A callback in the queue: time left on its SLA clock (negative when overdue) and whether it is at risk. <see cref="Clock"/> is its SLA
@@ -101,8 +105,12 @@ public sealed class TechnicianDesk(
         var vars = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Vars) ?? [];
         var rate = facts.GetValueOrDefault("ratePerHour") is { } r && long.TryParse(r, out var minor)
             ? $"{ConsoleFormat.Money(minor, facts.GetValueOrDefault("currency") ?? "usd")} per hour" : null;
+        var sla = await db.SlaRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallSid == callSid, ct);
+        var now = clock.GetCurrentInstant();
+        var left = sla is not null && policies.For(sla.Provider) is { } policy
+            ? Domain.Policies.SlaRecordRules.Left(sla.ClockKind, policy.Coverage, now, sla.DueAt) : (Duration?)null;
         return new LiveCall(callSid, kind, phone ?? call.FromNumber, account?.Name, account?.Membership, vars.GetValueOrDefault("contractNumber"),
             facts.GetValueOrDefault("decision"), facts.GetValueOrDefault("window"), facts.GetValueOrDefault("reason"), rate,
-            facts.GetValueOrDefault("usesIncluded") == "true", since ?? call.StartedAt);
+            facts.GetValueOrDefault("usesIncluded") == "true", since ?? call.StartedAt, sla, left, sla?.MetAt(now));
     }
 }
