@@ -205,6 +205,25 @@ public sealed class SlaTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal(0, await InScopeAsync<QueueDispatcher, int>(d => d.DispatchOnceAsync(default)));
     }
 
+    [Fact]
+    public async Task PromiseRefusedATechnicianJustNow_StillGoesFirst_AndIsWokenWhenOneIsFree()
+    {
+        await QuietLineAsync();
+        var (callback, premier) = await PremierPromiseAsync();
+        At(10, 9);
+        Assert.Equal(0, await InScopeAsync<CallbackDispatcher, int>(d => d.DispatchOnceAsync(default))); // nobody free: retried in a minute
+        Assert.Equal(Local(10, 9, 1).ToDateTimeUtc(), await fixture.ScalarAsync<DateTime>("select next_attempt_at from callbacks where id = $1", callback));
+        var technician = await TestTechnicians.CreateAsync(fixture, "constructor");
+        fixture.Twilio.Phone(technician.PhoneNumber, CalledParty.Pressing("1")).Phone(premier.Phone, CalledParty.Talking(TimeSpan.FromMinutes(5)));
+
+        var (_, twiml) = await StandardCallerAsync("2");
+
+        Assert.Single(twiml.Descendants("Enqueue"));
+        Assert.Equal(Local(10, 9).ToDateTimeUtc(), await fixture.ScalarAsync<DateTime>("select next_attempt_at from callbacks where id = $1", callback));
+        Assert.Equal(1, await InScopeAsync<CallbackDispatcher, int>(d => d.DispatchOnceAsync(default)));
+        Assert.Equal($"cb-{callback:N}", await fixture.ScalarAsync<string>("select reserved_call_sid from technicians where id = $1", technician.Id));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
