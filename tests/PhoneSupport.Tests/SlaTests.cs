@@ -163,6 +163,32 @@ public sealed class SlaTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal(Duration.FromHours(3), Assert.Single(opened, c => c.PhoneNumber == standard.Phone).Left);
     }
 
+    [Fact]
+    public async Task Escalation_CallbackOnTheCoverageClock_IsAtRiskWhenItsCoverageHoursLeftAreWithinTheLeadTime()
+    {
+        At(9, 21);
+        await QuietLineAsync();
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Standard");
+        var sid = await CallAsync(account, "1", null, "1");
+        // A promise due ten minutes after Friday's opening (as a 10-minute target would be): 11 h 10 min away on the wall,
+        // but only 10 minutes of coverage are left, within the 15-minute escalation lead time.
+        var due = Local(10, 8, 10).ToDateTimeUtc();
+        await fixture.ScalarAsync<int>("with c as (update callbacks set due_at = $2 where call_sid = $1 returning 1) select count(*)::int from c", sid, due);
+        await fixture.ScalarAsync<int>("with s as (update sla_records set due_at = $2 where call_sid = $1 returning 1) select count(*)::int from s", sid, due);
+        var texts = fixture.Twilio.Messages.Count;
+
+        Assert.Equal(0, await InScopeAsync<CallbackDispatcher, int>(d => d.DispatchOnceAsync(default))); // not before Friday 08:00
+
+        var id = await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", sid);
+        var callback = await AdminApi.ExpectAsync(await _api.Admin.GetAsync($"/api/callbacks/{id}"), HttpStatusCode.OK);
+        Assert.True((bool)callback["atRisk"]!);
+        Assert.Equal(texts + 1, fixture.Twilio.Messages.Count);
+        var desk = await InScopeAsync<TechnicianDesk, List<QueuedCallback>>(d => d.QueueAsync(["constructor"], default));
+        var row = Assert.Single(desk, c => c.Id == id);
+        Assert.Equal(Duration.FromMinutes(10), row.Left);
+        Assert.True(row.AtRisk);
+    }
+
     /// <summary>Walks a Standard caller through the IVR with single signed webhooks; returns its last TwiML.</summary>
     private async Task<(string Sid, XDocument Twiml)> StandardCallerAsync(string severity)
     {
