@@ -250,6 +250,31 @@ public sealed class SlaTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal($"cb-{callback:N}", await fixture.ScalarAsync<string>("select reserved_call_sid from technicians where id = $1", technician.Id));
     }
 
+    [Fact]
+    public async Task Constellix_CorporatePromiseWaiting_GetsTheOneFreeTechnician_NotTheBusinessCallerWhoJustBoughtTime()
+    {
+        var newYork = DateTimeZoneProviders.Tzdb["America/New_York"];
+        fixture.Clock.Set(newYork.AtStrictly(new LocalDateTime(2026, 8, 18, 11, 0)).ToInstant());
+        await QuietLineAsync();
+        var corporate = await TestAccounts.CreateAsync(fixture, "constellix", "Corporate");
+        var (promise, promised) = await SimulatedCalls.CallAsync(fixture, "+17038803095", corporate.Phone, ScriptedCaller.Keys("3", "1", "1"));
+        Assert.Contains("A technician will call you back", promised);
+        var technician = await TestTechnicians.CreateAsync(fixture, "constellix");
+        fixture.Twilio.Phone(technician.PhoneNumber, CalledParty.Pressing("1")).Phone(corporate.Phone, CalledParty.Talking(TimeSpan.FromMinutes(5)));
+        var business = await TestAccounts.CreateAsync(fixture, "constellix", "Business", stripeCustomer: Billing.Billed.NewCustomer());
+
+        // 3 membership support, 1 "yes, this account", 1 buys 30 minutes; the one free technician is the Corporate promise's, so: a callback (1).
+        var (bought, said) = await SimulatedCalls.CallAsync(fixture, "+17038803095", business.Phone, ScriptedCaller.Keys("3", "1", "1", "1"));
+
+        Assert.Contains("is booked", said);
+        Assert.Contains("A technician will call you back", said);
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", technician.Id));
+        Assert.Equal(1, await InScopeAsync<CallbackDispatcher, int>(d => d.DispatchOnceAsync(default)));
+        var corporateCallback = await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", promise.CallSid);
+        Assert.Equal($"cb-{corporateCallback:N}", await fixture.ScalarAsync<string>("select reserved_call_sid from technicians where id = $1", technician.Id));
+        Assert.Equal("scheduled", await fixture.ScalarAsync<string>("select status from callbacks where call_sid = $1", bought.CallSid));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
