@@ -9,6 +9,7 @@ using PhoneSupport.Features.Observability;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
+using PhoneSupport.Features.Sla;
 using PhoneSupport.Features.Voice;
 
 // `--migrate-only`: apply the migrations under the advisory lock and exit (the Kubernetes migration Job).
@@ -30,6 +31,7 @@ builder.AddTelemetry();
 builder.AddEntitlements();
 builder.AddCallRouting();
 builder.AddCallbacks();
+builder.AddSla();
 builder.AddPriorityQueue();
 builder.AddBilling();
 builder.AddAdmin();

@@ -23,8 +23,9 @@ public abstract record FactRequest
     /// <summary>
     /// Reserve a technician for this call, excluding those already tried (<paramref name="Tried"/>: comma-separated
     /// ids — a string, so the request has value equality as a dictionary key). Answers a <see cref="ReservationFact"/>.
+    /// <paramref name="Priority"/> is the plan's (1 first): a free technician is not taken while callers of a higher priority wait for them.
     /// </summary>
-    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried) : FactRequest
+    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried, int? Priority = null) : FactRequest
     {
         public IReadOnlyList<Guid> Excluded => [.. Tried.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
     }

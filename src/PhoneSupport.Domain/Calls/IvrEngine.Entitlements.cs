@@ -43,7 +43,8 @@ public static partial class IvrEngine
                 ("callbackDueAt", InstantPattern.ExtendedIso.Format(e.CallbackDueAt)), ("clock", e.Clock == ClockKind.Wall ? "24x7" : "coverage"),
                 ("target", e.Target?.ToString()), ("includedTalkMinutes", e.IncludedTalk is { } talk ? ((int)talk.TotalMinutes).ToString(CultureInfo.InvariantCulture) : null),
                 ("priority", e.Routing.Priority.ToString(CultureInfo.InvariantCulture)),
-                ("queueAllowed", e.Routing.QueueAllowed ? "true" : "false"), ("tamFirst", e.Routing.TamFirst ? "true" : "false")));
+                ("queueAllowed", e.Routing.QueueAllowed ? "true" : "false"), ("tamFirst", e.Routing.TamFirst ? "true" : "false"),
+                ("severity", severity?.ToString(CultureInfo.InvariantCulture)), ("slaTarget", e.SlaTarget is { } sla ? SlaRecordRules.Iso(sla) : null)));
             var vars = session.Vars.SetItems(VarsOf(fact));
             return Enter(session with { Vars = vars }, step.Outcomes[e.Decision.Name()].Target, prompts, fresh: true);
         }

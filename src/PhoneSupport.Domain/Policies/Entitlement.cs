@@ -60,4 +60,10 @@ public sealed record Entitlement(
     string WebTicket)
 {
     public bool UsesIncluded => Decision == Decision.LiveRouteUsingIncluded;
+
+    /// <summary>
+    /// The plan's response target for the caller's severity (<c>targets</c>, or the exam-session targets): the call keeps an
+    /// SLA record. Null when <see cref="Target"/> is only a callback promise (Constellix) or no severity was given.
+    /// </summary>
+    public ResponseTarget? SlaTarget { get; init; }
 }

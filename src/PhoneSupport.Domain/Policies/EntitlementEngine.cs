@@ -16,6 +16,17 @@ public static class EntitlementEngine
 
     public static Entitlement Decide(SupportPolicy policy, EntitlementRequest request)
     {
+        var decided = DecideOutcome(policy, request);
+        // The target is a response target (an SLA record) when it came from the plan's targets, not from the callback promise.
+        var plan = policy.Plan(request.Plan);
+        var fromPlan = request.Severity is { } severity && plan is not null && decided.Target is not null
+            && (plan.Targets?.BySeverity.ContainsKey(severity) == true
+                || plan.ExamSessionTargets?.BySeverity.ContainsKey(severity) == true && (request.ExamSessions ?? []).Any(s => s.Contains(request.At)));
+        return fromPlan ? decided with { SlaTarget = decided.Target } : decided;
+    }
+
+    private static Entitlement DecideOutcome(SupportPolicy policy, EntitlementRequest request)
+    {
         var context = Context.Of(policy, request.At);
         if (policy.Plan(request.Plan) is not { } plan)
             return context.Outcome(Decision.NotCovered, $"{request.Plan} is not a {policy.Name} plan.", new RoutingPreferences(9, false, false, false, null),

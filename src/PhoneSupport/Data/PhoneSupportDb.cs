@@ -41,6 +41,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Billing.Purchase> Purchases => Set<Features.Billing.Purchase>();
     public DbSet<Features.Billing.Quote> Quotes => Set<Features.Billing.Quote>();
     public DbSet<Features.Console.StaffUser> StaffUsers => Set<Features.Console.StaffUser>();
+    public DbSet<Features.Sla.SlaRecord> SlaRecords => Set<Features.Sla.SlaRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -71,6 +72,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Billing.PurchaseConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.QuoteConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Console.StaffUserConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Sla.SlaRecordConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -22,7 +22,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// </summary>
 public sealed class CallbackCallHandler(
     PhoneSupportDb db, TechnicianRouter router, CallbackLegLedger legs, PolicyCatalog policies, FlowCatalog flows, Billing.IncidentService incidents,
-    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
+    Sla.SlaRecorder slas, IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
 {
     public const string Path = "/twilio/voice/callback";
     private const string Voice = "Polly.Joanna";
@@ -73,6 +73,8 @@ public sealed class CallbackCallHandler(
         {
             await router.FinishAsync(technician, key, ct);
             await LogAsync(callback, "callbackCompleted", new { technicianId = technician, seconds = request.DialCallDuration, dialCallSid = request.DialCallSid }, ct);
+            // The customer was bridged DialCallDuration seconds ago: the first human contact of the promising call's SLA record.
+            await slas.ContactAsync(callback.CallSid, now - Duration.FromSeconds(request.DialCallDuration ?? 0), Sla.SlaContact.Callback, ct);
             // The callback keeps the promise of the call that made it: its talk time belongs to that call's incident.
             await incidents.RecordLegAsync(callback.CallSid, request.DialCallSid ?? $"cb:{callback.Id:N}:{callback.Attempts}", request.DialCallDuration ?? 0, "callback", ct);
             await incidents.CloseIfDoneAsync(callback.CallSid, ct);

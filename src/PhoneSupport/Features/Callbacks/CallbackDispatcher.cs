@@ -116,7 +116,8 @@ public sealed class CallbackDispatcher(
             await SaveAsync(callback, "callbackWaiting", new { until = callback.NextAttemptAt.ToString() }, ct);
             return false;
         }
-        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), []), ct);
+        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [],
+            Priority: callback.Priority), ct);
         if (technician is null)
         {
             callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
@@ -253,6 +254,18 @@ public sealed class CallbackDispatcher(
         var threshold = now + Duration.FromTimeSpan(options.Value.EscalationLeadTime);
         var atRisk = await db.Callbacks.Where(c => !c.AtRisk && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing) && c.DueAt <= threshold)
             .OrderBy(c => c.DueAt).Take(20).ToListAsync(ct);
+        // A callback whose SLA record runs on the coverage clock has only coverage hours left: due Friday 10:00, it is at risk at
+        // Thursday 19:50 with a 15-minute lead time (10 minutes before closing and the first hours of Friday count), not at 09:45.
+        foreach (var policy in policies.Policies)
+        {
+            var coverageThreshold = new SlaClock(ClockKind.Coverage, policy.Coverage, Duration.FromHours(24))
+                .DueAt(now, ResponseTarget.Of(Duration.FromTimeSpan(options.Value.EscalationLeadTime)));
+            if (coverageThreshold <= threshold) continue; // inside coverage, the lead time before closing: both clocks agree
+            atRisk.AddRange(await db.Callbacks.Where(c => c.Provider == policy.Provider && !c.AtRisk
+                    && (c.Status == CallbackStatus.Scheduled || c.Status == CallbackStatus.Dialing) && c.DueAt > threshold && c.DueAt <= coverageThreshold
+                    && db.SlaRecords.Any(r => r.CallSid == c.CallSid && r.Clock == "coverage"))
+                .OrderBy(c => c.DueAt).Take(20).ToListAsync(ct));
+        }
         foreach (var callback in atRisk)
         {
             var flagged = await db.Callbacks.Where(c => c.Id == callback.Id && !c.AtRisk)

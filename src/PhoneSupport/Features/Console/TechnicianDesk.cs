@@ -10,15 +10,22 @@ using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Console;
 
-/// <summary>The call a technician holds now, with what the caller is entitled to (the decision stored with the call).</summary>
+/// <summary>
+/// The call a technician holds now, with what the caller is entitled to (the decision stored with the call) and, for a plan with
+/// response targets, its SLA record (<see cref="SlaLeft"/>: time left on the record's clock).
+/// </summary>
 public sealed record LiveCall(
     string CallSid, string Kind, string From, string? AccountName, string? Membership, string? ContractNumber, string? Decision,
-    string? Window, string? Reason, string? Rate, bool UsesIncluded, Instant Since);
+    string? Window, string? Reason, string? Rate, bool UsesIncluded, Instant Since,
+    Sla.SlaRecord? Sla = null, Duration? SlaLeft = null, bool? SlaMet = null);
 
-/// <summary>A callback in the queue: time left on its SLA clock (negative when overdue) and whether it is at risk.</summary>
+/// <summary>
+/// A callback in the queue: time left on its SLA clock (negative when overdue) and whether it is at risk. <see cref="Clock"/> is its SLA
+/// record's (<c>coverage</c>: only coverage hours count in <see cref="Left"/>), null without one (the wall clock).
+/// </summary>
 public sealed record QueuedCallback(
     Guid Id, string Provider, string? AccountName, string PhoneNumber, string Reason, string Status, Instant DueAt, Instant NotBefore,
-    Duration Left, bool AtRisk, bool Overdue, bool WindowOpen, int Attempts);
+    Duration Left, bool AtRisk, bool Overdue, bool WindowOpen, int Attempts, string? Clock = null);
 
 public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Call, IReadOnlyList<QueuedCallback> Queue, Instant Now);
 
@@ -51,16 +58,21 @@ public sealed class TechnicianDesk(
         var rows = await (from c in query
                           join a in db.Accounts on c.AccountId equals a.Id into accounts
                           from a in accounts.DefaultIfEmpty()
+                          join r in db.SlaRecords on c.CallSid equals r.CallSid into slas
+                          from r in slas.DefaultIfEmpty()
                           orderby c.DueAt, c.Id
-                          select new { Callback = c, Account = a == null ? null : a.Name }).Take(200).ToListAsync(ct);
+                          select new { Callback = c, Account = a == null ? null : a.Name, Clock = r == null ? null : r.Clock }).Take(200).ToListAsync(ct);
         var atRiskWithin = Duration.FromTimeSpan(options.Value.AtRiskWithin);
         return [.. rows.Select(r =>
         {
             var c = r.Callback;
-            var left = c.DueAt - now;
+            // Time on the SLA clock: a coverage-clock callback promised Thursday 18:00, due Friday 10:00, has 3 hours left at Thursday 19:00.
+            var left = r.Clock == "coverage" && policies.For(c.Provider) is { } policy
+                ? Domain.Policies.SlaRecordRules.Left(Domain.Policies.ClockKind.Coverage, policy.Coverage, now, c.DueAt)
+                : c.DueAt - now;
             var open = c.NotBefore <= now && (!c.CoverageOnly || policies.For(c.Provider)?.Coverage.IsCovered(now) != false);
             return new QueuedCallback(c.Id, c.Provider, r.Account, c.PhoneNumber, c.Reason, c.Status, c.DueAt, c.NotBefore, left,
-                c.AtRisk || left <= atRiskWithin, left < Duration.Zero, open, c.Attempts);
+                c.AtRisk || left <= atRiskWithin, left < Duration.Zero, open, c.Attempts, r.Clock);
         })];
     }
 
@@ -93,8 +105,12 @@ public sealed class TechnicianDesk(
         var vars = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Vars) ?? [];
         var rate = facts.GetValueOrDefault("ratePerHour") is { } r && long.TryParse(r, out var minor)
             ? $"{ConsoleFormat.Money(minor, facts.GetValueOrDefault("currency") ?? "usd")} per hour" : null;
+        var sla = await db.SlaRecords.AsNoTracking().FirstOrDefaultAsync(r => r.CallSid == callSid, ct);
+        var now = clock.GetCurrentInstant();
+        var left = sla is not null && policies.For(sla.Provider) is { } policy
+            ? Domain.Policies.SlaRecordRules.Left(sla.ClockKind, policy.Coverage, now, sla.DueAt) : (Duration?)null;
         return new LiveCall(callSid, kind, phone ?? call.FromNumber, account?.Name, account?.Membership, vars.GetValueOrDefault("contractNumber"),
             facts.GetValueOrDefault("decision"), facts.GetValueOrDefault("window"), facts.GetValueOrDefault("reason"), rate,
-            facts.GetValueOrDefault("usesIncluded") == "true", since ?? call.StartedAt);
+            facts.GetValueOrDefault("usesIncluded") == "true", since ?? call.StartedAt, sla, left, sla?.MetAt(now));
     }
 }

@@ -7,8 +7,13 @@ namespace PhoneSupport.Features.Routing;
 /// <summary>A technician reserved for a call.</summary>
 public sealed record ReservedTechnician(Guid Id, string Name, string PhoneNumber);
 
-/// <summary>What a call needs from a technician; <paramref name="Only"/> limits the pick to that one technician (a person chose them).</summary>
-public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded, Guid? Only = null);
+/// <summary>
+/// What a call needs from a technician; <paramref name="Only"/> limits the pick to that one technician (a person chose them).
+/// <paramref name="Priority"/> is the caller's plan priority (1 first): with it, a free technician is not taken while as many
+/// higher-priority callers wait for one (see <see cref="TechnicianRouter.ReserveAsync"/>).
+/// </summary>
+public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded, Guid? Only = null,
+    int? Priority = null);
 
 /// <summary>
 /// Picks and reserves technicians in one SQL statement: candidates filtered by provider, skill, the on-call
@@ -31,7 +36,8 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         var tam = !request.TamFirst || request.AccountId is not { } account ? null
             : accountKnown ? knownTam
             : await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct);
-        var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded), ct);
+        var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded,
+            Priority: request.Priority), ct);
         return reserved is null ? null : new Domain.Calls.TechnicianFact(reserved.Id, reserved.Name, reserved.PhoneNumber);
     }
 
@@ -56,6 +62,16 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     /// <summary>
     /// The technician already holding this call (a repeated webhook), else the best candidate reserved now: one
     /// statement, one round trip.
+    /// <para>
+    /// Plan priority first (PRODUCT.md: Corporate ahead of SmallBusiness/Business, Premier and Proctored ahead of Standard):
+    /// a request with a <see cref="ReservationRequest.Priority"/> gets a technician only while the free technicians of the
+    /// provider outnumber the callers of a higher priority waiting for one — queue entries still waiting, callbacks due
+    /// (or refused a technician and due again within <see cref="RoutingOptions.PriorityLookahead"/>) and callbacks leased
+    /// but not yet holding a technician. The count is read in the same statement as the pick, so a live caller, the
+    /// queue dispatcher and the callback dispatcher on any instance all see the same waiting callers; a refused request
+    /// wakes the higher-priority callback it yielded to (its next attempt is now), so the technician does not idle until
+    /// the callback's retry. A request naming its technician (<see cref="ReservationRequest.Only"/>: a person chose) is not held back.
+    /// </para>
     /// </summary>
     public async Task<ReservedTechnician?> ReserveAsync(ReservationRequest request, CancellationToken ct)
     {
@@ -63,10 +79,36 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.ReservationTimeout)).ToDateTimeUtc();
         var wrapUpBefore = (clock.GetCurrentInstant() - Duration.FromTimeSpan(options.Value.WrapUp)).ToDateTimeUtc();
         var excluded = request.Excluded.ToArray();
+        var soon = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.PriorityLookahead)).ToDateTimeUtc();
+        var priority = request.Only is null ? request.Priority : null;
         // The event is written in the same statement as the change, so the log's order is the order of the changes.
         var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
             with held as (
                 select id, name, phone_number from technicians where reserved_call_sid = {request.CallSid}),
+            ahead as (
+                select (select count(*) from queue_entries q
+                         where q.status = 'waiting' and q.provider = {request.Provider} and q.priority < {priority}::int and q.call_sid <> {request.CallSid})
+                     + (select count(*) from callbacks b
+                         where b.provider = {request.Provider} and b.priority < {priority}::int
+                           and ((b.status = 'scheduled' and b.not_before <= {now} and b.next_attempt_at <= {soon})
+                                or (b.status = 'dialing' and b.dial_started_at is null
+                                    and not exists (select 1 from technicians h where h.reserved_call_sid = 'cb-' || replace(b.id::text, '-', '')))))
+                       as waiting,
+                       (select count(*) from technicians f
+                         where {request.Provider} = any (f.providers)
+                           and (f.status = 'available'
+                                or (f.status = 'wrapUp' and f.status_since <= {wrapUpBefore})
+                                or (f.status = 'reserved' and f.reserved_until < {now}))
+                           and (not {request.OnCallOnly} or f.id = {request.TamTechnicianId}::uuid or exists (
+                                select 1 from technician_on_call oc where oc.technician_id = f.id and oc.starts_at <= {now} and oc.ends_at > {now})))
+                       as free
+                 where {priority}::int is not null),
+            yielded as (
+                update callbacks b set next_attempt_at = {now}
+                 where b.status = 'scheduled' and b.provider = {request.Provider} and b.priority < {priority}::int
+                   and b.not_before <= {now} and b.next_attempt_at > {now} and b.next_attempt_at <= {soon}
+                   and not exists (select 1 from held) and exists (select 1 from ahead where waiting >= free)
+                returning b.id),
             candidate as (
                 select t.id from technicians t
                 where not exists (select 1 from held)
@@ -74,6 +116,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                   and ({request.Skill}::text is null or {request.Skill}::text = any (t.skills))
                   and not (t.id = any ({excluded}))
                   and ({request.Only}::uuid is null or t.id = {request.Only}::uuid)
+                  and not exists (select 1 from ahead where waiting >= free)
                   and (t.status = 'available'
                        or (t.status = 'wrapUp' and t.status_since <= {wrapUpBefore})
                        or (t.status = 'reserved' and t.reserved_until < {now}))
@@ -141,6 +184,12 @@ public sealed class RoutingOptions
 
     /// <summary>How long a reservation holds if Twilio never connects the technician.</summary>
     public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A scheduled callback whose next attempt is this close still counts as waiting for a technician when a lower-priority
+    /// caller asks for one (it was refused a technician and retries after <c>PhoneSupport:Callbacks:NoTechnicianRetry</c>, 1 minute).
+    /// </summary>
+    public TimeSpan PriorityLookahead { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How many technicians one call tries before falling back to the queue or a callback.</summary>
     public int MaxTechniciansPerCall { get; set; } = 3;

@@ -12,7 +12,7 @@ namespace PhoneSupport.Features.Routing;
 /// Accepting moves the reservation to busy and bridges; anything else, or silence, hangs up the technician's
 /// leg so the caller's dial action tries the next technician.
 /// </summary>
-public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, Configuration.PhoneSupportOptions options)
+public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, Configuration.PhoneSupportOptions options, Sla.SlaRecorder slas, NodaTime.IClock clock)
 {
     private const string Voice = "Polly.Joanna";
     private const string Language = "en-US";
@@ -34,7 +34,11 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, C
         if (digits is ['1', ..])
         {
             if (await router.AcceptAsync(technicianId, callSid, ct) || await db.Technicians.AnyAsync(t => t.Id == technicianId && t.ReservedCallSid == callSid && t.Status == TechnicianStatus.Busy, ct))
+            {
+                // Accepted: the caller is bridged to a human now, the first contact of the call's SLA record (if its plan has targets).
+                await slas.ContactAsync(callSid, clock.GetCurrentInstant(), Sla.SlaContact.Live, ct);
                 return new VoiceResponse().Say("Connecting.", voice: Voice, language: Language).ToResult();
+            }
             return new VoiceResponse().Say("This call was already taken or has ended. Goodbye.", voice: Voice, language: Language).Hangup().ToResult();
         }
         return new VoiceResponse().Say("Declined. Goodbye.", voice: Voice, language: Language).Hangup().ToResult();

@@ -18,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class VoiceHandler(
     PhoneSupportDb db, CallStartWriter starts, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
-    TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, IClock clock, ILogger<VoiceHandler> logger)
+    TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, Sla.SlaRecorder slas, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -209,6 +209,7 @@ public sealed class VoiceHandler(
         var now = clock.GetCurrentInstant();
         record.Apply(next, now);
         AppendEvents(record, now, Webhook(hook, request), events);
+        await slas.RecordDecisionAsync(record, next, events, ct); // a response target: its SLA record, saved with the decision
         try
         {
             await db.SaveChangesAsync(ct);
