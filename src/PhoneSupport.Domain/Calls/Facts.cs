@@ -62,8 +62,12 @@ public sealed record ReservationFact(TechnicianFact? Technician);
 /// <summary>A stored callback promise.</summary>
 public sealed record CallbackFact(Guid Id, Instant DueAt, Instant NotBefore, DateTimeZone Zone);
 
-/// <summary>The engine's decision with what the IVR needs to speak it.</summary>
-public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone);
+/// <summary>
+/// The engine's decision with what the IVR needs to speak it. <paramref name="WeeklyHours"/>, when given, is spoken in
+/// the caller's language; <paramref name="Hours"/> is the English text used without it.
+/// </summary>
+public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone,
+    IReadOnlyList<DailyHours>? WeeklyHours = null);
 
 /// <summary>The answers fetched so far for one webhook.</summary>
 public sealed class Facts
