@@ -22,9 +22,10 @@ public abstract record FactRequest
 
     /// <summary>
     /// Reserve a technician for this call, excluding those already tried (<paramref name="Tried"/>: comma-separated
-    /// ids — a string, so the request has value equality as a dictionary key). Answers a <see cref="ReservationFact"/>.
+    /// ids — a string, so the request has value equality as a dictionary key); those speaking the caller's
+    /// <paramref name="Language"/> first. Answers a <see cref="ReservationFact"/>.
     /// </summary>
-    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried) : FactRequest
+    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried, string? Language = null) : FactRequest
     {
         public IReadOnlyList<Guid> Excluded => [.. Tried.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
     }

@@ -24,7 +24,7 @@ public static partial class IvrEngine
             var tried = TriedTechnicians(session);
             var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(
                 session.CallSid, session.Provider, Guid.TryParse(session.Var("accountId"), out var account) ? account : null,
-                step.Settings.GetValueOrDefault("skill"), session.Var("tamFirst") == "true", session.Var("onCallOnly") == "true", session.Var(Tried) ?? ""));
+                step.Settings.GetValueOrDefault("skill"), session.Var("tamFirst") == "true", session.Var("onCallOnly") == "true", session.Var(Tried) ?? "", session.Language));
             if (reservation.Technician is not { } technician)
             {
                 _events.Add(IvrEvent.Of("routing", ("result", "noTechnician"), ("tried", tried.Length.ToString(CultureInfo.InvariantCulture))));

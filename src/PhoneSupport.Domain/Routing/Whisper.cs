@@ -51,6 +51,21 @@ public static class Whisper
         return spoken.Select(Speech.Find).FirstOrDefault(s => s is not null) ?? Speech.English;
     }
 
+    /// <summary>What the technician hears around the whisper, in their language.</summary>
+    public static string Line(Speech speech, WhisperLine line) => (speech == Speech.German, line) switch
+    {
+        (false, WhisperLine.NoAnswer) => "No answer. The call goes to the next technician.",
+        (false, WhisperLine.Gone) => "This call is no longer waiting. Goodbye.",
+        (false, WhisperLine.Connecting) => "Connecting.",
+        (false, WhisperLine.Taken) => "This call was already taken or has ended. Goodbye.",
+        (false, _) => "Declined. Goodbye.",
+        (true, WhisperLine.NoAnswer) => "Keine Antwort. Der Anruf geht an den nächsten Techniker.",
+        (true, WhisperLine.Gone) => "Dieser Anruf wartet nicht mehr. Auf Wiederhören.",
+        (true, WhisperLine.Connecting) => "Ich verbinde.",
+        (true, WhisperLine.Taken) => "Dieser Anruf wurde schon angenommen oder ist beendet. Auf Wiederhören.",
+        (true, _) => "Abgelehnt. Auf Wiederhören.",
+    };
+
     private static string? Price(ImmutableDictionary<string, string> vars, Speech speech) =>
         long.TryParse(vars.GetValueOrDefault("rateAmount"), CultureInfo.InvariantCulture, out var amount) && vars.GetValueOrDefault("rateCurrency") is { } currency
             ? speech.PerHour(new Money(amount, currency))
@@ -76,3 +91,5 @@ public static class Whisper
         "nutzt einen inklusiven Supportfall, bis zu {0}, danach {1}", "der inklusiven Zeit", "abgerechnet mit {0}, vom Anrufer angenommen", "Reaktionsziel",
         ". Drücken Sie die 1, um anzunehmen, oder eine andere Taste, um abzulehnen.");
 }
+
+public enum WhisperLine { NoAnswer, Gone, Connecting, Taken, Declined }

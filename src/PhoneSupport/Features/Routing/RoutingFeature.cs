@@ -18,7 +18,7 @@ public static class RoutingFeature
         builder.Services.AddScoped<TechnicianRouter>();
         builder.Services.AddScoped<CallbackScheduler>();
         builder.Services.AddScoped(sp => new WhisperHandler(
-            sp.GetRequiredService<Data.PhoneSupportDb>(), sp.GetRequiredService<TechnicianRouter>(), sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value));
+            sp.GetRequiredService<Data.PhoneSupportDb>(), sp.GetRequiredService<TechnicianRouter>(), sp.GetRequiredService<Domain.Flows.FlowCatalog>(), sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value));
         return builder;
     }
 
