@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using PhoneSupport.Emulators.Twilio;
+using PhoneSupport.Emulators.Twilio.Rest;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Tests.Admin;
 using PhoneSupport.Tests.Infrastructure;
@@ -116,6 +117,30 @@ public sealed partial class LanguageCallTests(ServiceFixture fixture) : IDisposa
         Assert.Contains("bis Mittwoch um 20:00 Uhr zurück. Auf Wiederhören.", said);
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from callbacks where call_sid = $1", result.CallSid));
         AssertAllGerman(AfterLanguageMenu(result), "caller");
+    }
+
+    [Fact]
+    public async Task GermanCallersCallback_TheGermanSpeakingTechnicianHearsItInGerman()
+    {
+        fixture.Clock.Set(Zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 2, 0)).ToInstant());
+        await TestTechnicians.OfflineAllAsync(fixture);
+        await fixture.ScalarAsync<int>("with c as (update callbacks set status = 'cancelled' where status in ('scheduled', 'dialing') returning 1) select count(*)::int from c");
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Standard");
+        var caller = NewCaller();
+        var (call, _) = await SimulatedCalls.CallAsync(fixture, Constructor, caller, ScriptedCaller.Keys("2", account.AccountNumber + "#", "3", "1"));
+        fixture.Clock.Set(Zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 10, 0)).ToInstant());
+        var technician = await TestTechnicians.CreateAsync(fixture, "constructor", languages: ["de", "en"]);
+        fixture.Twilio.Phone(technician.PhoneNumber, CalledParty.Pressing("1")).Phone(caller, CalledParty.Talking(TimeSpan.FromMinutes(4)));
+
+        using (var scope = fixture.Factory.Services.CreateScope())
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<PhoneSupport.Features.Callbacks.CallbackDispatcher>().DispatchOnceAsync(default));
+        var twilioSid = await fixture.ScalarAsync<string>("select twilio_call_sid from callbacks where call_sid = $1", call.CallSid);
+        var leg = await fixture.Twilio.RunCallAsync(twilioSid!);
+
+        Assert.Contains(leg.Transcript, e => e.Text.StartsWith("Rückruf für Test Standard", StringComparison.Ordinal) && e.Text.Contains("versprochen bis Mittwoch um 20:00 Uhr"));
+        Assert.Contains(leg.Transcript, e => e.Text == "Ich rufe den Kunden an.");
+        AssertAllGerman(leg.Transcript.Where(e => e.Kind is TranscriptKind.Said or TranscriptKind.Whisper).Select(e => (e.Text, e.Language)), "callback technician leg");
+        Assert.Equal("completed", await fixture.ScalarAsync<string>("select status from callbacks where call_sid = $1", call.CallSid));
     }
 
     [Fact]

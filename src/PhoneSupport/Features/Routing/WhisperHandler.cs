@@ -17,9 +17,6 @@ namespace PhoneSupport.Features.Routing;
 /// </summary>
 public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, FlowCatalog flows, Configuration.PhoneSupportOptions options)
 {
-    private const string DefaultVoice = "Polly.Joanna";
-    private const string DefaultLanguage = "en-US";
-
     public async Task<IResult> WhisperAsync(string callSid, Guid technicianId, CancellationToken ct)
     {
         var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
@@ -47,14 +44,25 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
         return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Declined), voice: voice, language: language).Hangup().ToResult();
     }
 
-    /// <summary>The technician's language, and the voice the call's flow gives it (English with the default voice otherwise).</summary>
-    private (Speech Speech, string Voice, string Language) Voice(CallRecord? call, string[]? technicianLanguages)
+    private (Speech Speech, string Voice, string Language) Voice(CallRecord? call, string[]? technicianLanguages) =>
+        TechnicianVoice.For(call is null ? null : flows.ById(call.FlowId), technicianLanguages, call?.Language);
+}
+
+/// <summary>The language a technician hears, and the voice the flow of the line gives it.</summary>
+public static class TechnicianVoice
+{
+    private const string DefaultVoice = "Polly.Joanna";
+    private const string DefaultLanguage = "en-US";
+
+    /// <summary>
+    /// <see cref="Whisper.LanguageFor"/> the technician's languages and the caller's, spoken in the flow's voice for it; English in the
+    /// default voice when the flow has no voice for that language.
+    /// </summary>
+    public static (Speech Speech, string Voice, string Language) For(Flow? flow, IReadOnlyList<string>? technicianLanguages, string? callerLanguage)
     {
-        var speech = Whisper.LanguageFor(technicianLanguages ?? ["en"], call?.Language);
-        var flow = call is null ? null : flows.ById(call.FlowId);
-        var spoken = flow?.Languages.Values.OrderBy(l => l.Code == call!.Language ? 0 : 1).ThenBy(l => l.Code, StringComparer.Ordinal)
+        var speech = Whisper.LanguageFor(technicianLanguages ?? ["en"], callerLanguage);
+        var spoken = flow?.Languages.Values.OrderBy(l => l.Code == callerLanguage ? 0 : 1).ThenBy(l => l.Code, StringComparer.Ordinal)
             .FirstOrDefault(l => Speech.Primary(l.Code) == speech.Code);
-        return spoken is not null ? (speech, spoken.Voice, spoken.Code)
-            : speech == Speech.English ? (speech, DefaultVoice, DefaultLanguage) : (Speech.English, DefaultVoice, DefaultLanguage);
+        return spoken is not null ? (speech, spoken.Voice, spoken.Code) : (Speech.English, DefaultVoice, DefaultLanguage);
     }
 }
