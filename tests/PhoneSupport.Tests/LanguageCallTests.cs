@@ -176,6 +176,23 @@ public sealed partial class LanguageCallTests(ServiceFixture fixture) : IDisposa
     }
 
     [Fact]
+    public async Task GermanCall_WhoseWebhookFails_HearsTheApologyInGerman()
+    {
+        var sid = TwilioWebhooks.NewCallSid();
+        var form = TwilioWebhooks.IncomingCall(sid, to: Constructor, from: NewCaller());
+        var twiml = await _twilio.PostTwimlAsync("/twilio/voice", form);
+        twiml = await _twilio.PostTwimlAsync(TwilioWebhooks.ActionOf(twiml), new Dictionary<string, string?>(form) { ["Digits"] = "2" });
+        // A call whose state the service cannot follow (a step its flow no longer has): the webhook fails.
+        await fixture.ScalarAsync<int>("update calls set step = 'no-such-step' where call_sid = $1 returning 1", sid);
+
+        var apology = await _twilio.PostTwimlAsync(TwilioWebhooks.ActionOf(twiml), new Dictionary<string, string?>(form) { ["Digits"] = "123#" });
+
+        Assert.StartsWith("Es tut uns leid, wir haben technische Schwierigkeiten.", TwilioWebhooks.Spoken(apology));
+        AssertAllGerman(Says(apology), "apology");
+        Assert.Single(apology.Descendants("Hangup"));
+    }
+
+    [Fact]
     public async Task QueuedGermanCaller_IsGivenTheGermanSpeakingTechnician()
     {
         fixture.Clock.Set(Zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 10, 0)).ToInstant());

@@ -7,6 +7,13 @@ namespace PhoneSupport.Domain.Calls;
 /// </summary>
 internal static class BuiltInPrompts
 {
+    /// <summary>What a caller hears when a webhook of their call failed (the host's apology, in the call's language).</summary>
+    public static readonly IReadOnlyDictionary<string, string> TechnicalDifficulties = new Dictionary<string, string>
+    {
+        ["en"] = "We're sorry, we are having technical difficulties. Please call again in a few minutes, or open a ticket on our support website. Goodbye.",
+        ["de"] = "Es tut uns leid, wir haben technische Schwierigkeiten. Bitte rufen Sie in einigen Minuten wieder an, oder eröffnen Sie einen Fall auf unserer Support-Website. Auf Wiederhören.",
+    };
+
     /// <summary>The queue step's <c>position</c> text when the flow gives none.</summary>
     public static readonly IReadOnlyDictionary<string, string> QueuePosition = new Dictionary<string, string>
     {
@@ -91,7 +98,7 @@ internal static class BuiltInPrompts
     /// <summary>Every built-in prompt by name, for the validator's translation check.</summary>
     public static readonly IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Texts)> All =
     [
-        (nameof(QueuePosition), QueuePosition), (nameof(QueueOffer), QueueOffer), (nameof(QueueHolding), QueueHolding),
+        (nameof(TechnicalDifficulties), TechnicalDifficulties), (nameof(QueuePosition), QueuePosition), (nameof(QueueOffer), QueueOffer), (nameof(QueueHolding), QueueHolding),
         (nameof(Connecting), Connecting), (nameof(NoTechnician), NoTechnician), (nameof(AfterCall), AfterCall),
         (nameof(ConfirmNumber), ConfirmNumber), (nameof(EnterNumber), EnterNumber), (nameof(BadNumber), BadNumber),
         (nameof(Scheduled), Scheduled), (nameof(NoCallbackNumber), NoCallbackNumber),

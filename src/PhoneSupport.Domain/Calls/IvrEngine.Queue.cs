@@ -25,6 +25,13 @@ public static partial class IvrEngine
         return said;
     }
 
+    /// <summary>The apology a caller hears when a webhook of their call failed, in the call's language and voice.</summary>
+    public static Utterance Apology(Flow flow, string language)
+    {
+        var spoken = flow.Language(language);
+        return new Utterance(BuiltInPrompts.TechnicalDifficulties.GetValueOrDefault(Speech.Primary(spoken.Code)) ?? BuiltInPrompts.TechnicalDifficulties["en"], spoken.Code, spoken.Voice);
+    }
+
     /// <summary>What a holding caller hears after pressing 1 to keep holding.</summary>
     public static Utterance QueueHolding(Flow flow, CallSession session) => QueueText(flow, session, QueueTexts.Holding, BuiltInPrompts.QueueHolding);
 
