@@ -124,10 +124,14 @@ public sealed class CallbackCallHandler(
     /// </summary>
     private async Task<TechnicianSpeech> VoiceAsync(Callback? callback, string? technicianPhone, CancellationToken ct)
     {
-        var languages = callback?.TechnicianId is { } technician
-            ? await db.Technicians.Where(t => t.Id == technician).Select(t => t.Languages).FirstOrDefaultAsync(ct)
-            : technicianPhone is not null ? await db.Technicians.Where(t => t.PhoneNumber == technicianPhone).Select(t => t.Languages).FirstOrDefaultAsync(ct) : null;
-        var callerLanguage = callback is null ? null : await db.Calls.Where(c => c.CallSid == callback.CallSid).Select(c => c.Language).FirstOrDefaultAsync(ct);
+        // One round trip: the technician's languages with the language of the call that made the promise.
+        var callSid = callback?.CallSid;
+        var technicianId = callback?.TechnicianId;
+        var found = technicianId is null && technicianPhone is null ? null : await db.Technicians
+            .Where(t => technicianId != null ? t.Id == technicianId : t.PhoneNumber == technicianPhone)
+            .Select(t => new { t.Languages, Caller = db.Calls.Where(c => c.CallSid == callSid).Select(c => c.Language).FirstOrDefault() })
+            .FirstOrDefaultAsync(ct);
+        var (languages, callerLanguage) = (found?.Languages, found?.Caller);
         var flow = callback is null ? null : flows.Flows.FirstOrDefault(f => f.Provider == callback.Provider);
         var (speech, voice, language) = TechnicianVoice.For(flow, languages, callerLanguage);
         return new TechnicianSpeech(speech, voice, language);

@@ -27,8 +27,9 @@ public static class RoutingFeature
     {
         twilio.MapPost("/voice/whisper", async ([FromQuery] string call, [FromQuery] Guid tech, WhisperHandler handler, CancellationToken ct) =>
             await handler.WhisperAsync(call, tech, ct));
-        twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, WhisperHandler handler, CancellationToken ct) =>
-            await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct));
+        twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, [FromQuery] string? flow, [FromQuery] string? lang,
+                WhisperHandler handler, CancellationToken ct) =>
+            await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct, flow, lang));
         return twilio;
     }
 }

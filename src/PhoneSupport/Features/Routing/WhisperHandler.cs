@@ -24,24 +24,26 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
         var (speech, voice, language) = Voice(call, languages);
         if (call is null || languages is null)
             return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Gone), voice: voice, language: language).Hangup().ToResult();
+        // The answer URL carries the language chosen here (signed by Twilio like the rest of the URL): pressing 1 costs no look-up.
         var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
-            action: new Uri($"{options.BaseUrl}{TwimlRenderer.WhisperPath}/answer?call={callSid}&tech={technicianId:N}"));
+            action: new Uri($"{options.BaseUrl}{TwimlRenderer.WhisperPath}/answer?call={callSid}&tech={technicianId:N}" +
+                $"&flow={Uri.EscapeDataString(call.FlowId)}&lang={Uri.EscapeDataString(language)}"));
         gather.Say(Whisper.For(call.ToSession().Vars, speech), voice: voice, language: language);
         return new VoiceResponse().Append(gather).Say(Whisper.Line(speech, WhisperLine.NoAnswer), voice: voice, language: language).Hangup().ToResult();
     }
 
-    public async Task<IResult> AnswerAsync(string callSid, Guid technicianId, string? digits, CancellationToken ct)
+    /// <param name="flowId">The call's flow and <paramref name="language"/> the whisper's language, from the answer URL the whisper wrote.</param>
+    public async Task<IResult> AnswerAsync(string callSid, Guid technicianId, string? digits, CancellationToken ct, string? flowId = null, string? language = null)
     {
-        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
-        var languages = await db.Technicians.Where(t => t.Id == technicianId).Select(t => t.Languages).FirstOrDefaultAsync(ct);
-        var (speech, voice, language) = Voice(call, languages);
+        var spoken = (flowId is null ? null : flows.ById(flowId))?.Languages.GetValueOrDefault(language ?? "");
+        var (speech, voice, tag) = spoken is null ? (Speech.English, "Polly.Joanna", "en-US") : (Speech.For(spoken.Code), spoken.Voice, spoken.Code);
         if (digits is ['1', ..])
         {
             if (await router.AcceptAsync(technicianId, callSid, ct) || await db.Technicians.AnyAsync(t => t.Id == technicianId && t.ReservedCallSid == callSid && t.Status == TechnicianStatus.Busy, ct))
-                return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Connecting), voice: voice, language: language).ToResult();
-            return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Taken), voice: voice, language: language).Hangup().ToResult();
+                return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Connecting), voice: voice, language: tag).ToResult();
+            return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Taken), voice: voice, language: tag).Hangup().ToResult();
         }
-        return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Declined), voice: voice, language: language).Hangup().ToResult();
+        return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Declined), voice: voice, language: tag).Hangup().ToResult();
     }
 
     private (Speech Speech, string Voice, string Language) Voice(CallRecord? call, string[]? technicianLanguages) =>
