@@ -1,11 +1,40 @@
 namespace PhoneSupport.Domain.Calls;
 
 /// <summary>
-/// What the engine itself says around routing and callbacks (the flow files hold everything a provider
-/// words differently). English, German; other languages fall back to English.
+/// What the engine itself says around routing, callbacks and the queue (the flow files hold everything a provider
+/// words differently), by primary language subtag. English, German: the flow validator refuses a flow declaring a
+/// language one of these lacks (<see cref="All"/>).
 /// </summary>
 internal static class BuiltInPrompts
 {
+    /// <summary>What a caller hears when a webhook of their call failed (the host's apology, in the call's language).</summary>
+    public static readonly IReadOnlyDictionary<string, string> TechnicalDifficulties = new Dictionary<string, string>
+    {
+        ["en"] = "We're sorry, we are having technical difficulties. Please call again in a few minutes, or open a ticket on our support website. Goodbye.",
+        ["de"] = "Es tut uns leid, wir haben technische Schwierigkeiten. Bitte rufen Sie in einigen Minuten wieder an, oder eröffnen Sie einen Fall auf unserer Support-Website. Auf Wiederhören.",
+    };
+
+    /// <summary>The queue step's <c>position</c> text when the flow gives none.</summary>
+    public static readonly IReadOnlyDictionary<string, string> QueuePosition = new Dictionary<string, string>
+    {
+        ["en"] = "You are number {position} in line. The estimated wait is about {wait}.",
+        ["de"] = "Sie sind an Position {position} in der Warteschlange. Die geschätzte Wartezeit beträgt etwa {wait}.",
+    };
+
+    /// <summary>The queue step's <c>offer</c> text when the flow gives none.</summary>
+    public static readonly IReadOnlyDictionary<string, string> QueueOffer = new Dictionary<string, string>
+    {
+        ["en"] = "To keep holding, press 1. To get a call back instead, press 2.",
+        ["de"] = "Um weiter zu warten, drücken Sie die 1. Für einen Rückruf drücken Sie die 2.",
+    };
+
+    /// <summary>The queue step's <c>holding</c> text when the flow gives none.</summary>
+    public static readonly IReadOnlyDictionary<string, string> QueueHolding = new Dictionary<string, string>
+    {
+        ["en"] = "Thank you for holding.",
+        ["de"] = "Danke für Ihre Geduld.",
+    };
+
     public static readonly IReadOnlyDictionary<string, string> Connecting = new Dictionary<string, string>
     {
         ["en"] = "Please hold while I connect you with a technician.",
@@ -65,4 +94,14 @@ internal static class BuiltInPrompts
         ["en"] = "Sorry, we have no card on file for your account, so we cannot take the purchase by phone. You can buy a phone incident in the control panel.",
         ["de"] = "Entschuldigung, für Ihr Konto ist keine Karte hinterlegt; den Kauf können wir telefonisch nicht annehmen. Sie können einen Telefon-Supportfall im Kundenportal kaufen.",
     };
+
+    /// <summary>Every built-in prompt by name, for the validator's translation check.</summary>
+    public static readonly IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Texts)> All =
+    [
+        (nameof(TechnicalDifficulties), TechnicalDifficulties), (nameof(QueuePosition), QueuePosition), (nameof(QueueOffer), QueueOffer), (nameof(QueueHolding), QueueHolding),
+        (nameof(Connecting), Connecting), (nameof(NoTechnician), NoTechnician), (nameof(AfterCall), AfterCall),
+        (nameof(ConfirmNumber), ConfirmNumber), (nameof(EnterNumber), EnterNumber), (nameof(BadNumber), BadNumber),
+        (nameof(Scheduled), Scheduled), (nameof(NoCallbackNumber), NoCallbackNumber),
+        (nameof(PurchaseAccepted), PurchaseAccepted), (nameof(PurchaseRefused), PurchaseRefused),
+    ];
 }

@@ -22,10 +22,11 @@ public abstract record FactRequest
 
     /// <summary>
     /// Reserve a technician for this call, excluding those already tried (<paramref name="Tried"/>: comma-separated
-    /// ids — a string, so the request has value equality as a dictionary key). Answers a <see cref="ReservationFact"/>.
-    /// <paramref name="Priority"/> is the plan's (1 first): a free technician is not taken while callers of a higher priority wait for them.
+    /// ids — a string, so the request has value equality as a dictionary key); those speaking the caller's
+    /// <paramref name="Language"/> first. <paramref name="Priority"/> is the plan's (1 first): a free technician is not
+    /// taken while callers of a higher priority wait for them. Answers a <see cref="ReservationFact"/>.
     /// </summary>
-    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried, int? Priority = null) : FactRequest
+    public sealed record ReserveTechnician(string CallSid, string Provider, Guid? AccountId, string? Skill, bool TamFirst, bool OnCallOnly, string Tried, int? Priority = null, string? Language = null) : FactRequest
     {
         public IReadOnlyList<Guid> Excluded => [.. Tried.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse)];
     }
@@ -75,8 +76,12 @@ public sealed record ReservationFact(TechnicianFact? Technician);
 /// <summary>A stored callback promise.</summary>
 public sealed record CallbackFact(Guid Id, Instant DueAt, Instant NotBefore, DateTimeZone Zone);
 
-/// <summary>The engine's decision with what the IVR needs to speak it.</summary>
-public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone);
+/// <summary>
+/// The engine's decision with what the IVR needs to speak it. <paramref name="WeeklyHours"/>, when given, is spoken in
+/// the caller's language; <paramref name="Hours"/> is the English text used without it.
+/// </summary>
+public sealed record EntitlementFact(Policies.Entitlement Entitlement, Money? HolidayRate, string Hours, string WebTicketSpoken, DateTimeZone Zone,
+    IReadOnlyList<DailyHours>? WeeklyHours = null);
 
 /// <summary>The answers fetched so far for one webhook.</summary>
 public sealed class Facts

@@ -9,8 +9,6 @@ namespace PhoneSupport.Domain.Calls;
 
 public static partial class IvrEngine
 {
-    private static readonly LocalDateTimePattern DueText = LocalDateTimePattern.CreateWithInvariantCulture("dddd 'at' H:mm");
-
     private sealed partial class Run
     {
         /// <summary>
@@ -45,7 +43,7 @@ public static partial class IvrEngine
                 ("priority", e.Routing.Priority.ToString(CultureInfo.InvariantCulture)),
                 ("queueAllowed", e.Routing.QueueAllowed ? "true" : "false"), ("tamFirst", e.Routing.TamFirst ? "true" : "false"),
                 ("severity", severity?.ToString(CultureInfo.InvariantCulture)), ("slaTarget", e.SlaTarget is { } sla ? SlaRecordRules.Iso(sla) : null)));
-            var vars = session.Vars.SetItems(VarsOf(fact));
+            var vars = session.Vars.SetItems(VarsOf(fact, Speech.For(session.Language)));
             return Enter(session with { Vars = vars }, step.Outcomes[e.Decision.Name()].Target, prompts, fresh: true);
         }
 
@@ -64,7 +62,7 @@ public static partial class IvrEngine
                 return Enter(session, step.Outcomes[FlowActions.Declined].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.PurchaseRefused)), fresh: true);
             }
             var minutes = fact.Minutes.ToString(CultureInfo.InvariantCulture);
-            session = session with { Vars = session.Vars.SetItem("purchasedMinutes", minutes).SetItem("purchasePrice", fact.Price.Spoken()) };
+            session = session with { Vars = session.Vars.SetItem("purchasedMinutes", minutes).SetItem("purchasePrice", Speech.For(session.Language).Money(fact.Price)) };
             _events.Add(IvrEvent.Of("consent", ("step", step.Id), ("key", option.ToString(CultureInfo.InvariantCulture)), ("decision", session.Var("decision")),
                 ("prompt", $"{fact.Price.Spoken()} for {minutes} minutes, charged to the card on file; beyond that, {fact.RatePerHour.Spoken()} per hour in {session.Var("billingStep") ?? "half-hour"} steps"),
                 ("price", fact.Price.Spoken()), ("channel", "phone"), ("minutes", minutes)));
@@ -73,15 +71,16 @@ public static partial class IvrEngine
             return Enter(session, step.Outcomes[FlowActions.Accepted].Target, prompts.AddRange(Placeholder(session, BuiltInPrompts.PurchaseAccepted)), fresh: true);
         }
 
-        private static Dictionary<string, string> VarsOf(EntitlementFact fact)
+        /// <summary>The decision's facts as call variables, spoken in the call's language (see <see cref="Speech"/>).</summary>
+        private static Dictionary<string, string> VarsOf(EntitlementFact fact, Speech speech)
         {
             var e = fact.Entitlement;
             var vars = new Dictionary<string, string>
             {
                 ["decision"] = e.Decision.Name(),
                 ["window"] = e.Window.Name(),
-                ["dueAt"] = DueText.Format(e.CallbackDueAt.InZone(fact.Zone).LocalDateTime),
-                ["hours"] = fact.Hours,
+                ["dueAt"] = speech.DueAt(e.CallbackDueAt.InZone(fact.Zone).LocalDateTime),
+                ["hours"] = fact.WeeklyHours is { } weekly ? speech.Hours(weekly) : fact.Hours,
                 ["webTicket"] = fact.WebTicketSpoken,
                 ["callbackDueAt"] = InstantPattern.ExtendedIso.Format(e.CallbackDueAt),
                 ["callbackCoverageOnly"] = e.Decision.IsLive() && e.Window != Window.Business ? "false" : "true",
@@ -91,26 +90,38 @@ public static partial class IvrEngine
                 ["queueAllowed"] = e.Routing.QueueAllowed && e.Decision.IsLive() ? "true" : "false",
             };
             if (e.Holiday is { } holiday) vars["holiday"] = holiday;
-            if (e.Target is { } target) vars["target"] = target.ToString();
+            if (e.Target is { } target)
+            {
+                vars["target"] = speech.Target(target);
+                // Language-neutral, for the whisper (spoken in the technician's language).
+                vars[target.BusinessDays > 0 ? "targetBusinessDays" : "targetMinutes"] =
+                    (target.BusinessDays > 0 ? target.BusinessDays : (long)target.Duration.TotalMinutes).ToString(CultureInfo.InvariantCulture);
+            }
             if (e.Price is { } price)
             {
-                vars["price"] = $"{price.RatePerHour.Spoken()} per hour";
-                vars["stepPrice"] = $"{price.StepPrice.Spoken()} per {(price.Step == Duration.FromMinutes(30) ? "half hour" : ResponseTarget.Spoken(price.Step))}";
-                vars["billingStep"] = EntitlementEngine.StepText(price.Step);
+                vars["price"] = speech.PerHour(price.RatePerHour);
+                vars["stepPrice"] = speech.PerStep(price.StepPrice, price.Step);
+                vars["billingStep"] = EntitlementEngine.StepText(price.Step); // the consent record's (English) wording
+                vars["rateAmount"] = price.RatePerHour.Amount.ToString(CultureInfo.InvariantCulture);
+                vars["rateCurrency"] = price.RatePerHour.Currency;
             }
-            if (fact.HolidayRate is { } holidayRate) vars["holidayPrice"] = holidayRate.Spoken();
+            if (fact.HolidayRate is { } holidayRate) vars["holidayPrice"] = speech.Money(holidayRate);
             if (e.Allowance is { } allowance)
             {
                 vars["includedTotal"] = allowance.Included.ToString(CultureInfo.InvariantCulture);
                 vars["includedRemaining"] = allowance.Remaining.ToString(CultureInfo.InvariantCulture);
             }
-            if (e.IncludedTalk is { } talk) vars["includedTalk"] = ResponseTarget.Spoken(talk);
+            if (e.IncludedTalk is { } talk)
+            {
+                vars["includedTalk"] = speech.Duration(talk);
+                vars["includedTalkMinutes"] = ((long)talk.TotalMinutes).ToString(CultureInfo.InvariantCulture);
+            }
             if (e.PurchaseOptions.Length > 0)
-                vars["purchaseOptions"] = string.Join(", or ", e.PurchaseOptions.Select(o =>
-                    $"{new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd").Spoken()} for {o.Minutes} minutes"));
+                vars["purchaseOptions"] = string.Join(speech.Or, e.PurchaseOptions.Select(o =>
+                    speech.PurchaseOption(new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd"), o.Minutes)));
             if (e.PurchaseOptions.Length > 0)
                 vars["purchaseMenu"] = string.Join(" ", e.PurchaseOptions.Select((o, i) =>
-                    $"For {o.Minutes} minutes at {new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd").Spoken()}, press {i + 1}."));
+                    speech.PurchaseMenuItem(new Money(o.Price, e.Price?.RatePerHour.Currency ?? "usd"), o.Minutes, i + 1)));
             return vars;
         }
 

@@ -1,11 +1,49 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using NodaTime;
 using PhoneSupport.Domain.Flows;
 
 namespace PhoneSupport.Domain.Calls;
 
 public static partial class IvrEngine
 {
+    /// <summary>
+    /// What a holding caller hears at each request of the queue's wait URL: their position and the estimated wait, and,
+    /// once they have held long enough (<paramref name="offerCallback"/>), how to keep holding or get a call back — the
+    /// queue step's texts (or the built-in ones) in the call's language and voice.
+    /// </summary>
+    public static Utterance QueueWait(Flow flow, CallSession session, int position, Duration estimate, bool offerCallback)
+    {
+        var minutes = Math.Max(1, (long)Math.Ceiling(estimate.TotalMinutes));
+        var filled = session with
+        {
+            Vars = session.Vars.SetItem("position", position.ToString(CultureInfo.InvariantCulture))
+                .SetItem("wait", Speech.For(flow.Language(session.Language).Code).Duration(Duration.FromMinutes(minutes))),
+        };
+        var said = QueueText(flow, filled, QueueTexts.Position, BuiltInPrompts.QueuePosition);
+        if (offerCallback) said = said with { Text = $"{said.Text} {QueueText(flow, filled, QueueTexts.Offer, BuiltInPrompts.QueueOffer).Text}" };
+        return said;
+    }
+
+    /// <summary>The apology a caller hears when a webhook of their call failed, in the call's language and voice.</summary>
+    public static Utterance Apology(Flow flow, string language)
+    {
+        var spoken = flow.Language(language);
+        return new Utterance(BuiltInPrompts.TechnicalDifficulties.GetValueOrDefault(Speech.Primary(spoken.Code)) ?? BuiltInPrompts.TechnicalDifficulties["en"], spoken.Code, spoken.Voice);
+    }
+
+    /// <summary>What a holding caller hears after pressing 1 to keep holding.</summary>
+    public static Utterance QueueHolding(Flow flow, CallSession session) => QueueText(flow, session, QueueTexts.Holding, BuiltInPrompts.QueueHolding);
+
+    private static Utterance QueueText(Flow flow, CallSession session, string key, IReadOnlyDictionary<string, string> builtIn)
+    {
+        var language = flow.Language(session.Language);
+        var own = flow.Steps.GetValueOrDefault(session.StepId) is { Kind: StepKind.Queue } step && step.Texts.TryGetValue(key, out var t)
+            ? t.For(language.Code, flow.DefaultLanguage) : null;
+        var text = own ?? builtIn.GetValueOrDefault(Speech.Primary(language.Code)) ?? builtIn["en"];
+        return new Utterance(Fill(text, session), language.Code, language.Voice);
+    }
+
     private sealed partial class Run
     {
         /// <summary>

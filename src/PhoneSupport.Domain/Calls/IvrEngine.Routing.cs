@@ -25,7 +25,7 @@ public static partial class IvrEngine
             var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(
                 session.CallSid, session.Provider, Guid.TryParse(session.Var("accountId"), out var account) ? account : null,
                 step.Settings.GetValueOrDefault("skill"), session.Var("tamFirst") == "true", session.Var("onCallOnly") == "true", session.Var(Tried) ?? "",
-                int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var priority) ? priority : null));
+                int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var priority) ? priority : null, session.Language));
             if (reservation.Technician is not { } technician)
             {
                 _events.Add(IvrEvent.Of("routing", ("result", "noTechnician"), ("tried", tried.Length.ToString(CultureInfo.InvariantCulture))));
@@ -93,7 +93,7 @@ public static partial class IvrEngine
             var fact = Need<CallbackFact>(new FactRequest.ScheduleCallback(session.CallSid, session.Provider,
                 Guid.TryParse(session.Var("accountId"), out var account) ? account : null, phone, due, coverageOnly, priority,
                 session.Var("decision") ?? "callback"));
-            var dueText = DueText.Format(fact.DueAt.InZone(fact.Zone).LocalDateTime);
+            var dueText = Speech.For(session.Language).DueAt(fact.DueAt.InZone(fact.Zone).LocalDateTime);
             _events.Add(IvrEvent.Of("callbackScheduled", ("callbackId", fact.Id.ToString()), ("dueAt", InstantPattern.ExtendedIso.Format(fact.DueAt)),
                 ("notBefore", InstantPattern.ExtendedIso.Format(fact.NotBefore)), ("numberEnding", phone[^4..])));
             var said = Builtin(session, BuiltInPrompts.Scheduled, ("last4", string.Join(' ', phone[^4..].ToCharArray())), ("dueAt", dueText));

@@ -25,7 +25,11 @@ public sealed record Flow(
 }
 
 /// <summary>A language a line speaks, with the Twilio voice used for it (e.g. <c>Polly.Joanna</c>).</summary>
-public sealed record FlowLanguage(string Code, string Voice);
+public sealed record FlowLanguage(string Code, string Voice)
+{
+    /// <summary>The line of the language in the file (0 when not read from a file).</summary>
+    public int Line { get; init; }
+}
 
 /// <summary>What input steps fall back on when a step does not say otherwise.</summary>
 public sealed record FlowDefaults(int TimeoutSeconds, int MaxAttempts, LocalizedText NoInput, LocalizedText Invalid, LocalizedText NotFound);
@@ -92,6 +96,12 @@ public sealed record FlowStep(
     LocalizedText Thanks,
     ImmutableDictionary<string, string> Settings)
 {
+    /// <summary>
+    /// Further texts of a step kind, by key: a queue step's <c>position</c>, <c>offer</c> and <c>holding</c> (see
+    /// <see cref="QueueTexts"/>). Missing ones are the engine's built-in texts.
+    /// </summary>
+    public ImmutableDictionary<string, LocalizedText> Texts { get; init; } = ImmutableDictionary<string, LocalizedText>.Empty;
+
     /// <summary>Every step this one can lead to, with the line of each reference.</summary>
     public IEnumerable<StepRef> Exits()
     {
@@ -100,6 +110,24 @@ public sealed record FlowStep(
         if (Next is not null) yield return Next;
         if (OnFail is not null) yield return OnFail;
     }
+}
+
+/// <summary>What a holding caller hears, from the queue step (<c>{position}</c> and <c>{wait}</c> are filled while they hold).</summary>
+public static class QueueTexts
+{
+    /// <summary>Said at each wait: "You are number {position} in line. The estimated wait is about {wait}."</summary>
+    public const string Position = "position";
+
+    /// <summary>Added once the caller has held long enough: "To keep holding, press 1. To get a call back instead, press 2."</summary>
+    public const string Offer = "offer";
+
+    /// <summary>After the caller pressed 1 to keep holding.</summary>
+    public const string Holding = "holding";
+
+    public static readonly ImmutableArray<string> Keys = [Position, Offer, Holding];
+
+    /// <summary>The placeholders these texts may name besides the call's variables.</summary>
+    public static readonly ImmutableArray<string> Variables = ["position", "wait"];
 }
 
 public sealed class UnknownStepException(string flowId, string stepId)

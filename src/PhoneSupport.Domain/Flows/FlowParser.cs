@@ -26,7 +26,7 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         [StepKind.Route] = new("type", "say", "skill", "outcomes"),
         [StepKind.Callback] = new("type", "say"),
         [StepKind.Message] = new("type", "say", "thanks", "maxLength"),
-        [StepKind.Queue] = new("type", "say", "queue", "outcomes"),
+        [StepKind.Queue] = new("type", "say", "queue", "outcomes", "position", "offer", "holding"),
         [StepKind.Goodbye] = new("type", "say"),
     };
 
@@ -93,7 +93,7 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
             if (!LanguageCode().IsMatch(code)) Error(LineOf(key), $"'{code}' is not a language code like en-US");
             var voice = value is YamlMappingNode lang ? Scalar(lang, "voice") : null;
             if (string.IsNullOrWhiteSpace(voice)) Error(LineOf(value), $"language '{code}' needs a 'voice' (e.g. Polly.Joanna)");
-            result[code] = new FlowLanguage(code, voice ?? "");
+            result[code] = new FlowLanguage(code, voice ?? "") { Line = LineOf(key) };
         }
         return result.ToImmutable();
     }
@@ -160,12 +160,14 @@ public sealed partial class FlowParser : Yaml.YamlFileReader
         if (kind == StepKind.Message && Int(map, "maxLength", 10, 600) is null && settings.ContainsKey("maxLength")) settings.Remove("maxLength");
         if (kind == StepKind.Queue && !settings.ContainsKey("queue")) Error(LineOf(map), $"step '{id}': a queue step needs 'queue' (the queue's name)");
 
+        var texts = kind != StepKind.Queue ? ImmutableDictionary<string, LocalizedText>.Empty
+            : QueueTexts.Keys.Select(k => (k, Text(map, k))).Where(t => !t.Item2.IsEmpty).ToImmutableDictionary(t => t.k, t => t.Item2);
         return new FlowStep(
             id, kind, LineOf(map), Text(map, "say"), options,
             kind == StepKind.Collect ? ParseCollect(id, map) : null,
             Scalar(map, "action"), outcomes.ToImmutable(), Ref(map, "next"), Ref(map, "onFail"),
             Int(map, "timeout", 1, 60), Int(map, "maxAttempts", 1, 5),
-            Text(map, "noInput"), Text(map, "invalid"), Text(map, "notFound"), Text(map, "thanks"), settings.ToImmutable());
+            Text(map, "noInput"), Text(map, "invalid"), Text(map, "notFound"), Text(map, "thanks"), settings.ToImmutable()) { Texts = texts };
     }
 
     private ImmutableArray<MenuOption> ParseOptions(string id, StepKind kind, YamlMappingNode map)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PhoneSupport.Domain.Calls;
 
 namespace PhoneSupport.Domain.Flows;
 
@@ -26,6 +27,7 @@ public static partial class FlowValidator
         CheckText(flow, flow.Defaults.NoInput, "defaults.noInput", Error);
         CheckText(flow, flow.Defaults.Invalid, "defaults.invalid", Error);
         CheckText(flow, flow.Defaults.NotFound, "defaults.notFound", Error);
+        CheckTranslations(flow, Error);
         if (errors.Count == 0) CheckGraph(flow, Error);
         if (errors.Count == 0) CheckConsent(flow, Error);
         return errors;
@@ -91,7 +93,25 @@ public static partial class FlowValidator
             error(group.Last().Line, $"step '{step.Id}': key '{group.Key}' is used twice");
     }
 
-    private static void CheckText(Flow flow, LocalizedText text, string where, Action<int, string> error)
+    /// <summary>
+    /// Every language the flow declares is one the engine speaks: its numbers, times and prices (<see cref="Speech"/>) and
+    /// its own prompts (<see cref="BuiltInPrompts"/>) exist in it; a queue step's holding texts exist in every language.
+    /// </summary>
+    private static void CheckTranslations(Flow flow, Action<int, string> error)
+    {
+        foreach (var language in flow.Languages.Values.OrderBy(l => l.Line))
+        {
+            if (Speech.Find(language.Code) is null)
+                error(language.Line, $"language '{language.Code}': the service cannot speak times, durations and prices in it (it speaks: {string.Join(", ", Speech.Supported)})");
+            foreach (var (name, texts) in BuiltInPrompts.All.Where(p => !p.Texts.ContainsKey(Speech.Primary(language.Code))))
+                error(language.Line, $"language '{language.Code}': the built-in prompt '{name}' has no translation in it");
+        }
+        foreach (var step in flow.Steps.Values.Where(s => s.Kind == StepKind.Queue).OrderBy(s => s.Line))
+            foreach (var (key, text) in step.Texts.OrderBy(t => t.Value.Line))
+                CheckText(flow, text, $"step '{step.Id}' {key}", error, QueueTexts.Variables);
+    }
+
+    private static void CheckText(Flow flow, LocalizedText text, string where, Action<int, string> error, IReadOnlyList<string>? extraVariables = null)
     {
         if (text.IsEmpty) return;
         foreach (var language in flow.Languages.Keys.Where(l => !text.ByLanguage.ContainsKey(l)))
@@ -101,7 +121,7 @@ public static partial class FlowValidator
             if (!flow.Languages.ContainsKey(language)) error(text.Line, $"{where}: '{language}' is not one of the flow's languages");
             if (string.IsNullOrWhiteSpace(value)) error(text.Line, $"{where}: the {language} text is empty");
             foreach (Match m in Placeholder().Matches(value))
-                if (!FlowActions.Variables.Contains(m.Groups["name"].Value))
+                if (!FlowActions.Variables.Contains(m.Groups["name"].Value) && extraVariables?.Contains(m.Groups["name"].Value) != true)
                     error(text.Line, $"{where}: unknown placeholder '{{{m.Groups["name"].Value}}}' (known: {string.Join(", ", FlowActions.Variables.Order())})");
         }
     }

@@ -17,6 +17,9 @@ public sealed class CoverageCalendar(DateTimeZone zone, IEnumerable<DailyHours> 
     public DateTimeZone Zone { get; } = zone;
     public HolidayCalendar Holidays { get; } = holidays;
 
+    /// <summary>The staffed hours by weekday, Monday first (for speaking them in a caller's language).</summary>
+    public IReadOnlyList<DailyHours> WeeklyHours => [.. _hours.Values.OrderBy(h => h.Day)];
+
     public Window WindowAt(Instant instant)
     {
         var local = instant.InZone(Zone).LocalDateTime;

@@ -103,7 +103,8 @@ public sealed record ApiKeyResource(
         k.Id, k.Name, k.Role, k.Prefix, AdminFormats.Format(k.CreatedAt), k.RevokedAt is { } r ? AdminFormats.Format(r) : null, key);
 }
 
-public sealed record CreateTechnicianRequest(string? Name, string? PhoneNumber, string?[]? Providers, string?[]? Skills = null);
+/// <summary><see cref="Languages"/>: BCP-47 tags or primary subtags (<c>de-DE</c>, <c>de</c>), preferred first; stored as primary subtags; default <c>en</c>.</summary>
+public sealed record CreateTechnicianRequest(string? Name, string? PhoneNumber, string?[]? Providers, string?[]? Skills = null, string?[]? Languages = null);
 
 /// <summary><c>PUT /api/technicians/{id}/availability</c>: <c>available</c> or <c>offline</c>.</summary>
 public sealed record SetAvailabilityRequest(string? Status);
@@ -121,7 +122,8 @@ public sealed record OnCallWindowResource(string Start, string End);
 /// </summary>
 public sealed record TechnicianResource(
     Guid Id, string Name, string PhoneNumber, IReadOnlyList<string> Providers, IReadOnlyList<string> Skills,
-    string Status, string StatusSince, string? ReservedCallSid, bool OnCallNow, IReadOnlyList<OnCallWindowResource> OnCall, string CreatedAt);
+    string Status, string StatusSince, string? ReservedCallSid, bool OnCallNow, IReadOnlyList<OnCallWindowResource> OnCall, string CreatedAt,
+    IReadOnlyList<string> Languages);
 
 /// <summary>A callback promise: <see cref="PhoneNumber"/> is the number promised a call, <see cref="CallSid"/> the call that made the promise.</summary>
 public sealed record CallbackResource(

@@ -39,7 +39,7 @@ public static class TechnicianEndpoints
 /// Technicians: provisioning, their availability (the only states a person sets; routing sets the rest) and the
 /// on-call rota. Every change is appended to <c>technician_events</c> with the key that made it.
 /// </summary>
-public sealed class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing)
+public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing)
 {
     private const int MaxName = 200;
     private const int MaxSkill = 50;
@@ -67,10 +67,11 @@ public sealed class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies
             else if (skills.Contains(skill, StringComparer.Ordinal)) errors.Add("skills", $"'{skill}' is listed more than once.");
             else skills.Add(skill);
         }
+        var languages = Languages(body.Languages, errors);
         if (errors.Any) return Problems.Validation(errors);
 
         var now = clock.GetCurrentInstant();
-        var technician = new Technician(Guid.CreateVersion7(), name!, body.PhoneNumber!, [.. providers], [.. skills], now);
+        var technician = new Technician(Guid.CreateVersion7(), name!, body.PhoneNumber!, [.. providers], [.. skills], now, [.. languages]);
         db.Technicians.Add(technician);
         db.TechnicianEvents.Add(Event(technician.Id, now, "created", new { status = technician.Status, by = Who(user) }));
         try
@@ -215,7 +216,7 @@ public sealed class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies
             var (status, since, callSid) = Current(t, now);
             var rota = windows[t.Id].OrderBy(w => w.StartsAt).ToList();
             return new TechnicianResource(t.Id, t.Name, t.PhoneNumber, t.Providers, t.Skills, status, AdminFormats.Format(since), callSid,
-                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt));
+                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages);
         })];
     }
 
@@ -230,6 +231,25 @@ public sealed class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies
         if (t.Status == TechnicianStatus.Reserved && t.ReservedUntil is { } until && until < now) return (TechnicianStatus.Available, until, null);
         return (t.Status, t.StatusSince, t.ReservedCallSid);
     }
+
+    /// <summary>
+    /// The languages a technician takes calls in, as primary subtags in the order given (preferred first): <c>de-DE</c> and
+    /// <c>de</c> are both <c>de</c>. None given: English.
+    /// </summary>
+    private static List<string> Languages(string?[]? given, FieldErrors errors)
+    {
+        var languages = new List<string>();
+        foreach (var tag in given ?? [])
+        {
+            if (tag is null || !LanguageTag().IsMatch(tag)) errors.Add("languages", $"'{tag}' is not a language tag like en, de or de-DE.");
+            else if (languages.Contains(Domain.Calls.Speech.Primary(tag))) errors.Add("languages", $"'{tag}' is listed more than once (a language counts once, whatever its region).");
+            else languages.Add(Domain.Calls.Speech.Primary(tag));
+        }
+        return languages.Count > 0 ? languages : ["en"];
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    private static partial System.Text.RegularExpressions.Regex LanguageTag();
 
     private static TechnicianEvent Event(Guid technicianId, Instant at, string kind, object data) =>
         new(technicianId, at, kind, JsonSerializer.Serialize(data, EventJson));

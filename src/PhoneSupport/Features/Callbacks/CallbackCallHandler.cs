@@ -2,11 +2,12 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
-using NodaTime.Text;
 using PhoneSupport.Configuration;
 using PhoneSupport.Data;
+using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
@@ -25,47 +26,47 @@ public sealed class CallbackCallHandler(
     Sla.SlaRecorder slas, IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock)
 {
     public const string Path = "/twilio/voice/callback";
-    private const string Voice = "Polly.Joanna";
-    private const string Language = "en-US";
-    private static readonly LocalDateTimePattern When = LocalDateTimePattern.CreateWithInvariantCulture("dddd 'at' H:mm");
 
-    public const string HandledElsewhere = "This callback is being handled on another call. Goodbye.";
+    /// <summary>What a leg that is not the callback's current one hears (in English; in German for a German-speaking technician).</summary>
+    public static readonly string HandledElsewhere = CallbackLine.Say(Speech.English, CallbackLine.Line.HandledElsewhere);
 
     public async Task<IResult> TechnicianAnsweredAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         // Only the callback's current leg is offered the callback: a late or repeated create that rang anyway is refused.
         if (request.CallSid is { } legSid && await legs.RecordAsync(id, legSid, request.To, "webhook", ct) is LegStanding.NotCurrent)
-            return Say(HandledElsewhere).Hangup().ToResult();
+            return (await VoiceAsync(null, request.To, ct)).Say(CallbackLine.Line.HandledElsewhere).Hangup().ToResult();
         var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        var voice = await VoiceAsync(callback, request.To, ct);
         if (callback is not { Status: CallbackStatus.Dialing })
-            return Say("This callback is no longer waiting. Goodbye.").Hangup().ToResult();
+            return voice.Say(CallbackLine.Line.NoLongerWaiting).Hangup().ToResult();
         var account = callback.AccountId is { } a ? await db.Accounts.AsNoTracking().Where(x => x.Id == a).Select(x => x.Name).FirstOrDefaultAsync(ct) : null;
         var zone = policies.For(callback.Provider)!.Coverage.Zone;
         var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{service.Value.BaseUrl}{Path}/accept?cb={id:N}"));
-        gather.Say($"Callback for {account ?? "a caller"}, promised by {When.Format(callback.DueAt.InZone(zone).LocalDateTime)}, attempt {callback.Attempts}. " +
-            "Press 1 to call the customer now, or any other key to pass.", voice: Voice, language: Language);
-        return new VoiceResponse().Append(gather).Say("No answer. The callback goes to the next technician.", voice: Voice, language: Language).Hangup().ToResult();
+        gather.Say(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice: voice.Voice, language: voice.Language);
+        return new VoiceResponse().Append(gather).Say(CallbackLine.Say(voice.Speech, CallbackLine.Line.NoAnswer), voice: voice.Voice, language: voice.Language).Hangup().ToResult();
     }
 
     public async Task<IResult> TechnicianKeyedAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         var callback = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        var voice = await VoiceAsync(callback, request.To, ct);
         if (callback is { Status: CallbackStatus.Dialing } && request.CallSid is { } legSid && callback.TwilioCallSid != legSid)
-            return Say(HandledElsewhere).Hangup().ToResult();
+            return voice.Say(CallbackLine.Line.HandledElsewhere).Hangup().ToResult();
         if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || request.Digits is not ['1', ..])
-            return Say("Passed. Goodbye.").Hangup().ToResult();
+            return voice.Say(CallbackLine.Line.Passed).Hangup().ToResult();
         await router.AcceptAsync(technician, CallbackDispatcher.Key(callback), ct);
         var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
         var dial = new Dial(action: new Uri($"{service.Value.BaseUrl}{Path}/dialed?cb={id:N}"), method: HttpMethod.Post, timeout: 30, callerId: from);
         dial.Number(callback.PhoneNumber);
-        return Say("Calling the customer.").Append(dial).ToResult();
+        return voice.Say(CallbackLine.Line.CallingCustomer).Append(dial).ToResult();
     }
 
     public async Task<IResult> CustomerDialEndedAsync(Guid id, VoiceRequest request, CancellationToken ct)
     {
         var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (callback is null || callback.TechnicianId is not { } technician) return new VoiceResponse().Hangup().ToResult();
+        var voice = await VoiceAsync(callback, null, ct);
         var now = clock.GetCurrentInstant();
         var bridged = request.DialWasBridged;
         var key = CallbackDispatcher.Key(callback);
@@ -78,7 +79,7 @@ public sealed class CallbackCallHandler(
             // The callback keeps the promise of the call that made it: its talk time belongs to that call's incident.
             await incidents.RecordLegAsync(callback.CallSid, request.DialCallSid ?? $"cb:{callback.Id:N}:{callback.Attempts}", request.DialCallDuration ?? 0, "callback", ct);
             await incidents.CloseIfDoneAsync(callback.CallSid, ct);
-            return Say("Thank you. Goodbye.").Hangup().ToResult();
+            return voice.Say(CallbackLine.Line.Done).Hangup().ToResult();
         }
         if (!bridged && callback.AttemptFailed(now, now + Duration.FromTimeSpan(options.Value.RetryAfter), options.Value.MaxAttempts))
         {
@@ -86,9 +87,7 @@ public sealed class CallbackCallHandler(
             await LogAsync(callback, callback.Status == CallbackStatus.Missed ? "callbackMissed" : "callbackRetried",
                 new { attempt = callback.Attempts, status = request.Raw.GetValueOrDefault("DialCallStatus") }, ct);
             if (callback.Status == CallbackStatus.Missed) await incidents.CloseIfDoneAsync(callback.CallSid, ct);
-            return Say(callback.Status == CallbackStatus.Missed
-                ? "The customer did not answer. That was the last attempt; the callback is marked missed. Goodbye."
-                : "The customer did not answer. We will try again later. Goodbye.").Hangup().ToResult();
+            return voice.Say(callback.Status == CallbackStatus.Missed ? CallbackLine.Line.Missed : CallbackLine.Line.RetryLater).Hangup().ToResult();
         }
         return new VoiceResponse().Hangup().ToResult();
     }
@@ -121,5 +120,27 @@ public sealed class CallbackCallHandler(
         await db.SaveChangesAsync(ct);
     }
 
-    private static VoiceResponse Say(string text) => new VoiceResponse().Say(text, voice: Voice, language: Language);
+    /// <summary>
+    /// The technician's language on this callback's call (their languages and the language of the call that made the promise),
+    /// in the line's voice for it. The technician is the callback's, or found by the number the leg rang.
+    /// </summary>
+    private async Task<TechnicianSpeech> VoiceAsync(Callback? callback, string? technicianPhone, CancellationToken ct)
+    {
+        // One round trip: the technician's languages with the language of the call that made the promise.
+        var callSid = callback?.CallSid;
+        var technicianId = callback?.TechnicianId;
+        var found = technicianId is null && technicianPhone is null ? null : await db.Technicians
+            .Where(t => technicianId != null ? t.Id == technicianId : t.PhoneNumber == technicianPhone)
+            .Select(t => new { t.Languages, Caller = db.Calls.Where(c => c.CallSid == callSid).Select(c => c.Language).FirstOrDefault() })
+            .FirstOrDefaultAsync(ct);
+        var (languages, callerLanguage) = (found?.Languages, found?.Caller);
+        var flow = callback is null ? null : flows.Flows.FirstOrDefault(f => f.Provider == callback.Provider);
+        var (speech, voice, language) = TechnicianVoice.For(flow, languages, callerLanguage);
+        return new TechnicianSpeech(speech, voice, language);
+    }
+
+    private sealed record TechnicianSpeech(Speech Speech, string Voice, string Language)
+    {
+        public VoiceResponse Say(CallbackLine.Line line) => new VoiceResponse().Say(CallbackLine.Say(Speech, line), voice: Voice, language: Language);
+    }
 }

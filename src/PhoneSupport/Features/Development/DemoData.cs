@@ -21,7 +21,7 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
     public sealed record DemoContract(string Number, LocalDate StartsOn, LocalDate EndsOn);
 
     /// <summary>An available technician; <paramref name="OnCallDays"/> puts them on call from now for that many days; <paramref name="TamOf"/> is an account number.</summary>
-    public sealed record DemoTechnician(string Name, string Phone, string[] Providers, string[] Skills, int OnCallDays = 0, string? TamOf = null);
+    public sealed record DemoTechnician(string Name, string Phone, string[] Providers, string[] Skills, int OnCallDays = 0, string? TamOf = null, string[]? Languages = null);
 
     public static readonly IReadOnlyList<DemoAccount> Accounts =
     [
@@ -46,8 +46,8 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
     [
         new("Dana Reyes", "+15550200001", ["constellix"], ["sales", "dns"], OnCallDays: 30),
         new("Sam Ortiz", "+15550200002", ["constellix"], ["sales"]),
-        new("Lena Huber", "+41445550201", ["constructor"], []),
-        new("Marco Rossi", "+41445550202", ["constructor"], [], TamOf: "200002"),
+        new("Lena Huber", "+41445550201", ["constructor"], [], Languages: ["de", "en"]),
+        new("Marco Rossi", "+41445550202", ["constructor"], [], TamOf: "200002", Languages: ["de", "en"]),
     ];
 
     /// <summary>A console user; <paramref name="TechnicianPhone"/> links a technician user to that demo technician.</summary>
@@ -83,7 +83,7 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
         foreach (var demo in Technicians)
         {
             if (await db.Technicians.AnyAsync(t => t.PhoneNumber == demo.Phone, ct)) continue;
-            var technician = new Technician(Guid.CreateVersion7(), demo.Name, demo.Phone, demo.Providers, demo.Skills, now);
+            var technician = new Technician(Guid.CreateVersion7(), demo.Name, demo.Phone, demo.Providers, demo.Skills, now, demo.Languages);
             technician.SetAvailability(true, now);
             db.Technicians.Add(technician);
             if (demo.OnCallDays > 0) db.OnCallWindows.Add(new OnCallWindow(technician.Id, now, now + Duration.FromDays(demo.OnCallDays)));

@@ -54,6 +54,6 @@ public sealed class EntitlementService(PhoneSupportDb db, PolicyCatalog policies
     {
         var holidayRate = policy.Plans.Values.Select(p => p.Contract?.RatesPerHour.GetValueOrDefault(Window.Holiday)).FirstOrDefault(r => r is > 0);
         return new EntitlementFact(entitlement, holidayRate is { } r ? new Money(r, policy.Currency) : null,
-            policy.Coverage.SpokenHours(), policy.WebTicket.Spoken, policy.Coverage.Zone);
+            policy.Coverage.SpokenHours(), policy.WebTicket.Spoken, policy.Coverage.Zone, policy.Coverage.WeeklyHours);
     }
 }

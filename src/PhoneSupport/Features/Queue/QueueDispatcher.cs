@@ -30,7 +30,9 @@ public sealed class QueueDispatcher(
                 order by priority, severity, enqueued_at limit 1 for update skip locked
                 """).AsTracking().ToListAsync(ct) is [var first, ..] ? first : null;
             if (next is null) return connected;
-            var technician = await router.ReserveAsync(new ReservationRequest(next.CallSid, next.Provider, null, null, next.OnCallOnly, [], Priority: next.Priority), ct);
+            // The caller's language (chosen in the IVR): technicians speaking it are offered the call first.
+            var language = await db.Calls.Where(c => c.CallSid == next.CallSid).Select(c => c.Language).FirstOrDefaultAsync(ct);
+            var technician = await router.ReserveAsync(new ReservationRequest(next.CallSid, next.Provider, null, null, next.OnCallOnly, [], Priority: next.Priority, Language: language), ct);
             if (technician is null)
             {
                 // Nobody free for this provider; callers of other providers may still be served.

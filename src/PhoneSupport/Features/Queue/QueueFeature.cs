@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Configuration;
+using PhoneSupport.Data;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using PhoneSupport.Twilio.TwiML;
@@ -25,33 +29,42 @@ public static class QueueFeature
     /// <summary>The holding caller's wait URL, their choice, and the connect URL the dispatcher redirects to.</summary>
     public static RouteGroupBuilder MapQueue(this RouteGroupBuilder twilio)
     {
-        twilio.MapPost("/voice/queue/wait", async ([FromQuery] string call, QueueService queue, IOptions<QueueOptions> options,
+        twilio.MapPost("/voice/queue/wait", async ([FromQuery] string call, QueueService queue, PhoneSupportDb db, FlowCatalog flows, IOptions<QueueOptions> options,
             IOptions<PhoneSupportOptions> service, IClock clock, CancellationToken ct) =>
         {
             var (position, estimate, entry) = await queue.PositionAsync(call, ct);
             var response = new VoiceResponse();
-            if (position is null || entry is null) return response.Pause(2).ToResult();
-            var minutes = Math.Max(1, (int)Math.Ceiling(estimate.TotalMinutes));
-            var said = $"You are number {position} in line. The estimated wait is about {minutes} minute{(minutes == 1 ? "" : "s")}.";
-            if (clock.GetCurrentInstant() - entry.EnqueuedAt >= Duration.FromTimeSpan(options.Value.OfferCallbackAfter))
+            if (position is null || entry is null || await HolderAsync(db, flows, call, ct) is not var (flow, session)) return response.Pause(2).ToResult();
+            // The caller's language and voice, from the call's session: the queue step's texts (or the built-in ones).
+            var offer = clock.GetCurrentInstant() - entry.EnqueuedAt >= Duration.FromTimeSpan(options.Value.OfferCallbackAfter);
+            var said = IvrEngine.QueueWait(flow, session, position.Value, estimate, offer);
+            if (offer)
             {
                 var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 6, method: HttpMethod.Post,
                     action: new Uri($"{service.Value.BaseUrl}/twilio/voice/queue/choice?call={call}"));
-                gather.Say(said + " To keep holding, press 1. To get a call back instead, press 2.", voice: "Polly.Joanna", language: "en-US");
+                gather.Say(said.Text, voice: said.Voice, language: said.Language);
                 return response.Append(gather).ToResult();
             }
-            return response.Say(said, voice: "Polly.Joanna", language: "en-US").Pause(20).ToResult();
+            return response.Say(said.Text, voice: said.Voice, language: said.Language).Pause(20).ToResult();
         });
-        twilio.MapPost("/voice/queue/choice", async (HttpRequest http, [FromQuery] string call, CancellationToken ct) =>
+        twilio.MapPost("/voice/queue/choice", async (HttpRequest http, [FromQuery] string call, PhoneSupportDb db, FlowCatalog flows, CancellationToken ct) =>
         {
             var digits = VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits;
             // 2: out of the queue; the Enqueue action (QueueResult=leave) takes the flow to its callback offer.
-            return digits is ['2', ..]
-                ? new VoiceResponse().Leave().ToResult()
-                : new VoiceResponse().Say("Thank you for holding.", voice: "Polly.Joanna", language: "en-US").Pause(20).ToResult();
+            if (digits is ['2', ..]) return new VoiceResponse().Leave().ToResult();
+            if (await HolderAsync(db, flows, call, ct) is not var (flow, session)) return new VoiceResponse().Pause(20).ToResult();
+            var said = IvrEngine.QueueHolding(flow, session);
+            return new VoiceResponse().Say(said.Text, voice: said.Voice, language: said.Language).Pause(20).ToResult();
         });
         twilio.MapPost(QueueDispatcher.ConnectPath["/twilio".Length..], async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.QueueConnectAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return twilio;
+    }
+
+    /// <summary>The holding call's flow and session (its language), or null when the call or its flow is unknown.</summary>
+    private static async Task<(Flow Flow, CallSession Session)?> HolderAsync(PhoneSupportDb db, FlowCatalog flows, string callSid, CancellationToken ct)
+    {
+        var record = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        return record is not null && flows.ById(record.FlowId) is { } flow ? (flow, record.ToSession()) : null;
     }
 }

@@ -18,8 +18,8 @@ public static class RoutingFeature
         builder.Services.AddScoped<TechnicianRouter>();
         builder.Services.AddScoped<CallbackScheduler>();
         builder.Services.AddScoped(sp => new WhisperHandler(
-            sp.GetRequiredService<Data.PhoneSupportDb>(), sp.GetRequiredService<TechnicianRouter>(), sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value,
-            sp.GetRequiredService<Sla.SlaRecorder>(), sp.GetRequiredService<NodaTime.IClock>()));
+            sp.GetRequiredService<Data.PhoneSupportDb>(), sp.GetRequiredService<TechnicianRouter>(), sp.GetRequiredService<Domain.Flows.FlowCatalog>(),
+            sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value, sp.GetRequiredService<Sla.SlaRecorder>(), sp.GetRequiredService<NodaTime.IClock>()));
         return builder;
     }
 
@@ -28,8 +28,9 @@ public static class RoutingFeature
     {
         twilio.MapPost("/voice/whisper", async ([FromQuery] string call, [FromQuery] Guid tech, WhisperHandler handler, CancellationToken ct) =>
             await handler.WhisperAsync(call, tech, ct));
-        twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, WhisperHandler handler, CancellationToken ct) =>
-            await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct));
+        twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, [FromQuery] string? flow, [FromQuery] string? lang,
+                WhisperHandler handler, CancellationToken ct) =>
+            await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct, flow, lang));
         return twilio;
     }
 }

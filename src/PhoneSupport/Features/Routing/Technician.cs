@@ -23,8 +23,9 @@ public sealed class Technician
 {
     private Technician() { }
 
-    public Technician(Guid id, string name, string phoneNumber, string[] providers, string[] skills, Instant now)
+    public Technician(Guid id, string name, string phoneNumber, string[] providers, string[] skills, Instant now, string[]? languages = null)
     {
+        Languages = languages is { Length: > 0 } ? languages : ["en"];
         Id = id;
         Name = name;
         PhoneNumber = phoneNumber;
@@ -40,6 +41,9 @@ public sealed class Technician
     public string PhoneNumber { get; private set; } = "";
     public string[] Providers { get; private set; } = [];
     public string[] Skills { get; private set; } = [];
+
+    /// <summary>Primary language subtags (<c>en</c>, <c>de</c>) the technician takes calls in, preferred first.</summary>
+    public string[] Languages { get; private set; } = ["en"];
     public string Status { get; private set; } = TechnicianStatus.Offline;
     public Instant StatusSince { get; private set; }
     public string? ReservedCallSid { get; private set; }

@@ -11,14 +11,15 @@ public sealed record ReservedTechnician(Guid Id, string Name, string PhoneNumber
 /// What a call needs from a technician; <paramref name="Only"/> limits the pick to that one technician (a person chose them).
 /// <paramref name="Priority"/> is the caller's plan priority (1 first): with it, a free technician is not taken while as many
 /// higher-priority callers wait for one (see <see cref="TechnicianRouter.ReserveAsync"/>).
+/// <paramref name="Language"/>: the caller's language (a BCP-47 tag); technicians speaking it are preferred, the others still taken.
 /// </summary>
 public sealed record ReservationRequest(string CallSid, string Provider, string? Skill, Guid? TamTechnicianId, bool OnCallOnly, IReadOnlyList<Guid> Excluded, Guid? Only = null,
-    int? Priority = null);
+    int? Priority = null, string? Language = null);
 
 /// <summary>
 /// Picks and reserves technicians in one SQL statement: candidates filtered by provider, skill, the on-call
 /// rota outside business hours (a TAM, on call for their accounts, is exempt) and the calls already tried; the account's TAM first, then the one idle
-/// longest. <c>FOR UPDATE SKIP LOCKED</c> plus the conditional <c>UPDATE</c> make the pick atomic across any
+/// longest (among equals, those speaking the caller's language first). <c>FOR UPDATE SKIP LOCKED</c> plus the conditional <c>UPDATE</c> make the pick atomic across any
 /// number of instances; a reservation Twilio never connects expires by itself (<see cref="RoutingOptions.ReservationTimeout"/>).
 /// </summary>
 public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.Extensions.Options.IOptions<RoutingOptions> options)
@@ -37,7 +38,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
             : accountKnown ? knownTam
             : await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct);
         var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded,
-            Priority: request.Priority), ct);
+            Priority: request.Priority, Language: request.Language), ct);
         return reserved is null ? null : new Domain.Calls.TechnicianFact(reserved.Id, reserved.Name, reserved.PhoneNumber);
     }
 
@@ -81,6 +82,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         var excluded = request.Excluded.ToArray();
         var soon = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.PriorityLookahead)).ToDateTimeUtc();
         var priority = request.Only is null ? request.Priority : null;
+        var language = request.Language is null ? null : Domain.Calls.Speech.Primary(request.Language);
         // The event is written in the same statement as the change, so the log's order is the order of the changes.
         var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
             with held as (
@@ -122,7 +124,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                        or (t.status = 'reserved' and t.reserved_until < {now}))
                   and (not {request.OnCallOnly} or t.id = {request.TamTechnicianId}::uuid or exists (
                        select 1 from technician_on_call oc where oc.technician_id = t.id and oc.starts_at <= {now} and oc.ends_at > {now}))
-                order by (t.id = {request.TamTechnicianId}::uuid) desc nulls last, t.status_since, t.id
+                order by (t.id = {request.TamTechnicianId}::uuid) desc nulls last, ({language}::text = any (t.languages)) desc nulls last, t.status_since, t.id
                 limit 1
                 for update skip locked),
             updated as (

@@ -71,6 +71,10 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
     public static VoiceResponse Apology(string text) =>
         new VoiceResponse().Say(text, voice: "Polly.Joanna", language: "en-US").Hangup();
 
+    /// <summary>An apology in the caller's language and voice, when their call is known.</summary>
+    public static VoiceResponse Apology(Utterance said) =>
+        new VoiceResponse().Say(said.Text, voice: said.Voice, language: said.Language).Hangup();
+
     private static void SayAll(VoiceResponse response, ImmutableArray<Utterance> utterances)
     {
         foreach (var u in utterances) response.Say(u.Text, voice: u.Voice, language: u.Language);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
@@ -74,7 +75,31 @@ internal sealed class VoiceFallbackFilter(ILogger<VoiceFallbackFilter> logger) :
         catch (Exception e) when (!context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             logger.LogError(e, "Voice webhook {Path} failed; answered with the apology TwiML", context.HttpContext.Request.Path);
-            return TwimlRenderer.Apology(Sorry).ToResult();
+            return (await CallersApologyAsync(context.HttpContext) is { } said ? TwimlRenderer.Apology(said) : TwimlRenderer.Apology(Sorry)).ToResult();
+        }
+    }
+
+    /// <summary>
+    /// The apology in the language of the caller whose call this webhook is (its <c>CallSid</c> is a call the IVR answered), looked
+    /// up with a fresh scope and a short deadline; null (English) when the call is not known or the look-up fails too.
+    /// </summary>
+    private async Task<Domain.Calls.Utterance?> CallersApologyAsync(HttpContext http)
+    {
+        try
+        {
+            if (!http.Request.HasFormContentType || (await http.Request.ReadFormAsync(http.RequestAborted))["CallSid"].ToString() is not { Length: > 0 } callSid) return null;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var scope = http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Data.PhoneSupportDb>();
+            var call = await db.Calls.AsNoTracking().Where(c => c.CallSid == callSid).Select(c => new { c.FlowId, c.Language }).FirstOrDefaultAsync(deadline.Token);
+            return call is not null && scope.ServiceProvider.GetRequiredService<FlowCatalog>().ById(call.FlowId) is { } flow
+                ? Domain.Calls.IvrEngine.Apology(flow, call.Language) : null;
+        }
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "The caller's language for the apology could not be read; apologising in English");
+            return null;
         }
     }
 }

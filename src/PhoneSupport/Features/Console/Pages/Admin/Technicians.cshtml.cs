@@ -17,6 +17,7 @@ public sealed class TechniciansModel(TechniciansHandler technicians, PolicyCatal
         public string? PhoneNumber { get; set; }
         public List<string> Providers { get; set; } = [];
         public string? Skills { get; set; }
+        public string? Languages { get; set; }
     }
 
     [BindProperty]
@@ -33,9 +34,10 @@ public sealed class TechniciansModel(TechniciansHandler technicians, PolicyCatal
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var request = new CreateTechnicianRequest(Input.Name, AdminIndexModel.Blank(Input.PhoneNumber), [.. Input.Providers], AdminIndexModel.Lines(Input.Skills));
+        var request = new CreateTechnicianRequest(Input.Name, AdminIndexModel.Blank(Input.PhoneNumber), [.. Input.Providers], AdminIndexModel.Lines(Input.Skills),
+            AdminIndexModel.Lines(Input.Languages) is { Length: > 0 } languages ? languages : null);
         var result = (await technicians.CreateAsync(request, User, ct)).Result;
-        if (!ConsoleResults.AddTo(result, ModelState, "Input.", ["name", "phoneNumber", "providers", "skills"])) return Redirect("/console/admin/technicians?created=true");
+        if (!ConsoleResults.AddTo(result, ModelState, "Input.", ["name", "phoneNumber", "providers", "skills", "languages"])) return Redirect("/console/admin/technicians?created=true");
         await LoadAsync(ct);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
