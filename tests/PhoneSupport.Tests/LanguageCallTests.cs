@@ -125,6 +125,8 @@ public sealed partial class LanguageCallTests(ServiceFixture fixture) : IDisposa
         fixture.Clock.Set(Zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 2, 0)).ToInstant());
         await TestTechnicians.OfflineAllAsync(fixture);
         await fixture.ScalarAsync<int>("with c as (update callbacks set status = 'cancelled' where status in ('scheduled', 'dialing') returning 1) select count(*)::int from c");
+        // Higher-priority callers left waiting by other tests would hold the technician back (plan priority first).
+        await fixture.ScalarAsync<int>("with q as (update queue_entries set status = 'left' where status in ('waiting', 'connecting') returning 1) select count(*)::int from q");
         var account = await TestAccounts.CreateAsync(fixture, "constructor", "Standard");
         var caller = NewCaller();
         var (call, _) = await SimulatedCalls.CallAsync(fixture, Constructor, caller, ScriptedCaller.Keys("2", account.AccountNumber + "#", "3", "1"));
