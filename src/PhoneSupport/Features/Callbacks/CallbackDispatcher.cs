@@ -116,7 +116,7 @@ public sealed class CallbackDispatcher(
             await SaveAsync(callback, "callbackWaiting", new { until = callback.NextAttemptAt.ToString() }, ct);
             return false;
         }
-        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), []), ct);
+        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, callback.Skill, null, !policy.Coverage.IsCovered(now), []), ct);
         if (technician is null)
         {
             callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);

@@ -243,7 +243,7 @@ public sealed class VoiceHandler(
         { QueueResult: { Length: > 0 } queueResult } => new CallerInput.QueueLeft(queueResult),
         { DialCallStatus: not null } => new CallerInput.DialEnded(
             request.DialWasBridged, request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
-        { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration),
+        { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration, request.Raw.GetValueOrDefault("RecordingSid")),
         { SpeechResult: { Length: > 0 } speech } => new CallerInput.SpeechHeard(speech, request.Confidence),
         { Digits: { } digits } when !noInput => new CallerInput.KeysPressed(digits, request.FinishedOnKey is { Length: > 0 }),
         _ => new CallerInput.NoInput(),
