@@ -24,13 +24,13 @@ public sealed class MessageDeskTests(ConsoleHost host)
             var row = page.Locator($"#messages tr[data-message='{id}']");
             await Expect(row).ToContainTextAsync(from);
             await Expect(row).ToContainTextAsync("callback by");
-            var player = row.GetByRole(AriaRole.Link, new() { Name = $"Play the message from {from}" });
+            var player = row.GetByRole(AriaRole.Link, new() { Name = $"the message from {from}" });
             await Expect(player).ToHaveAttributeAsync("href", url!);
             var axe = await page.RunAxe();
             Assert.True(axe.Violations.Length == 0, string.Join(Environment.NewLine, axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
             await ConsoleHost.ScreenshotAsync(page, "08-technician-messages");
 
-            await row.GetByRole(AriaRole.Button, new() { Name = $"Mark the message from {from} handled" }).ClickAsync();
+            await row.GetByRole(AriaRole.Button, new() { Name = $"Mark handled: the message from {from}" }).ClickAsync();
 
             await Expect(page.Locator("#desk-notice")).ToContainTextAsync("marked handled");
             await Expect(page.Locator($"#messages tr[data-message='{id}']")).ToHaveCountAsync(0);
