@@ -43,4 +43,38 @@ public sealed class MessageDeskTests(ConsoleHost host)
             host.Clock.Set(ConsoleHost.BusinessHours);
         }
     }
+
+    [Fact]
+    public async Task QuoteAskedForByPhone_IsPricedOnTheFinanceQuotesPage_WithoutAxeViolations_AndTextedOnce()
+    {
+        host.At(new LocalDateTime(2026, 12, 4, 20, 0)); // Friday night: SmallBusiness support is quoted first
+        try
+        {
+            var account = await host.CreateAccountAsync("SmallBusiness");
+            var call = await host.CallAsync(account.Phone, "+17038803095", Emulators.Twilio.ScriptedCaller.Keys("3", "1", "1"));
+            var id = await host.ScalarAsync<Guid>("select id from quotes where requested_call_sid = $1", call.CallSid);
+
+            var page = await host.SignInAsync("finance");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Quotes", Exact = true }).ClickAsync();
+            var row = page.Locator($"#quote-list tr[data-quote='{id}']");
+            await Expect(row).ToContainTextAsync(account.Phone);
+            await Expect(row).ToContainTextAsync("requested");
+            var axe = await page.RunAxe();
+            Assert.True(axe.Violations.Length == 0, string.Join(Environment.NewLine, axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
+            await ConsoleHost.ScreenshotAsync(page, "09-finance-quotes");
+
+            await row.GetByLabel("Estimated minutes").FillAsync("45");
+            await row.GetByRole(AriaRole.Button, new() { Name = "Price and text it" }).ClickAsync();
+
+            await Expect(page.Locator("#quotes-notice")).ToContainTextAsync("texted to the caller");
+            await Expect(page.Locator($"#quote-list tr[data-quote='{id}']")).ToContainTextAsync("sent");
+            var sms = Assert.Single(host.Twilio.Messages, m => m.To == account.Phone);
+            Assert.Contains("190.00 USD", sms.Body);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            host.Clock.Set(ConsoleHost.BusinessHours);
+        }
+    }
 }
