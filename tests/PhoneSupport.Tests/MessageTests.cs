@@ -161,6 +161,11 @@ public sealed class MessageTests(ServiceFixture fixture) : IDisposable
         Assert.Equal($"sms:{account.Phone}", (string?)done["acceptedBy"]);
         Assert.Equal(account.Phone, await fixture.ScalarAsync<string>("select phone_number from callbacks where call_sid = $1", (string)done["callSid"]!));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from callbacks where call_sid = $1 and reason = 'quote'", (string)done["callSid"]!));
+
+        // Accepting again (through the API, as before) changes nothing: one contact, one callback.
+        var again = await AdminApi.ExpectAsync(await api.Admin.PostAsync($"/api/quotes/{id}/accept", null), HttpStatusCode.OK);
+        Assert.Equal(((string?)done["callSid"], "accepted"), ((string?)again["callSid"], (string?)again["status"]));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from quotes q join callbacks c on c.id = q.callback_id where q.id = $1::uuid", id));
     }
 
     /// <summary>A Constellix sales call, signed webhook by webhook, up to the beep: the Record action's path.</summary>
