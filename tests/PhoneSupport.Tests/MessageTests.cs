@@ -145,6 +145,8 @@ public sealed class MessageTests(ServiceFixture fixture) : IDisposable
         Assert.Equal("+17038803095", sms.From);
         Assert.Contains("190.00 USD", sms.Body);
         Assert.Contains("Reply YES to accept", sms.Body);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1 and kind = 'quotePriced'", result.CallSid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1 and kind = 'quoteSent'", result.CallSid));
         await AdminApi.ProblemAsync(await api.Client(technicianKey).PostAsJsonAsync($"/api/quotes/{id}/price", new { estimatedMinutes = 90 }), HttpStatusCode.Conflict);
         await AdminApi.ProblemAsync(await api.Client(technicianKey).PostAsJsonAsync($"/api/quotes/{id}/price", new { }), HttpStatusCode.BadRequest);
         Assert.Single(fixture.Twilio.Messages, m => m.To == account.Phone);

@@ -71,9 +71,10 @@ public sealed class PhoneQuoteService(
             if (locked.Status is not ("requested" or "priced"))
                 return locked.EstimatedMinutes == estimatedMinutes ? (locked, null)
                     : (null, new BillingRefusal("id", $"The quote is {locked.StatusAt(now)} already for {locked.EstimatedMinutes} minutes; ask for a new one."));
+            // Priced already with these minutes (a repeated or concurrent request): nothing to change; the send below is claimed once.
+            if (locked.Status == "priced" && locked.EstimatedMinutes == estimatedMinutes) return (locked, null);
             if (locked.SmsClaimedAt is not null)
-                return locked.EstimatedMinutes == estimatedMinutes ? (locked, null)
-                    : (null, new BillingRefusal("id", $"The quote for {locked.EstimatedMinutes} minutes is being texted to the caller."));
+                return (null, new BillingRefusal("id", $"The quote for {locked.EstimatedMinutes} minutes is being texted to the caller."));
             var policy = policies.For(locked.Provider) ?? throw new InvalidOperationException($"No policy for {locked.Provider}.");
             var amount = policy.Billing.Price(new Money(locked.RatePerHour, locked.Currency), Duration.FromMinutes(estimatedMinutes));
             locked.Price(estimatedMinutes, amount.Amount, actor, now, now + Duration.FromTimeSpan(options.Value.QuoteValidity));
