@@ -153,11 +153,15 @@ public sealed class MessageTests(ServiceFixture fixture) : IDisposable
 
         // The caller replies YES: accepted, the callback is scheduled as for any accepted quote.
         var webhooks = new TwilioWebhooks(fixture.Factory.CreateClient());
-        var reply = await webhooks.PostAsync("/twilio/sms", new Dictionary<string, string?>
+        var yes = new Dictionary<string, string?>
         {
             ["MessageSid"] = "SM" + Guid.NewGuid().ToString("N"), ["AccountSid"] = ServiceFixture.AccountSid, ["From"] = account.Phone, ["To"] = "+17038803095", ["Body"] = " yes ",
-        });
-        Assert.Contains("Quote accepted", await reply.Content.ReadAsStringAsync());
+        };
+        using (var forged = await webhooks.PostAsync("/twilio/sms", yes, signature: "forged")) Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Equal("sent", await fixture.ScalarAsync<string>("select status from quotes where id = $1::uuid", id));
+        using var reply = await webhooks.PostAsync("/twilio/sms", yes);
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        Assert.Contains("<Message>Quote accepted. A technician will call you back by", await reply.Content.ReadAsStringAsync());
         var accepted = await AdminApi.ExpectAsync(await api.Client(financeKey).GetAsync($"/api/quotes?status=accepted&accountId={account.AccountId}"), HttpStatusCode.OK);
         var done = Assert.Single(accepted["items"]!.AsArray())!.AsObject();
         Assert.Equal($"sms:{account.Phone}", (string?)done["acceptedBy"]);
