@@ -36,7 +36,7 @@ public abstract record CallerInput
     public sealed record KeysPressed(string Digits, bool FinishedOnKey) : CallerInput;
     public sealed record SpeechHeard(string Text, double? Confidence) : CallerInput;
     public sealed record NoInput : CallerInput;
-    public sealed record RecordingDone(string? RecordingUrl, int? DurationSeconds) : CallerInput;
+    public sealed record RecordingDone(string? RecordingUrl, int? DurationSeconds, string? RecordingSid = null) : CallerInput;
 
     /// <summary>The technician leg of a <c>Dial</c> ended: bridged (talked), or not (declined, no answer, busy, failed).</summary>
     public sealed record DialEnded(bool Bridged, string Status, int? Seconds) : CallerInput;

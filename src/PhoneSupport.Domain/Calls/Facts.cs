@@ -35,7 +35,16 @@ public abstract record FactRequest
     public sealed record Enqueue(string CallSid, string Provider, int Priority, int Severity, bool OnCallOnly) : FactRequest;
 
     /// <summary>Store a callback promise (idempotent per call). Answers a <see cref="CallbackFact"/>.</summary>
-    public sealed record ScheduleCallback(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason) : FactRequest;
+    public sealed record ScheduleCallback(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason,
+        string? Skill = null) : FactRequest;
+
+    /// <summary>
+    /// Store the caller's recorded message (idempotent per call) with what it promised: a callback to
+    /// <paramref name="CallbackNumber"/> (null: none — an unknown caller ID, or a quote) for technicians with
+    /// <paramref name="Skill"/>, and, when <paramref name="Quote"/>, a quote request. Answers a <see cref="MessageFact"/>.
+    /// </summary>
+    public sealed record StoreMessage(string CallSid, string Provider, Guid? AccountId, string From, string? RecordingUrl, string? RecordingSid, int? DurationSeconds,
+        string? CallbackNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason, string? Skill, bool Quote) : FactRequest;
 
     /// <summary>Claim one included incident for this call (idempotent per call). Answers a <see cref="bool"/>: claimed.</summary>
     public sealed record ClaimIncluded(Guid ContractId, string CallSid) : FactRequest;
@@ -72,6 +81,9 @@ public sealed record TechnicianFact(Guid Id, string Name, string PhoneNumber);
 
 /// <summary>The reservation result: a technician, or none available.</summary>
 public sealed record ReservationFact(TechnicianFact? Technician);
+
+/// <summary>A stored message, its callback and its quote request (each null when it promised none).</summary>
+public sealed record MessageFact(Guid Id, Guid? CallbackId, Instant? CallbackDueAt, Guid? QuoteId);
 
 /// <summary>A stored callback promise.</summary>
 public sealed record CallbackFact(Guid Id, Instant DueAt, Instant NotBefore, DateTimeZone Zone);

@@ -90,6 +90,7 @@ public static partial class IvrEngine
                 ["queueAllowed"] = e.Routing.QueueAllowed && e.Decision.IsLive() ? "true" : "false",
             };
             if (e.Holiday is { } holiday) vars["holiday"] = holiday;
+            if (e.Routing.Skill is { } skill) vars["skill"] = skill;
             if (e.Target is { } target)
             {
                 vars["target"] = speech.Target(target);

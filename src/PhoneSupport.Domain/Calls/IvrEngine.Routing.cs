@@ -100,6 +100,24 @@ public static partial class IvrEngine
             return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(said));
         }
 
+        /// <summary>
+        /// A message is a promise: stored with the callback its prompt promised (due as the decision said: from now in
+        /// business hours, from the next opening after them; for the line's skill) — or, after a quote offer, with a
+        /// quote request, whose acceptance schedules the callback instead.
+        /// </summary>
+        private void StoreMessage(CallSession session, CallerInput.RecordingDone recording)
+        {
+            var quote = session.Var("decision") == "quoteRequired";
+            var due = session.Var("callbackDueAt") is { } text && InstantPattern.ExtendedIso.Parse(text) is { Success: true } parsed ? parsed.Value : (Instant?)null;
+            bool? coverageOnly = session.Var("callbackCoverageOnly") is { } flag ? flag == "true" : null;
+            var priority = int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var p) ? p : 5;
+            var fact = Need<MessageFact>(new FactRequest.StoreMessage(session.CallSid, session.Provider,
+                Guid.TryParse(session.Var("accountId"), out var account) ? account : null, session.From, recording.RecordingUrl, recording.RecordingSid, recording.DurationSeconds,
+                quote ? null : PhoneNumbers.ToE164(session.From, NationalNumbers(session)), due, coverageOnly, priority, quote ? "quote" : "message", session.Var("skill"), quote));
+            _events.Add(IvrEvent.Of("messageStored", ("messageId", fact.Id.ToString()), ("callbackId", fact.CallbackId?.ToString()),
+                ("dueAt", fact.CallbackDueAt is { } at ? InstantPattern.ExtendedIso.Format(at) : null), ("quoteId", fact.QuoteId?.ToString())));
+        }
+
         private Instruction CallbackQuestion(CallSession session, ImmutableArray<Utterance> before)
         {
             var language = flow.Language(session.Language);

@@ -109,6 +109,7 @@ public static partial class IvrEngine
 
                 case StepKind.Message when input is CallerInput.RecordingDone recording:
                     _events.Add(IvrEvent.Of("message", ("recordingUrl", recording.RecordingUrl), ("seconds", recording.DurationSeconds?.ToString())));
+                    StoreMessage(session, recording);
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(Speak(session, step.Thanks)));
 
                 default:

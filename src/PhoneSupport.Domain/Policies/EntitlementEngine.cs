@@ -37,13 +37,16 @@ public static class EntitlementEngine
         var aroundTheClock = severity is { } s && plan.AroundTheClock.Contains(s);
         var routing = new RoutingPreferences(plan.Priority, plan.TamFirst, plan.QueueAllowed, OnCallOnly: context.Window != Window.Business, Skill: null);
 
-        var (target, clock, businessDay) = inSession && severity is { } ss && plan.ExamSessionTargets!.BySeverity.TryGetValue(ss, out var st)
-                ? (st, ClockKind.Wall, plan.ExamSessionTargets.BusinessDay)
+        var (target, clock, businessDay, promised) = inSession && severity is { } ss && plan.ExamSessionTargets!.BySeverity.TryGetValue(ss, out var st)
+                ? (st, ClockKind.Wall, plan.ExamSessionTargets.BusinessDay, null)
             : plan.Targets is { } targets && severity is { } ts && targets.BySeverity.TryGetValue(ts, out var tt)
-                ? (tt, aroundTheClock ? ClockKind.Wall : targets.Clock, targets.BusinessDay)
+                ? (tt, aroundTheClock ? ClockKind.Wall : targets.Clock, targets.BusinessDay, null)
             : (policy.CallbackPromise is { } promise ? ResponseTarget.Of(promise.Within) : null,
-                context.Window == Window.Business ? ClockKind.Wall : ClockKind.Coverage, Duration.FromHours(24));
-        var due = target is null ? request.At : new SlaClock(clock, policy.Coverage, businessDay).DueAt(request.At, target);
+                context.Window == Window.Business ? ClockKind.Wall : ClockKind.Coverage, Duration.FromHours(24), policy.CallbackPromise);
+        // The provider's callback promise runs on its own clock (callbackPromise.clock) from now or the next opening.
+        var due = target is null ? request.At
+            : promised is not null ? promised.DueAt(policy.Coverage, request.At)
+            : new SlaClock(clock, policy.Coverage, businessDay).DueAt(request.At, target);
         var sev = severity is { } n ? $"severity {n} " : "";
         var targetText = target is null ? "" : $" Response target {target} on the {(clock == ClockKind.Wall ? "24x7" : "coverage")} clock.";
 
@@ -87,9 +90,10 @@ public static class EntitlementEngine
         var business = context.Window == Window.Business;
         var offer = business ? policy.Sales?.Business ?? SalesOffer.Live : policy.Sales?.AfterHours ?? SalesOffer.Message;
         var routing = new RoutingPreferences(5, false, false, OnCallOnly: !business, policy.Sales?.Skill ?? "sales");
-        var promise = policy.CallbackPromise is { } p ? ResponseTarget.Of(p.Within) : ResponseTarget.Of(Duration.FromHours(1));
-        var clock = business ? ClockKind.Wall : ClockKind.Coverage;
-        var due = new SlaClock(clock, policy.Coverage, Duration.FromHours(24)).DueAt(at, promise);
+        var callbackPromise = policy.CallbackPromise ?? new CallbackPromise(Duration.FromHours(1));
+        var promise = ResponseTarget.Of(callbackPromise.Within);
+        var clock = callbackPromise.Clock;
+        var due = callbackPromise.DueAt(policy.Coverage, at);
         return (offer, business) switch
         {
             (SalesOffer.Live, true) => context.Outcome(Decision.LiveRoute, $"{context.WhenText}: sales and billing is open.", routing, promise, clock, due),

@@ -51,7 +51,7 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         var billing = Child(root, "billing") as YamlMappingNode;
         var billingRule = new BillingRule(Duration(billing, "step") ?? NodaTime.Duration.FromMinutes(30), billing is null ? 1 : Int(billing, "minimumSteps", 0, 100) ?? 1);
         var identification = ParseIdentification(root);
-        var promise = Child(root, "callbackPromise") is YamlMappingNode p && Duration(p, "within") is { } within ? new CallbackPromise(within) : null;
+        var promise = Child(root, "callbackPromise") is YamlMappingNode p && Duration(p, "within") is { } within ? new CallbackPromise(within, PromiseClock(p)) : null;
         var sales = Child(root, "sales") is YamlMappingNode s
             ? new SalesService(Scalar(s, "skill") ?? "sales", Sales(s, "business") ?? SalesOffer.Live, Sales(s, "afterHours") ?? SalesOffer.Message) : null;
         var plans = ParsePlans(root, currency);
@@ -85,6 +85,19 @@ public sealed class PolicyParser : Yaml.YamlFileReader
         var length = Int(map, "nationalNumberLength", 4, 14);
         if (Scalar(map, "nationalNumberLength") is null) Error(LineOf(map), "phoneNumbers.nationalNumberLength (4-14 digits) is required");
         return new NationalNumbers(country, length ?? 10, trunk);
+    }
+
+    /// <summary><c>callbackPromise.clock</c>: <c>wall</c> (the default) or <c>coverage</c>.</summary>
+    private ClockKind PromiseClock(YamlMappingNode promise)
+    {
+        switch (Scalar(promise, "clock"))
+        {
+            case null or "wall": return ClockKind.Wall;
+            case "coverage": return ClockKind.Coverage;
+            case var other:
+                Error(Line(promise, "clock", promise), $"callbackPromise clock '{other}' must be wall or coverage");
+                return ClockKind.Wall;
+        }
     }
 
     private DateTimeZone ZoneError(YamlMappingNode root, string zoneId)

@@ -47,10 +47,19 @@ public sealed record BillingRule(Duration Step, int MinimumSteps)
 public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailures, Duration LockoutWithin, Duration LockoutFor);
 
 /// <summary>
-/// A provider-wide callback promise (Constellix: "returned within the next hour"): on the wall clock inside
-/// coverage; from the next opening outside it.
+/// A provider-wide callback promise (Constellix: "returned within the next hour"). It starts now inside coverage
+/// and at the next opening outside it, then runs <see cref="Within"/> on its <see cref="Clock"/>: <c>wall</c> (every
+/// hour after the start) or <c>coverage</c> (coverage hours only).
 /// </summary>
-public sealed record CallbackPromise(Duration Within);
+public sealed record CallbackPromise(Duration Within, ClockKind Clock = ClockKind.Wall)
+{
+    /// <summary>When a promise made at <paramref name="at"/> is due.</summary>
+    public Instant DueAt(CoverageCalendar coverage, Instant at)
+    {
+        var start = coverage.IsCovered(at) ? at : coverage.NextOpening(at);
+        return new SlaClock(Clock, coverage, Duration.FromHours(24)).DueAt(start, ResponseTarget.Of(Within));
+    }
+}
 
 /// <summary>
 /// Sales and billing (option 1 of a line): what it offers in business hours and outside them (<c>live</c> with

@@ -121,10 +121,34 @@ internal sealed partial class TwimlInterpreter
         {
             session.Add(TranscriptKind.HungUp, "The caller hung up after recording.");
             await session.NotifyAsync(action, record.Method(), parameters, CallLeg.Caller, ct);
+            await RecordingStatusAsync(record, document, recordingSid, length, ct);
             return new VerbResult(End: new LegEnd(LegEndKind.CallerHungUp));
         }
 
-        return new VerbResult(await session.FetchAsync(action, record.Method(), parameters, CallLeg.Caller, ct));
+        var next = await session.FetchAsync(action, record.Method(), parameters, CallLeg.Caller, ct);
+        await RecordingStatusAsync(record, document, recordingSid, length, ct);
+        return new VerbResult(next);
+    }
+
+    /// <summary>
+    /// <c>recordingStatusCallback</c>: once the recording is stored (here: right after the action request, as Twilio usually
+    /// does), Twilio POSTs the recording's sid, URL, duration and <c>RecordingStatus=completed</c>, signed like every webhook.
+    /// </summary>
+    private async Task RecordingStatusAsync(XElement record, TwimlDocument document, string recordingSid, TimeSpan length, CancellationToken ct)
+    {
+        if (document.Resolve(record.Attr("recordingStatusCallback")) is not { } url) return;
+        List<KeyValuePair<string, string>> parameters =
+        [
+            new("AccountSid", session.Options.AccountSid),
+            new("CallSid", session.CallSid),
+            new("RecordingSid", recordingSid),
+            new("RecordingUrl", RecordingUrl(recordingSid)),
+            new("RecordingStatus", "completed"),
+            new("RecordingDuration", Twiml.Seconds(length)),
+            new("RecordingChannels", "1"),
+            new("RecordingSource", "RecordVerb"),
+        ];
+        await session.NotifyAsync(url, record.Method("recordingStatusCallbackMethod"), parameters, CallLeg.Caller, ct);
     }
 
     private ValueTask<CallerInput> AnswerCallerAsync(GatherPrompt prompt, CancellationToken ct) =>

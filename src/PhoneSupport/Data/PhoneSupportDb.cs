@@ -40,6 +40,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Billing.StripeEventRecord> StripeEvents => Set<Features.Billing.StripeEventRecord>();
     public DbSet<Features.Billing.Purchase> Purchases => Set<Features.Billing.Purchase>();
     public DbSet<Features.Billing.Quote> Quotes => Set<Features.Billing.Quote>();
+    public DbSet<Features.Messages.Message> Messages => Set<Features.Messages.Message>();
     public DbSet<Features.Console.StaffUser> StaffUsers => Set<Features.Console.StaffUser>();
     public DbSet<Features.Sla.SlaRecord> SlaRecords => Set<Features.Sla.SlaRecord>();
 
@@ -70,6 +71,7 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Billing.BillingJobConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.StripeEventRecordConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.PurchaseConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Messages.MessageConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Billing.QuoteConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Console.StaffUserConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Sla.SlaRecordConfiguration());

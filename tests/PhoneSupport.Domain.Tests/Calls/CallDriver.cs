@@ -91,6 +91,7 @@ internal sealed class CallDriver
         FactRequest.ReserveTechnician => new ReservationFact(Technician),
         FactRequest.Enqueue => true,
         FactRequest.CallPolicy p => ShippedPolicies.Find(p.Provider) is { } policy ? CallPolicyFact.Of(policy) : new CallPolicyFact(null, MaxIdentificationTries),
+        FactRequest.StoreMessage m => new MessageFact(Guid.Parse("00000000-0000-4000-8000-0000000000ee"), m.CallbackNumber is null ? null : Guid.Parse("00000000-0000-4000-8000-0000000000cb"), m.DueAt, null),
         FactRequest.ScheduleCallback c => new CallbackFact(Guid.Parse("00000000-0000-4000-8000-0000000000cb"), c.DueAt ?? At + Duration.FromHours(1), At, DateTimeZone.Utc),
         _ => _answers.GetValueOrDefault(request) ?? [],
     };

@@ -70,6 +70,23 @@ public sealed class CallDriverQueueAndRecordTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_with_a_recording_status_callback_posts_the_completed_recording_signed_after_the_action()
+    {
+        _server.Twiml("/twilio/voice", "<Record action=\"/twilio/recorded\" recordingStatusCallback=\"/twilio/recording?call=x\"/><Say>Unreachable</Say>")
+            .Twiml("/twilio/recorded", "<Say>Thanks.</Say><Hangup/>")
+            .Twiml("/twilio/recording", "");
+
+        await CallDriverTests.CallAsync(_server, new ScriptedCaller(Array.Empty<string>()) { RecordingLength = TimeSpan.FromSeconds(15) });
+
+        var recorded = _server.To("/twilio/recorded").Single();
+        var status = _server.To("/twilio/recording").Single();
+        Assert.Equal((recorded["RecordingSid"], recorded["RecordingUrl"], "15", "completed", recorded["CallSid"]),
+            (status["RecordingSid"], status["RecordingUrl"], status["RecordingDuration"], status["RecordingStatus"], status["CallSid"]));
+        Assert.Equal(CallDriverTests.ExpectedSignature(status), status.Signature);
+        Assert.True(_server.Requests.ToList().IndexOf(recorded) < _server.Requests.ToList().IndexOf(status));
+    }
+
+    [Fact]
     public async Task An_empty_recording_skips_the_action()
     {
         _server.Twiml("/twilio/voice", "<Record action=\"/twilio/recorded\"/><Say>No message was left.</Say>");

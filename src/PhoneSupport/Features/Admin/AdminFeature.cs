@@ -41,6 +41,7 @@ public static class AdminFeature
         api.MapIncidents();
         api.MapCharges();
         api.MapPurchases();
+        Messages.MessagesFeature.MapMessages(api);
         return app;
     }
 }

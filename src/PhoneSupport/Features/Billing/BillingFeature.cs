@@ -20,6 +20,7 @@ public static class BillingFeature
         builder.Services.AddScoped<ChargeQueries>();
         builder.Services.AddScoped<ChargeWaiver>();
         builder.Services.AddScoped<PurchaseService>();
+        builder.Services.AddScoped<PhoneQuoteService>();
         builder.Services.AddScoped<StripeWebhookHandler>();
         builder.Services.AddHostedService<BillingOutboxService>();
         return builder;

@@ -80,12 +80,14 @@ public sealed class Quote
     public string Provider { get; private set; } = "";
     public Guid AccountId { get; private set; }
     public string Window { get; private set; } = "";
-    public int EstimatedMinutes { get; private set; }
+    /// <summary>Null while a phone request is not priced yet.</summary>
+    public int? EstimatedMinutes { get; private set; }
     public long RatePerHour { get; private set; }
-    public long Amount { get; private set; }
+    /// <summary>Null while a phone request is not priced yet.</summary>
+    public long? Amount { get; private set; }
     public string Currency { get; private set; } = "";
     public string PolicyVersion { get; private set; } = "";
-    /// <summary><c>sent</c>, <c>accepted</c> or <c>expired</c>.</summary>
+    /// <summary><c>requested</c> (by phone), <c>priced</c>, <c>sent</c>, <c>accepted</c> or <c>expired</c>.</summary>
     public string Status { get; private set; } = "sent";
     public string? RequestedCallSid { get; private set; }
     public string CreatedBy { get; private set; } = "";
@@ -97,7 +99,31 @@ public sealed class Quote
     public string? CallSid { get; private set; }
     public Guid? CallbackId { get; private set; }
 
+    /// <summary>The caller's number a phone request is texted to.</summary>
+    public string? PhoneNumber { get; private set; }
+    public Instant? PricedAt { get; private set; }
+    public string? PricedBy { get; private set; }
+    /// <summary>Set by the one request that sends the SMS (an atomic row update), before it asks Twilio.</summary>
+    public Instant? SmsClaimedAt { get; private set; }
+    public string? SmsSid { get; private set; }
+    public Instant? SentAt { get; private set; }
+
     public string StatusAt(Instant now) => Status == "sent" && now >= ExpiresAt ? "expired" : Status;
+
+    /// <summary>A caller asked for a quote on the phone (after hours): the window and rate they heard, no amount yet.</summary>
+    public static Quote RequestedByPhone(Guid id, string provider, Guid accountId, string window, long ratePerHour, string currency, string policyVersion,
+        string callSid, string phoneNumber, Instant now, Instant expiresAt) =>
+        new(id, provider, accountId, window, 0, ratePerHour, 0, currency, policyVersion, callSid, "phone", now, expiresAt)
+        {
+            Status = "requested", EstimatedMinutes = null, Amount = null, PhoneNumber = phoneNumber,
+        };
+
+    /// <summary>A technician or finance prices a phone request: rate × estimated minutes, valid from now.</summary>
+    public void Price(int estimatedMinutes, long amount, string actor, Instant now, Instant expiresAt)
+    {
+        if (Status is not ("requested" or "priced")) throw new InvalidOperationException($"Quote {Id} is {Status}.");
+        (Status, EstimatedMinutes, Amount, PricedBy, PricedAt, ExpiresAt) = ("priced", estimatedMinutes, amount, actor, now, expiresAt);
+    }
 
     public void Accept(string actor, string callSid, Guid callbackId, Instant now)
     {
@@ -129,6 +155,9 @@ internal sealed class QuoteConfiguration : IEntityTypeConfiguration<Quote>
         quote.Property(q => q.CreatedAt).HasConversion<InstantConverter>();
         quote.Property(q => q.ExpiresAt).HasConversion<InstantConverter>();
         quote.Property(q => q.AcceptedAt).HasConversion<InstantConverter>();
+        quote.Property(q => q.PricedAt).HasConversion<InstantConverter>();
+        quote.Property(q => q.SmsClaimedAt).HasConversion<InstantConverter>();
+        quote.Property(q => q.SentAt).HasConversion<InstantConverter>();
         quote.HasIndex(q => new { q.AccountId, q.CreatedAt }).HasDatabaseName("quotes_account");
         quote.HasOne<Accounts.Account>().WithMany().HasForeignKey(q => q.AccountId);
         quote.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(q => q.RequestedCallSid);

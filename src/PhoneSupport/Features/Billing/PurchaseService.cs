@@ -124,7 +124,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             var (account, policy, plan, refusal) = await AccountAsync(quote.AccountId, ct);
             if (refusal is not null) return (null, refusal);
             if (account!.StripeCustomerId is null) return (null, new BillingRefusal("id", "The account has no card on file (no Stripe customer)."));
-            var phone = await PhoneOfAsync(account, ct);
+            var phone = quote.PhoneNumber ?? await PhoneOfAsync(account, ct); // a quote asked for by phone calls that caller back
             if (phone is null) return (null, new BillingRefusal("id", "The account has no phone number to call back."));
             Domain.Policies.Windows.TryParse(quote.Window, out var window);
             var contact = Contact("AQ", account, policy!, phone, window, "quoteRequired", quote.RatePerHour, now, $"accepted a quote for about {quote.EstimatedMinutes} minutes");
@@ -132,7 +132,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             db.CallEvents.Add(new CallEventRecord(contact.CallSid, now, "consent", JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["channel"] = "api", ["actor"] = actor, ["quoteId"] = quote.Id.ToString(), ["price"] = rate.Spoken() + " per hour",
-                ["prompt"] = $"POST /api/quotes/{quote.Id}/accept: {rate.Spoken()} per hour in {EntitlementEngine.StepText(policy!.Billing.Step)} steps, estimated {quote.EstimatedMinutes} minutes ({new Money(quote.Amount, quote.Currency).Spoken()})",
+                ["prompt"] = $"POST /api/quotes/{quote.Id}/accept: {rate.Spoken()} per hour in {EntitlementEngine.StepText(policy!.Billing.Step)} steps, estimated {quote.EstimatedMinutes} minutes ({new Money(quote.Amount ?? 0, quote.Currency).Spoken()})",
             })));
             await db.SaveChangesAsync(ct);
             var within = policy!.CallbackPromise?.Within ?? Duration.FromHours(1);

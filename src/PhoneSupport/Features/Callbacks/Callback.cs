@@ -62,6 +62,9 @@ public sealed class Callback
     public Guid? TechnicianId { get; private set; }
     public string? TwilioCallSid { get; private set; }
 
+    /// <summary>Only technicians with this skill are rung (a sales message: the policy's sales skill); null: any technician of the line.</summary>
+    public string? Skill { get; init; }
+
     /// <summary>When the current attempt's technician leg was asked of Twilio (saved before the create); null otherwise.</summary>
     public Instant? DialStartedAt { get; private set; }
 

@@ -116,7 +116,7 @@ public sealed class CallbackDispatcher(
             await SaveAsync(callback, "callbackWaiting", new { until = callback.NextAttemptAt.ToString() }, ct);
             return false;
         }
-        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [],
+        var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, callback.Skill, null, !policy.Coverage.IsCovered(now), [],
             Priority: callback.Priority), ct);
         if (technician is null)
         {

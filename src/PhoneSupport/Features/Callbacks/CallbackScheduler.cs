@@ -24,7 +24,7 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
         var notBefore = coverageOnly ? policy.Coverage.NextOpening(now) : now;
         var due = request.DueAt ?? DefaultDue(policy, now);
         var callback = new Callback(Guid.CreateVersion7(), request.Provider, request.AccountId, request.CallSid, request.PhoneNumber,
-            request.Reason, request.Priority, due, notBefore, coverageOnly, now);
+            request.Reason, request.Priority, due, notBefore, coverageOnly, now) { Skill = request.Skill };
         db.Callbacks.Add(callback);
         try
         {
@@ -42,8 +42,7 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
     /// <summary>No decision reached the callback (e.g. a locked-out caller): the provider's promise from now.</summary>
     private static Instant DefaultDue(SupportPolicy policy, Instant now)
     {
-        var within = policy.CallbackPromise?.Within ?? Duration.FromHours(1);
-        var clock = policy.Coverage.IsCovered(now) ? ClockKind.Wall : ClockKind.Coverage;
-        return new SlaClock(clock, policy.Coverage, Duration.FromHours(24)).DueAt(now, ResponseTarget.Of(within));
+        var promise = policy.CallbackPromise ?? new CallbackPromise(Duration.FromHours(1));
+        return promise.DueAt(policy.Coverage, now);
     }
 }

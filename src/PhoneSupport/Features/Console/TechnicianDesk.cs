@@ -27,7 +27,21 @@ public sealed record QueuedCallback(
     Guid Id, string Provider, string? AccountName, string PhoneNumber, string Reason, string Status, Instant DueAt, Instant NotBefore,
     Duration Left, bool AtRisk, bool Overdue, bool WindowOpen, int Attempts, string? Clock = null);
 
-public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Call, IReadOnlyList<QueuedCallback> Queue, Instant Now);
+public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Call, IReadOnlyList<QueuedCallback> Queue, Instant Now)
+{
+    /// <summary>New (not yet handled) messages of the technician's providers, oldest first.</summary>
+    public IReadOnlyList<DeskMessage> Messages { get; init; } = [];
+
+    /// <summary>Quotes callers asked for by phone that wait for a price.</summary>
+    public IReadOnlyList<DeskQuote> Quotes { get; init; } = [];
+}
+
+/// <summary>A caller's message on the desk: who, when, the recording to play and the callback it promised.</summary>
+public sealed record DeskMessage(Guid Id, string Provider, string From, string? AccountName, string? RecordingUrl, int? DurationSeconds, Instant ReceivedAt,
+    Instant? CallbackDueAt, bool Quote);
+
+/// <summary>A quote asked for by phone, waiting for its estimate: the caller, the window and rate they heard.</summary>
+public sealed record DeskQuote(Guid Id, string? AccountName, string PhoneNumber, string Window, long RatePerHour, string Currency, Instant RequestedAt);
 
 /// <summary>
 /// What a technician sees and does in the console: their state (set through <see cref="TechniciansHandler"/>, as the
@@ -36,7 +50,7 @@ public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Cal
 /// </summary>
 public sealed class TechnicianDesk(
     PhoneSupportDb db, TechniciansHandler technicians, CallbackDispatcher dispatcher, Domain.Policies.PolicyCatalog policies,
-    IOptions<ConsoleOptions> options, IClock clock)
+    IOptions<ConsoleOptions> options, IClock clock, Messages.MessageService messages, Billing.PhoneQuoteService quotes)
 {
     public static Guid? TechnicianOf(ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(StaffSignIn.TechnicianClaim), out var id) ? id : null;
@@ -46,8 +60,37 @@ public sealed class TechnicianDesk(
         if (await technicians.ReadAsync(technicianId, ct) is not { } technician) return null;
         var call = technician.ReservedCallSid is { } sid ? await LiveCallAsync(sid, ct) : null;
         var queue = await QueueAsync(technician.Providers, ct);
-        return new TechnicianView(technician, call, queue, clock.GetCurrentInstant());
+        return new TechnicianView(technician, call, queue, clock.GetCurrentInstant())
+        {
+            Messages = await MessagesAsync(technician.Providers, ct), Quotes = await RequestedQuotesAsync(technician.Providers, ct),
+        };
     }
+
+    /// <summary>New messages of the given providers, oldest first, with the due time of the callback each promised.</summary>
+    public async Task<List<DeskMessage>> MessagesAsync(IReadOnlyList<string> providers, CancellationToken ct) =>
+        await (from m in db.Messages.AsNoTracking()
+               where m.Status == Messages.MessageStatus.New && providers.Contains(m.Provider)
+               join a in db.Accounts on m.AccountId equals a.Id into accounts
+               from a in accounts.DefaultIfEmpty()
+               join c in db.Callbacks on m.CallbackId equals c.Id into callbacks
+               from c in callbacks.DefaultIfEmpty()
+               orderby m.Id
+               select new DeskMessage(m.Id, m.Provider, m.FromNumber, a == null ? null : a.Name, m.RecordingUrl, m.DurationSeconds, m.ReceivedAt,
+                   c == null ? null : c.DueAt, m.QuoteId != null)).Take(100).ToListAsync(ct);
+
+    /// <summary>Quotes asked for by phone and not priced yet, oldest first.</summary>
+    public async Task<List<DeskQuote>> RequestedQuotesAsync(IReadOnlyList<string> providers, CancellationToken ct) =>
+        await (from q in db.Quotes.AsNoTracking()
+               where q.Status == "requested" && providers.Contains(q.Provider)
+               join a in db.Accounts on q.AccountId equals a.Id
+               orderby q.CreatedAt, q.Id
+               select new DeskQuote(q.Id, a.Name, q.PhoneNumber ?? "", q.Window, q.RatePerHour, q.Currency, q.CreatedAt)).Take(100).ToListAsync(ct);
+
+    public Task<Messages.Message?> MarkHandledAsync(Guid messageId, ClaimsPrincipal user, CancellationToken ct) =>
+        messages.MarkHandledAsync(messageId, user.Identity?.Name ?? "console", ct);
+
+    public Task<(Billing.Quote? Quote, Billing.BillingRefusal? Refusal)> PriceQuoteAsync(Guid quoteId, int estimatedMinutes, ClaimsPrincipal user, CancellationToken ct) =>
+        quotes.PriceAsync(quoteId, estimatedMinutes, user.Identity?.Name ?? "console", ct);
 
     /// <summary>Open callbacks of the given providers, most urgent due time first.</summary>
     public async Task<List<QueuedCallback>> QueueAsync(IReadOnlyList<string>? providers, CancellationToken ct)

@@ -18,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class FactsLoader(
     PhoneSupportDb db, EntitlementService entitlements, AllowanceLedger ledger, IdentificationLockout lockout,
-    TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, Billing.PurchaseService purchases, IClock clock)
+    TechnicianRouter router, CallbackScheduler callbacks, Queue.QueueService queue, Billing.PurchaseService purchases, Messages.MessageService messages, IClock clock)
 {
     private readonly Dictionary<Guid, Account> _accounts = [];
     private readonly Dictionary<Guid, Contract> _contracts = [];
@@ -34,6 +34,7 @@ public sealed class FactsLoader(
         FactRequest.ReserveTechnician r => new ReservationFact(await router.ReserveForCallAsync(r, ct,
             r.AccountId is { } a && _accounts.TryGetValue(a, out var known) ? known.TamTechnicianId : null, r.AccountId is { } b && _accounts.ContainsKey(b))),
         FactRequest.ScheduleCallback r => await callbacks.ScheduleAsync(r, ct),
+        FactRequest.StoreMessage r => await messages.StoreAsync(r, ct),
         FactRequest.Enqueue r => await queue.EnqueueAsync(r, ct),
         FactRequest.Purchase r => await purchases.BuyOnCallAsync(r, ct),
         FactRequest.ClaimIncluded r => await ledger.ClaimAsync(r.ContractId, r.CallSid, callStartedAt, clock.GetCurrentInstant(), ct),

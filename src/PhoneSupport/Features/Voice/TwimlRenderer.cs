@@ -14,6 +14,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
     public const string StepPath = "/twilio/voice/step";
     public const string WhisperPath = "/twilio/voice/whisper";
     public const string StatusPath = "/twilio/voice/status";
+    public const string RecordingPath = "/twilio/voice/recording";
 
     public VoiceResponse Render(Instruction instruction, int sequence, string callSid)
     {
@@ -38,7 +39,9 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 break;
             case Instruction.RecordMessage record:
                 SayAll(response, record.Say);
-                response.Record(action: StepUrl(sequence), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true);
+                // The recording status callback attaches a recording that finishes after the action (MessageService).
+                response.Record(action: StepUrl(sequence), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true,
+                    recordingStatusCallback: new Uri($"{publicBaseUrl}{RecordingPath}?call={callSid}"));
                 response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
                 break;
             case Instruction.Dial dial:

@@ -5,6 +5,7 @@ using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Messages;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
@@ -49,6 +50,7 @@ public static class VoiceFeature
         twilio.MapWhisper();
         twilio.MapCallbackCalls();
         twilio.MapQueue();
+        twilio.MapMessageWebhooks();
         twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
                 CancellationToken ct) =>
             leg == "technician" && call is not null && tech is { } technician

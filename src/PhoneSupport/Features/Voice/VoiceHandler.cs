@@ -244,7 +244,9 @@ public sealed class VoiceHandler(
         { QueueResult: { Length: > 0 } queueResult } => new CallerInput.QueueLeft(queueResult),
         { DialCallStatus: not null } => new CallerInput.DialEnded(
             request.DialWasBridged, request.Raw.GetValueOrDefault("DialCallStatus") ?? "unknown", request.DialCallDuration),
-        { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration),
+        { RecordingUrl: { } url } => new CallerInput.RecordingDone(url, request.RecordingDuration, request.Raw.GetValueOrDefault("RecordingSid")),
+        // A Record action without its URL yet: the recording status callback attaches it (MessageService).
+        _ when request.Raw.GetValueOrDefault("RecordingSid") is { Length: > 0 } recordingSid => new CallerInput.RecordingDone(null, request.RecordingDuration, recordingSid),
         { SpeechResult: { Length: > 0 } speech } => new CallerInput.SpeechHeard(speech, request.Confidence),
         { Digits: { } digits } when !noInput => new CallerInput.KeysPressed(digits, request.FinishedOnKey is { Length: > 0 }),
         _ => new CallerInput.NoInput(),

@@ -32,6 +32,9 @@ public sealed class Record(
 
     public bool? Transcribe { get; set; } = transcribe;
 
+    /// <summary><c>recordingStatusCallback</c>: Twilio POSTs <c>RecordingSid</c>, <c>RecordingUrl</c>, <c>RecordingDuration</c> and <c>RecordingStatus</c> when the recording is ready.</summary>
+    public Uri? RecordingStatusCallback { get; set; }
+
     protected override IEnumerable<KeyValuePair<string, string?>> GetAttributes() =>
     [
         Attr("action", Url(Action)),
@@ -42,5 +45,6 @@ public sealed class Record(
         Attr("playBeep", Bool(PlayBeep)),
         Attr("trim", Kebab(Trim)),
         Attr("transcribe", Bool(Transcribe)),
+        Attr("recordingStatusCallback", Url(RecordingStatusCallback)),
     ];
 }

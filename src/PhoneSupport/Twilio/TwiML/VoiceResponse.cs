@@ -66,8 +66,9 @@ public sealed class VoiceResponse() : TwiMLElement("Response")
         int? maxLength = null,
         bool? playBeep = null,
         RecordTrim? trim = null,
-        bool? transcribe = null) =>
-        Append(new Record(action, method, timeout, finishOnKey, maxLength, playBeep, trim, transcribe));
+        bool? transcribe = null,
+        Uri? recordingStatusCallback = null) =>
+        Append(new Record(action, method, timeout, finishOnKey, maxLength, playBeep, trim, transcribe) { RecordingStatusCallback = recordingStatusCallback });
 
     public VoiceResponse Hangup() => Append(new Hangup());
 

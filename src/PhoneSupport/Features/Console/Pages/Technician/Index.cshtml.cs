@@ -38,8 +38,26 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
             : Redirect($"/console/technician?error={Uri.EscapeDataString(Refusal(outcome))}");
     }
 
+    public async Task<IActionResult> OnPostMessageHandledAsync([FromForm] Guid messageId, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is null) return Forbid();
+        return await desk.MarkHandledAsync(messageId, User, ct) is null
+            ? Redirect($"/console/technician?error={Uri.EscapeDataString("That message no longer exists.")}")
+            : Redirect("/console/technician?done=handled");
+    }
+
+    public async Task<IActionResult> OnPostPriceQuoteAsync([FromForm] Guid quoteId, [FromForm] int? estimatedMinutes, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is null) return Forbid();
+        if (estimatedMinutes is null) return Redirect($"/console/technician?error={Uri.EscapeDataString("Enter the estimated minutes (1 to 600).")}");
+        var (_, refusal) = await desk.PriceQuoteAsync(quoteId, estimatedMinutes.Value, User, ct);
+        return refusal is null ? Redirect("/console/technician?done=quoted") : Redirect($"/console/technician?error={Uri.EscapeDataString(refusal.Message)}");
+    }
+
     private static string? Message(string? done) => done switch
     {
+        "handled" => "The message is marked handled.",
+        "quoted" => "The quote is priced and texted to the caller.",
         "available" => "You are available: calls and callbacks can reach you.",
         "offline" => "You are offline: no calls will be routed to you.",
         "dialling" => "Your phone is ringing: press 1 to call the customer.",
