@@ -296,7 +296,10 @@ public static partial class IvrEngine
     public static string Fill(string text, CallSession session) =>
         Placeholder().Replace(text, m =>
         {
-            var value = session.Var(m.Groups["name"].Value) ?? "";
+            var name = m.Groups["name"].Value;
+            var value = session.Var(name) ?? "";
+            // The window is stored by its policy name (data the host reads); the caller hears it in their language.
+            if (name == "window" && Policies.Windows.TryParse(value, out var window)) return Speech.For(session.Language).Window(window);
             return m.Groups["format"].Value == "digits" ? string.Join(' ', value.ToCharArray()) : value;
         });
 

@@ -16,6 +16,28 @@ public sealed class SpeechTests
             .Select(d => new DailyHours(d, new LocalTime(8, 0), new LocalTime(20, 0)))];
 
     [Theory]
+    [InlineData("de-DE", "night", "Es ist Nacht.")]
+    [InlineData("de-DE", "holiday", "Es ist Feiertag.")]
+    [InlineData("en-US", "weekend", "Es ist weekend.")]
+    public void FilledWindow_IsSpokenInTheCallersLanguage_WhileTheVariableKeepsThePolicyName(string language, string window, string expected)
+    {
+        var session = CallSession.Start("CA1", "flow", "provider", "+15550100001", "+15550100000", "start", language);
+        session = session with { Vars = session.Vars.SetItem("window", window) };
+        Assert.Equal(expected, IvrEngine.Fill("Es ist {window}.", session));
+        Assert.Equal(window, session.Var("window"));
+    }
+
+    [Fact]
+    public void StepPrice_NamesThePolicysStep_InEachLanguage()
+    {
+        var price = new Money(2500, "nzd");
+        Assert.EndsWith("per half hour", Speech.English.PerStep(price, Duration.FromMinutes(30)), StringComparison.Ordinal);
+        Assert.EndsWith("per 15 minutes", Speech.English.PerStep(price, Duration.FromMinutes(15)), StringComparison.Ordinal);
+        Assert.EndsWith("pro halbe Stunde", Speech.German.PerStep(price, Duration.FromMinutes(30)), StringComparison.Ordinal);
+        Assert.EndsWith("pro 15 Minuten", Speech.German.PerStep(price, Duration.FromMinutes(15)), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(15, "15 Minuten")]
     [InlineData(1, "1 Minute")]
     [InlineData(60, "1 Stunde")]
