@@ -10,6 +10,7 @@ public static class AdminFeature
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Configuration.PhoneSupportOptions>, BootstrapKeyValidation>();
         builder.Services.AddScoped<AccountsHandler>();
         builder.Services.AddScoped<ContractsHandler>();
         builder.Services.AddScoped<ApiKeysHandler>();
