@@ -37,6 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string BootstrapName = "bootstrap";
     public const string KeyIdClaim = "api_key_id";
+    public const string TechnicianClaim = "technician_id";
 
     private const string Missing = "Send an API key: Authorization: Bearer <api key>.";
     private const string Invalid = "The API key is not valid, or it has been revoked.";
@@ -51,9 +52,9 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.KeyHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.Name, k.Role })
+            .Select(k => new { k.Id, k.Name, k.Role, k.TechnicianId })
             .FirstOrDefaultAsync(Context.RequestAborted);
-        return key is null ? AuthenticateResult.Fail(Invalid) : Success(key.Name, key.Role, key.Id);
+        return key is null ? AuthenticateResult.Fail(Invalid) : Success(key.Name, key.Role, key.Id, key.TechnicianId);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -85,10 +86,11 @@ public sealed class ApiKeyAuthenticationHandler(
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presentedHash), Encoding.ASCII.GetBytes(ApiKey.Hash(bootstrap)));
     }
 
-    private AuthenticateResult Success(string name, string role, Guid? keyId)
+    private AuthenticateResult Success(string name, string role, Guid? keyId, Guid? technicianId = null)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, name), new(ClaimTypes.Role, role) };
         if (keyId is { } id) claims.Add(new Claim(KeyIdClaim, id.ToString()));
+        if (technicianId is { } technician) claims.Add(new Claim(TechnicianClaim, technician.ToString()));
         var identity = new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
