@@ -83,4 +83,23 @@ public sealed class KeyScopeTests(ServiceFixture fixture) : IAsyncLifetime
         await AdminApi.ProblemAsync(await SetAvailabilityAsync(client, technician, "available"), HttpStatusCode.Forbidden);
         Assert.Equal(0L, await EventsAsync(technician));
     }
+
+    [Fact]
+    public async Task TheConsole_CreatesATechnicianKey_OnlyWithItsTechnician()
+    {
+        var technician = await TechnicianAsync();
+        var (user, password) = await Console.ConsoleClient.CreateUserAsync(fixture, Features.Console.StaffRoles.Admin);
+        using var client = Console.ConsoleClient.Create(fixture.Factory);
+        await Console.ConsoleClient.SignInAsync(client, user, password);
+        var name = "console technician key " + Guid.NewGuid().ToString("N")[..8];
+
+        var missing = await Console.ConsoleClient.PostFormAsync(client, "/console/admin/api-keys", new() { ["Input.Name"] = name, ["Input.Role"] = "technician" });
+        var created = await Console.ConsoleClient.PostFormAsync(client, "/console/admin/api-keys",
+            new() { ["Input.Name"] = name, ["Input.Role"] = "technician", ["Input.TechnicianId"] = technician });
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("Required for a technician key", await missing.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Equal(Guid.Parse(technician), await fixture.ScalarAsync<Guid>("select technician_id from api_keys where name = $1", name));
+    }
 }
