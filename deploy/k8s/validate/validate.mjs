@@ -42,6 +42,11 @@ const custom = {
   "kustomize.config.k8s.io/v1beta1/Kustomization": (o, problem, file) => {
     if (!Array.isArray(o.resources) || o.resources.length === 0) problem("resources must list the manifests");
     for (const r of o.resources ?? []) if (!existsSync(join(dirname(file), r))) problem(`resource ${r} does not exist`);
+    // The Secrets come from the secret store: a listed placeholder Secret would overwrite the real values on every apply.
+    for (const r of o.resources ?? []) {
+      const path = join(dirname(file), r);
+      if (existsSync(path) && parseAllDocuments(readFileSync(path, "utf8")).some((d) => d.toJS()?.kind === "Secret")) problem(`resource ${r} holds a Secret: keep placeholder Secrets out of the kustomization`);
+    }
   },
 };
 
@@ -136,7 +141,13 @@ function crossChecks(objs, problem) {
       if (o.data && Object.keys(o.data).length) problem(`${id}: use stringData placeholders, not data`);
     }
   }
-  for (const kind of ["Namespace", "ConfigMap", "Secret", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job"])
+  // Every pod the deployment runs (API, migration Job, database) is selected by a NetworkPolicy.
+  const policies = objs.filter((o) => o.kind === "NetworkPolicy");
+  for (const o of objs) {
+    const labels = o.kind === "Deployment" || o.kind === "Job" ? o.spec?.template?.metadata?.labels : o.kind === "Cluster" ? { "cnpg.io/cluster": o.metadata?.name } : null;
+    if (labels && !policies.some((p) => matches(p.spec?.podSelector?.matchLabels, labels))) problem(`${o.kind} ${o.metadata?.name}: no NetworkPolicy selects its pods`);
+  }
+  for (const kind of ["Namespace", "ConfigMap", "Secret", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job", "NetworkPolicy"])
     if (!objs.some((o) => o.kind === kind)) problem(`no ${kind} manifest`);
 }
 
@@ -153,6 +164,8 @@ const brokenCases = [
   ["a real-looking secret", (o) => o.kind === "Secret" && (o.stringData.Twilio__AuthToken = "0123456789abcdef0123456789abcdef"), "placeholder"],
   ["a Service selecting no pods", (o) => o.kind === "Service" && (o.spec.selector = { app: "nothing" }), "matches no Deployment"],
   ["a migration Job that serves instead", (o) => o.kind === "Job" && (o.spec.template.spec.containers[0].args = []), "--migrate-only"],
+  ["the placeholder Secret applied by the kustomization", (o) => o.kind === "Kustomization" && o.resources.push("secret.yaml"), "holds a Secret"],
+  ["database pods no NetworkPolicy selects", (o) => o.kind === "NetworkPolicy" && o.metadata.name === "phonesupport-db" && (o.spec.podSelector.matchLabels = { "cnpg.io/cluster": "other" }), "no NetworkPolicy selects"],
 ];
 
 async function selfCheck() {

@@ -23,9 +23,12 @@ public static class MigrationRunner
         await Execute(connection, null, $"select pg_advisory_lock({LockKey})", ct);
         try
         {
+            // Nothing pending: no DDL at all, so the least-privilege application role (no CREATE) starts once the
+            // migration Job, connected as the owner, has applied everything.
+            var applied = await AppliedAsync(connection, ct);
+            if (Scripts.All(s => applied.Contains(s.Version))) return [];
             await Execute(connection, null,
                 "create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())", ct);
-            var applied = await AppliedAsync(connection, ct);
             var done = new List<string>();
             foreach (var (version, sql) in Scripts.Where(s => !applied.Contains(s.Version)))
             {

@@ -40,10 +40,19 @@ public sealed class AdminApi : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A new key of <paramref name="role"/>, made through the API; answers the key and the created resource.</summary>
-    public async Task<(string Key, JsonObject Body)> CreateKeyAsync(string role)
+    /// <summary>
+    /// A new key of <paramref name="role"/>, made through the API; answers the key and the created resource. A technician key
+    /// is bound to <paramref name="technicianId"/>, or to a new (offline) technician of its own when none is given.
+    /// </summary>
+    public async Task<(string Key, JsonObject Body)> CreateKeyAsync(string role, string? technicianId = null)
     {
-        var body = await ExpectAsync(await Admin.PostAsJsonAsync("/api/api-keys", new { name = $"test {role} {Guid.NewGuid():N}", role }), HttpStatusCode.Created);
+        if (role == "technician" && technicianId is null)
+        {
+            var technician = await ExpectAsync(await Admin.PostAsJsonAsync("/api/technicians",
+                new { name = $"Key holder {Guid.NewGuid():N}"[..20], phoneNumber = NewPhone(), providers = new[] { "constellix" } }), HttpStatusCode.Created);
+            technicianId = (string)technician["id"]!;
+        }
+        var body = await ExpectAsync(await Admin.PostAsJsonAsync("/api/api-keys", new { name = $"test {role} {Guid.NewGuid():N}", role, technicianId }), HttpStatusCode.Created);
         return ((string)body["key"]!, body);
     }
 

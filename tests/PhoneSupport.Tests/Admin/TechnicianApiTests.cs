@@ -103,7 +103,7 @@ public sealed class TechnicianApiTests(ServiceFixture fixture) : IAsyncLifetime
     public async Task Availability_OfflineAvailableOffline_WritesAnEventPerChangeWithWhoMadeIt()
     {
         var technician = await CreateAsync();
-        var (key, created) = await _api.CreateKeyAsync("technician");
+        var (key, created) = await _api.CreateKeyAsync("technician", (string)technician["id"]!);
         var self = _api.Client(key);
         fixture.Clock.Advance(Duration.FromMinutes(5));
 

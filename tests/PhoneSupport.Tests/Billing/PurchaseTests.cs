@@ -161,7 +161,11 @@ public sealed class PurchaseTests(ServiceFixture fixture) : IDisposable
         var backwards = await AdminApi.ProblemAsync(await technician.PostAsJsonAsync(
             $"/api/incidents/{await fixture.ScalarAsync<Guid>("select id from incidents where call_sid = $1", second.CallSid)}/calls", new { callSid = first }), HttpStatusCode.Conflict);
         Assert.Contains("earlier incident", AdminApi.Errors(backwards, "callSid"));
-        var attached = await AdminApi.ExpectAsync(await technician.PostAsJsonAsync($"/api/incidents/{incident}/calls", new { callSid = second.CallSid }), HttpStatusCode.OK);
+        // Merging waives the later incident's unposted charge: a technician key may not (issue 16); an admin does.
+        var waive = await AdminApi.ProblemAsync(await technician.PostAsJsonAsync($"/api/incidents/{incident}/calls", new { callSid = second.CallSid }), HttpStatusCode.Forbidden);
+        Assert.Contains("finance or an admin", (string?)waive["detail"]);
+        Assert.Equal("pending", await fixture.ScalarAsync<string>("select c.status from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", second.CallSid));
+        var attached = await AdminApi.ExpectAsync(await api.Admin.PostAsJsonAsync($"/api/incidents/{incident}/calls", new { callSid = second.CallSid }), HttpStatusCode.OK);
         await AdminApi.ExpectAsync(await technician.PostAsJsonAsync($"/api/incidents/{incident}/calls", new { callSid = second.CallSid }), HttpStatusCode.OK);
 
         Assert.Equal("closed", (string?)attached["status"]);

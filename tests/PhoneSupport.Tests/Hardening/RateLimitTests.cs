@@ -13,7 +13,8 @@ namespace PhoneSupport.Tests.Hardening;
 [Collection(ServiceHostCollection.Name)]
 public sealed class RateLimitTests(ServiceFixture fixture)
 {
-    private const string AdminKey = "rate-limit-admin-key-0123456789abcdef";
+    // Production refuses a weak or sample bootstrap key at start-up: a fresh random one per run.
+    private static readonly string AdminKey = "psk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     private async Task<WebApplicationFactory<Program>> HostAsync(string database, int callerPerMinute = 0, int apiKeyPerMinute = 0)
     {

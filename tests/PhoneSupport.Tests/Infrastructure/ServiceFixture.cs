@@ -92,6 +92,9 @@ public sealed class ServiceFixture : IAsyncLifetime
             // the rate-limit tests set their own limits.
             ["PhoneSupport:RateLimits:CallerPerMinute"] = "100000",
             ["PhoneSupport:RateLimits:ApiKeyPerMinute"] = "1000000",
+            // Every in-memory client shares one (absent) address: the failure throttles get their own tests.
+            ["PhoneSupport:RateLimits:SignInFailuresPerAddress"] = "1000000",
+            ["PhoneSupport:RateLimits:ApiKeyFailuresPerAddress"] = "1000000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>

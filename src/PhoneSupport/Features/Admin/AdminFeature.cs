@@ -10,6 +10,7 @@ public static class AdminFeature
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Configuration.PhoneSupportOptions>, BootstrapKeyValidation>();
         builder.Services.AddScoped<AccountsHandler>();
         builder.Services.AddScoped<ContractsHandler>();
         builder.Services.AddScoped<ApiKeysHandler>();
@@ -50,8 +51,8 @@ public static class AdminFeature
 public static class TechnicianPolicies
 {
     /// <summary>
-    /// Setting availability: admin or technician, not finance. API keys are not linked to a technician yet, so a
-    /// technician key may set any technician's availability; every change records the key that made it.
+    /// Setting availability: admin or technician, not finance. A technician key sets only the technician it is bound to
+    /// (<see cref="KeyScope"/>; 403 for another); every change records the key that made it.
     /// </summary>
     public const string Availability = "availability";
 

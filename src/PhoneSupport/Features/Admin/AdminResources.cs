@@ -91,16 +91,18 @@ public sealed record ExamSessionResource(Guid Id, Guid AccountId, string Start, 
         new(s.Id, s.AccountId, AdminFormats.Format(s.StartsAt), AdminFormats.Format(s.EndsAt), AdminFormats.Format(s.CreatedAt));
 }
 
-public sealed record CreateApiKeyRequest(string? Name, string? Role);
+/// <summary><see cref="TechnicianId"/>: required for a technician key (the one technician it acts for), refused for the other roles.</summary>
+public sealed record CreateApiKeyRequest(string? Name, string? Role, string? TechnicianId = null);
 
 /// <summary>An API key as stored; <see cref="Key"/> is only ever present in the answer that created it.</summary>
 public sealed record ApiKeyResource(
     Guid Id, string Name, string Role, string Prefix, string CreatedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RevokedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? TechnicianId = null)
 {
     public static ApiKeyResource Of(ApiKey k, string? key = null) => new(
-        k.Id, k.Name, k.Role, k.Prefix, AdminFormats.Format(k.CreatedAt), k.RevokedAt is { } r ? AdminFormats.Format(r) : null, key);
+        k.Id, k.Name, k.Role, k.Prefix, AdminFormats.Format(k.CreatedAt), k.RevokedAt is { } r ? AdminFormats.Format(r) : null, key, k.TechnicianId);
 }
 
 /// <summary><see cref="Languages"/>: BCP-47 tags or primary subtags (<c>de-DE</c>, <c>de</c>), preferred first; stored as primary subtags; default <c>en</c>.</summary>

@@ -18,11 +18,12 @@ public sealed class ApiKey
 
     private ApiKey() { }
 
-    public ApiKey(Guid id, string name, string role, string keyHash, string prefix, Instant createdAt)
+    public ApiKey(Guid id, string name, string role, string keyHash, string prefix, Instant createdAt, Guid? technicianId = null)
     {
         Id = id;
         Name = name;
         Role = role;
+        TechnicianId = technicianId;
         KeyHash = keyHash;
         Prefix = prefix;
         CreatedAt = createdAt;
@@ -31,16 +32,19 @@ public sealed class ApiKey
     public Guid Id { get; private set; }
     public string Name { get; private set; } = "";
     public string Role { get; private set; } = "";
+
+    /// <summary>The technician a technician key acts for (only that technician's state); null for the other roles.</summary>
+    public Guid? TechnicianId { get; private set; }
     public string KeyHash { get; private set; } = "";
     public string Prefix { get; private set; } = "";
     public Instant CreatedAt { get; private set; }
     public Instant? RevokedAt { get; private set; }
 
     /// <summary>A new random key (<c>psk_</c> + 43 base64url characters) and its stored form.</summary>
-    public static (ApiKey Key, string Secret) Create(string name, string role, Instant now)
+    public static (ApiKey Key, string Secret) Create(string name, string role, Instant now, Guid? technicianId = null)
     {
         var secret = "psk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return (new ApiKey(Guid.CreateVersion7(), name, role, Hash(secret), secret[..8], now), secret);
+        return (new ApiKey(Guid.CreateVersion7(), name, role, Hash(secret), secret[..8], now, technicianId), secret);
     }
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -54,5 +58,6 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.Property(k => k.CreatedAt).HasConversion<InstantConverter>();
         key.Property(k => k.RevokedAt).HasConversion<InstantConverter>();
         key.HasIndex(k => k.KeyHash).IsUnique().HasDatabaseName("api_keys_key_hash_key");
+        key.HasOne<Routing.Technician>().WithMany().HasForeignKey(k => k.TechnicianId);
     }
 }

@@ -28,12 +28,23 @@ public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiK
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 200) errors.Add("name", "Required: who or what uses the key, 1 to 200 characters.");
         if (body.Role is null || !ApiKey.Roles.Contains(body.Role)) errors.Add("role", $"'{body.Role}' is not a role; one of: {string.Join(", ", ApiKey.Roles)}.");
+        Guid? technicianId = null;
+        if (body.Role == "technician")
+        {
+            // A technician key acts for one technician only: the one it is bound to.
+            if (string.IsNullOrWhiteSpace(body.TechnicianId)) errors.Add("technicianId", "Required for a technician key: the id of the technician it acts for.");
+            else if (!Guid.TryParse(body.TechnicianId.Trim(), out var id) || !await db.Technicians.AnyAsync(t => t.Id == id, ct))
+                errors.Add("technicianId", $"No technician '{body.TechnicianId}'.");
+            else technicianId = id;
+        }
+        else if (!string.IsNullOrWhiteSpace(body.TechnicianId) && body.Role is not null && ApiKey.Roles.Contains(body.Role))
+            errors.Add("technicianId", $"Only a technician key is bound to a technician; a {body.Role} key takes no technicianId.");
         if (errors.Any) return Problems.Validation(errors);
 
-        var (key, secret) = ApiKey.Create(body.Name!.Trim(), body.Role!, clock.GetCurrentInstant());
+        var (key, secret) = ApiKey.Create(body.Name!.Trim(), body.Role!, clock.GetCurrentInstant(), technicianId);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
-        logger.LogInformation("API key {KeyId} ({Name}, {Role}) created", key.Id, key.Name, key.Role);
+        logger.LogInformation("API key {KeyId} ({Name}, {Role}, technician {TechnicianId}) created", key.Id, key.Name, key.Role, key.TechnicianId);
         return TypedResults.Created($"/api/api-keys/{key.Id}", ApiKeyResource.Of(key, secret));
     }
 

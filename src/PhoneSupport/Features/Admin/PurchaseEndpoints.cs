@@ -30,7 +30,8 @@ public static class PurchaseEndpoints
         api.MapPost("/quotes/{id}/accept", (string id, HttpRequest request, PurchasesHandler handler, CancellationToken ct) => handler.AcceptAsync(id, Actor(request), ct))
             .RequireAuthorization(AdminPolicies.Finance).WithTags("Purchases and quotes").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/incidents/{id}/calls", (string id, HttpRequest request, PurchasesHandler handler, CancellationToken ct) =>
-                AdminJson.WithBodyAsync<AttachCallRequest, Ok<AttachedResource>>(request, body => handler.AttachAsync(id, body, Actor(request), ct), ct))
+                AdminJson.WithBodyAsync<AttachCallRequest, Ok<AttachedResource>>(request, body =>
+                    handler.AttachAsync(id, body, Actor(request), ct, mayWaive: !KeyScope.IsTechnician(request.HttpContext.User)), ct))
             .RequireAuthorization(TechnicianPolicies.Availability).WithTags("Incidents").JsonBody<AttachCallRequest>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
@@ -140,11 +141,11 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
         return TypedResults.Ok(await QuoteOf(quote!, ct));
     }
 
-    public async Task<Results<Ok<AttachedResource>, ProblemHttpResult>> AttachAsync(string idText, AttachCallRequest body, string actor, CancellationToken ct)
+    public async Task<Results<Ok<AttachedResource>, ProblemHttpResult>> AttachAsync(string idText, AttachCallRequest body, string actor, CancellationToken ct, bool mayWaive = true)
     {
         if (!Guid.TryParse(idText, out var id)) return Problems.NotFound($"No incident '{idText}'.");
         if (string.IsNullOrWhiteSpace(body.CallSid)) return Problems.Validation("callSid", "Required: the Twilio CallSid of the call to attach.");
-        var (incident, refusal) = await incidents.AttachAsync(id, body.CallSid.Trim(), actor, ct);
+        var (incident, refusal) = await incidents.AttachAsync(id, body.CallSid.Trim(), actor, ct, mayWaive);
         if (refusal is not null) return Refuse(refusal);
         var status = await db.Incidents.AsNoTracking().Where(i => i.Id == incident!.Id).Select(i => i.Status).SingleAsync(ct);
         return TypedResults.Ok(new AttachedResource(incident!.Id, body.CallSid.Trim(), status));
@@ -152,6 +153,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 
     private static ProblemHttpResult Refuse(BillingRefusal refusal) =>
         refusal.NotFound ? Problems.NotFound(refusal.Message)
+        : refusal.Forbidden ? KeyScope.Forbidden(refusal.Message)
         : refusal.Field is "minutes" or "estimatedMinutes" ? Problems.Validation(refusal.Field, refusal.Message)
         : Problems.Conflict(refusal.Field, refusal.Message);
 

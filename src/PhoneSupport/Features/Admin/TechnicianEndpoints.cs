@@ -112,6 +112,8 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
     public async Task<Results<Ok<TechnicianResource>, ProblemHttpResult>> SetAvailabilityAsync(string idText, SetAvailabilityRequest body, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Guid.TryParse(idText, out var id) || !await db.Technicians.AnyAsync(t => t.Id == id, ct)) return NotFound(idText);
+        if (!KeyScope.MayActFor(user, id))
+            return KeyScope.Forbidden("A technician key sets the availability of its own technician only.");
         if (body.Status is not (TechnicianStatus.Available or TechnicianStatus.Offline))
             return Problems.Validation("status", $"'{body.Status}' is not a status a technician sets; one of: available, offline (the service sets reserved, busy and wrapUp).");
         var available = body.Status == TechnicianStatus.Available;

@@ -237,8 +237,10 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     /// <c>POST /api/incidents/{id}/calls</c>: a technician attaches a call of the same account to an earlier incident. A call
     /// that opened an incident of its own has it merged (its legs move, its allowance claim goes back, its unposted charges are
     /// waived with the reason); the target re-opens and is re-priced when everything has ended. Attaching twice changes nothing.
+    /// Waiving is finance's: with <paramref name="mayWaive"/> false (a technician key) a call whose own incident has an
+    /// unposted charge above zero is refused (Forbidden) and nothing changes.
     /// </summary>
-    public async Task<(Incident? Incident, BillingRefusal? Refusal)> AttachAsync(Guid incidentId, string callSid, string actor, CancellationToken ct)
+    public async Task<(Incident? Incident, BillingRefusal? Refusal)> AttachAsync(Guid incidentId, string callSid, string actor, CancellationToken ct, bool mayWaive = true)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         var result = await strategy.ExecuteAsync<(Incident?, BillingRefusal?)>(async () =>
@@ -264,6 +266,9 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
                 var charges = await db.Charges.Where(c => c.IncidentId == own.Id).ToListAsync(ct);
                 if (charges.Any(c => c.IsFrozen && c.Status != ChargeStatus.Waived))
                     return (null, new BillingRefusal("callSid", "The call's own incident is already billed in Stripe: waive its charge first, then attach it."));
+                if (!mayWaive && charges.Any(c => c.Status != ChargeStatus.Waived && c.Amount > 0))
+                    return (null, new BillingRefusal("callSid",
+                        "Attaching this call merges its incident, which waives the incident's unposted charge: finance or an admin attaches it.", Forbidden: true));
                 foreach (var charge in charges.Where(c => c.Status != ChargeStatus.Waived))
                 {
                     charge.Waive($"merged into incident {target.Id}", actor, now);

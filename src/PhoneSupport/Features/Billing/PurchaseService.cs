@@ -12,7 +12,7 @@ using PhoneSupport.Features.Voice;
 namespace PhoneSupport.Features.Billing;
 
 /// <summary>Why a purchase or a quote was refused: the field it concerns and a sentence for the API or the console.</summary>
-public sealed record BillingRefusal(string Field, string Message, bool NotFound = false);
+public sealed record BillingRefusal(string Field, string Message, bool NotFound = false, bool Forbidden = false);
 
 /// <summary>
 /// SmallBusiness/Business phone incidents: bought in business hours (the API, or the caller pressing the option's key

@@ -12,7 +12,10 @@ public static class HardeningFeature
     public static WebApplicationBuilder AddHardening(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.FailureWindow >= TimeSpan.FromSeconds(1) && o.FailureWindow <= o.KeepFor,
+                "PhoneSupport:RateLimits:FailureWindow must be at least a second and at most PhoneSupport:RateLimits:KeepFor.")
+            .ValidateOnStart();
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<PostgresRateLimiter>();
         services.AddHostedService<RateLimitCleanupService>();

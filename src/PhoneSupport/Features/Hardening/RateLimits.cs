@@ -26,6 +26,23 @@ public sealed class RateLimitOptions
     [Range(0, int.MaxValue)]
     public int ApiKeyPerMinute { get; set; } = 1200;
 
+    /// <summary>
+    /// Failed console sign-ins one client address may make per <see cref="FailureWindow"/> (any user names, known or not);
+    /// beyond it the sign-in page answers 429 without checking anything. 0 switches the limit off.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int SignInFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// Failed admin API keys (unknown or revoked bearer tokens) one client address may present per <see cref="FailureWindow"/>;
+    /// beyond it every <c>/api</c> request from that address is 429 until the window ends. 0 switches the limit off.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ApiKeyFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>The fixed window the failures per address are counted in (at most <see cref="KeepFor"/>).</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often old counter rows are deleted (by whichever instance runs the pass).</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -73,6 +90,8 @@ public sealed class PostgresRateLimiter(PhoneSupportDb db, TimeProvider time)
 {
     public const string CallerScope = "caller";
     public const string ApiKeyScope = "api-key";
+    public const string SignInAddressScope = "sign-in-address";
+    public const string ApiKeyAddressScope = "api-key-address";
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     public Task<RateLimitDecision> HitAsync(string scope, string key, int limit, CancellationToken ct) =>
@@ -98,6 +117,47 @@ public sealed class PostgresRateLimiter(PhoneSupportDb db, TimeProvider time)
         new(scope, key, limit, new DateTimeOffset(now.UtcTicks - now.UtcTicks % Window.Ticks, TimeSpan.Zero), now);
 
     public PendingRateLimitHit Pending(string scope, string key, int limit) => Pending(scope, key, limit, time.GetUtcNow());
+
+    /// <summary>
+    /// Counts a hit in a fixed window of <paramref name="window"/> (the failures per client address): the same upsert, one round
+    /// trip, so parallel requests on any instance are counted exactly.
+    /// </summary>
+    public async Task<RateLimitDecision> HitAsync(string scope, string key, int limit, TimeSpan window, CancellationToken ct)
+    {
+        if (limit <= 0) return new RateLimitDecision(true, 0, 0, TimeSpan.Zero);
+        var now = time.GetUtcNow();
+        var start = WindowStart(now, window);
+        var hits = (await db.Database.SqlQuery<int>($"""
+            insert into rate_limit_counters as c (scope, key, window_start, hits) values ({scope}, {key}, {start.UtcDateTime}, 1)
+            on conflict (scope, key, window_start) do update set hits = c.hits + 1
+            returning c.hits as "Value"
+            """).ToListAsync(ct)).Single();
+        return new RateLimitDecision(hits <= limit, hits, limit, start + window - now);
+    }
+
+    /// <summary>Takes back a hit counted by <see cref="HitAsync(string, string, int, TimeSpan, CancellationToken)"/> (the attempt succeeded).</summary>
+    public Task<int> GiveBackAsync(string scope, string key, TimeSpan window, CancellationToken ct)
+    {
+        var start = WindowStart(time.GetUtcNow(), window).UtcDateTime;
+        return db.Database.ExecuteSqlAsync($"update rate_limit_counters set hits = hits - 1 where scope = {scope} and key = {key} and window_start = {start} and hits > 0", ct);
+    }
+
+    /// <summary>The current window of length <paramref name="window"/>: its start and the time left in it.</summary>
+    public (DateTimeOffset Start, TimeSpan Left) CurrentWindow(TimeSpan window)
+    {
+        var now = time.GetUtcNow();
+        var start = WindowStart(now, window);
+        return (start, start + window - now);
+    }
+
+    /// <summary>The start of the fixed window of length <paramref name="window"/> that <paramref name="now"/> falls in.</summary>
+    public static DateTimeOffset WindowStart(DateTimeOffset now, TimeSpan window) => new(now.UtcTicks - now.UtcTicks % window.Ticks, TimeSpan.Zero);
+
+    /// <summary>
+    /// The client's address as a counter key (a SHA-256 digest, like caller numbers): the connection's remote address, which
+    /// the forwarded-headers middleware sets from the trusted proxy's header when one is configured.
+    /// </summary>
+    public static string AddressKey(HttpContext context) => CallerKey(context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     /// <summary>Deletes windows that ended long ago; returns how many rows went.</summary>
     public Task<int> CleanupAsync(TimeSpan keepFor, CancellationToken ct)

@@ -19,7 +19,7 @@ public sealed class ApiKeysModel(ApiKeysHandler keys) : PageModel
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var result = (await keys.CreateAsync(Input, ct)).Result;
-        if (!ConsoleResults.AddTo(result, ModelState, "Input.", ["name", "role"]))
+        if (!ConsoleResults.AddTo(result, ModelState, "Input.", ["name", "role", "technicianId"]))
         {
             Created = ((Created<ApiKeyResource>)result).Value;
             ModelState.Clear();
