@@ -46,7 +46,6 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 if (migrateOnly) return;
 
-app.UseProxySupport();
 app.UseHardening();
 app.UseTelemetry();
 

@@ -86,11 +86,23 @@ public static class ForwardedHeadersSetup
             o.AllowedHosts = settings.AllowedHosts;
         });
         builder.Services.AddSharedDataProtectionKeys();
+        // A startup filter, not app.Use in Program.cs: WebApplication puts authentication and authorization ahead of
+        // everything Program.cs adds, and their redirects must already see the forwarded scheme and host.
+        builder.Services.AddTransient<IStartupFilter, ProxyStartupFilter>();
         return builder;
     }
 
+    private sealed class ProxyStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            UseProxySupport(app);
+            next(app);
+        };
+    }
+
     /// <summary>First in the pipeline: everything after it sees the client's scheme, host and address.</summary>
-    public static WebApplication UseProxySupport(this WebApplication app)
+    private static void UseProxySupport(IApplicationBuilder app)
     {
         app.Use((context, next) =>
         {
@@ -116,7 +128,6 @@ public static class ForwardedHeadersSetup
             }
             await next(context);
         });
-        return app;
     }
 
     private static bool CameThroughAProxy(IHeaderDictionary headers) =>

@@ -20,10 +20,12 @@ public static class SharedDataProtectionKeys
 
     public static IServiceCollection AddSharedDataProtectionKeys(this IServiceCollection services)
     {
+        // First of all hosted services: Data Protection's own hosted service loads the key ring at start-up and would
+        // make a key of its own on an empty table.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, FirstKeyCreation>());
         services.AddDataProtection().SetApplicationName(ApplicationName);
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
             o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<IConfiguration>().GetConnectionString("PhoneSupport") ?? "")));
-        services.AddHostedService<FirstKeyCreation>();
         return services;
     }
 }
