@@ -128,6 +128,33 @@ public sealed class BehindProxyTests(ServiceFixture fixture)
         Assert.Equal(1L, await ScalarAsync<long>(connection, "select count(*) from data_protection_keys"));
     }
 
+    [Fact]
+    public async Task TwilioSignatures_BehindTheProxy_AreCheckedAgainstThePublicBaseUrl_NeverTheForwardedOrLocalAddress()
+    {
+        await using var pod = KestrelPod(out var podUrl, new() { ["PhoneSupport:PublicBaseUrl"] = PublicOrigin.ToString() });
+        using var client = ThroughProxy(podUrl, new CookieContainer());
+        var callSid = TwilioWebhooks.NewCallSid();
+        var form = TwilioWebhooks.IncomingCall(callSid);
+
+        async Task<HttpResponseMessage> PostSignedOver(string url)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/twilio/voice")
+            {
+                Content = new FormUrlEncodedContent(form.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value ?? ""))),
+            };
+            request.Headers.Add(PhoneSupport.Emulators.Twilio.TwilioSigner.HeaderName, PhoneSupport.Emulators.Twilio.TwilioSigner.Sign(ServiceFixture.AuthToken, url, form));
+            return await client.SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostSignedOver(new Uri(podUrl, "/twilio/voice").ToString())).StatusCode);
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("select count(*) from calls where call_sid = $1", callSid));
+
+        var signed = await PostSignedOver($"https://{PublicHost}/twilio/voice");
+        Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+        Assert.StartsWith("application/xml", signed.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from calls where call_sid = $1", callSid));
+    }
+
     [Theory]
     [InlineData("/healthz")]
     [InlineData("/readyz")]
