@@ -28,6 +28,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 builder.AddPlatform();
 builder.AddHardening();
+builder.AddProxySupport();
 builder.AddTelemetry();
 builder.AddEntitlements();
 builder.AddCallRouting();

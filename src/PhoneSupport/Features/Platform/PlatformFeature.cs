@@ -73,20 +73,24 @@ public static class PlatformFeature
         // Diagnostics (the load harness): database round trips per response, in a header.
         if (app.Configuration.GetValue<bool>(DatabaseRoundTrips.Switch)) DatabaseRoundTrips.UseDatabaseRoundTripHeaders(app);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
-        app.MapGet("/readyz", async (PhoneSupportDb db, CancellationToken ct) =>
+        // /readyz answers the probe with a status only: why it is not ready goes to the log, never to the caller.
+        app.MapGet("/readyz", async (PhoneSupportDb db, ILoggerFactory logs, CancellationToken ct) =>
         {
             try
             {
                 var connection = (NpgsqlConnection)db.Database.GetDbConnection();
                 await db.Database.OpenConnectionAsync(ct);
                 var pending = await MigrationRunner.PendingAsync(connection, ct);
-                return pending.Count == 0
-                    ? Results.Ok(new { status = "ready" })
-                    : Results.Problem(title: "Not ready", detail: $"Migrations not applied: {string.Join(", ", pending)}", statusCode: 503);
+                if (pending.Count == 0) return Results.Ok(new { status = "ready" });
+                logs.CreateLogger("PhoneSupport.Readiness").LogWarning("Not ready: migrations not applied: {Pending}", string.Join(", ", pending));
+                return Results.Problem(title: "Not ready", statusCode: 503);
             }
-            catch (NpgsqlException e)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                return Results.Problem(title: "Not ready", detail: $"The database is not reachable: {e.Message}", statusCode: 503);
+                // Npgsql's own exceptions, and the same wrapped by EF (InvalidOperationException, RetryLimitExceeded...),
+                // timeouts and socket errors: whatever stops the database answering means not ready.
+                logs.CreateLogger("PhoneSupport.Readiness").LogWarning(e, "Not ready: the database is not reachable");
+                return Results.Problem(title: "Not ready", statusCode: 503);
             }
         }).ExcludeFromDescription();
         return app;
