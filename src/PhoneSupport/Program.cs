@@ -28,6 +28,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 builder.AddPlatform();
 builder.AddHardening();
+builder.AddProblemResponses();
 builder.AddTelemetry();
 builder.AddEntitlements();
 builder.AddCallRouting();
@@ -45,6 +46,7 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 if (migrateOnly) return;
 
+app.UseProblemResponses();
 app.UseHardening();
 app.UseTelemetry();
 
