@@ -262,9 +262,10 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                 HttpContent? BaseBody() => body is null ? null : Json(body.ToJsonString());
                 string Url(string p, string? query) => p + (string.Join("&", new[] { baseQuery, query }.Where(q => q is not null)) is { Length: > 0 } q2 ? "?" + q2 : "");
 
-                // Path parameters: control characters and huge values.
+                // Path parameters: control characters and huge values (a NUL in the path never gets this far: the
+                // server's URL decoder refuses it, Kestrel with a 400 of its own).
                 foreach (var name in parameters.Where(p => (string?)p["in"] == "path").Select(p => (string)p["name"]!))
-                    foreach (var (label, value) in new[] { ("NUL", "a%00b"), ("control", "a%07b"), ("huge", new string('9', 3000)) })
+                    foreach (var (label, value) in new[] { ("control", "a%07b"), ("escape", "a%1Bb"), ("huge", new string('9', 3000)) })
                         probes.Add(new Probe($"{key} path {name} {label}", method, Url(FillPath(template, ids, name, value), null), BaseBody(), label == "huge" ? null : "path"));
 
                 // Query parameters: control characters, huge, out-of-range dates and numbers.
@@ -282,7 +283,6 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                 {
                     ("malformed", "{\"a\":"), ("array", "[]"), ("null", "null"), ("string", "\"text\""), ("number", "42"), ("empty", ""),
                     ("trailing", body.ToJsonString() + "}"), ("deep", new string('[', 5000) + new string(']', 5000)),
-                    ("lone surrogate", body.ToJsonString()[..^1] + ",\"x\":\"\\ud800\"}"),
                 })
                     probes.Add(new Probe($"{key} body {label}", method, path, Json(text), null));
                 probes.Add(new Probe($"{key} body invalid UTF-8", method, path, Bytes([(byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)':', (byte)'1', (byte)'}'], "application/json"), null));
@@ -307,6 +307,8 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                             probes.Add(P("control", "a\u001Bb", field));
                             probes.Add(P("newline", "a\nb", field is "reason" ? null : field));
                             probes.Add(P("huge", Huge, field));
+                            probes.Add(new Probe($"{key} {field} lone surrogate", method, path,
+                                Json(With("@surrogate@").ToJsonString().Replace("\"@surrogate@\"", "\"a\\ud800b\"", StringComparison.Ordinal)), field));
                             probes.Add(P("number", 12, null));
                             probes.Add(P("object", new JsonObject(), null));
                             probes.Add(P("array", new JsonArray("a"), null));
@@ -320,7 +322,9 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                             break;
                         case "array":
                             var element = itemKind == "object" ? (JsonNode)new JsonObject { ["start"] = "2026-08-01T10:00:00Z", ["end"] = "2026-08-01T11:00:00Z" } : "+15557770000";
-                            probes.Add(P("20000 items", new JsonArray([.. Enumerable.Range(0, 20_000).Select(_ => element.DeepClone())]), field));
+                            // 20,000 numbers fit in the 1 MB body limit; 20,000 windows do not (413), so 5,000 of them.
+                            var count = itemKind == "object" ? 5_000 : 20_000;
+                            probes.Add(P($"{count} items", new JsonArray([.. Enumerable.Range(0, count).Select(_ => element.DeepClone())]), field));
                             probes.Add(P("string", "not a list", null));
                             probes.Add(P("number", 7, null));
                             if (itemKind == "string")

@@ -106,7 +106,8 @@ public sealed class ChargesHandler(ChargeQueries queries, ChargeWaiver waiver)
     public async Task<IResult> CsvAsync(ChargeQuery query, HttpContext http, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        var (filter, _, _) = Read(query with { Limit = null, Cursor = null }, errors);
+        // limit and cursor do not apply to the export, but a malformed one is refused like everywhere else.
+        var (filter, _, _) = Read(query, errors);
         if (errors.Any) return Problems.Validation(errors);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"charges.csv\"";

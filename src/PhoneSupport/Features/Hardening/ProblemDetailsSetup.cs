@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 
@@ -22,6 +23,8 @@ public static class ProblemDetailsSetup
             if (development && c.Exception is { } e && c.ProblemDetails.Status >= 500) c.ProblemDetails.Detail = $"{e.GetType().Name}: {e.Message}";
         });
         builder.Services.AddExceptionHandler<BadInputExceptionHandler>();
+        // A number is a JSON number: "minutes": "30" is the wrong type (the web defaults read numbers from strings).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         return builder;
     }
 
