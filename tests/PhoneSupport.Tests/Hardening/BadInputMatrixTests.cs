@@ -470,3 +470,66 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         };
     }
 }
+
+/// <summary>The edge rules' boundaries: the supported years and what text is refused.</summary>
+public sealed class InputRulesTests
+{
+    [Theory]
+    [InlineData(1900, 1, 1, true)]
+    [InlineData(2999, 12, 31, true)]
+    [InlineData(1899, 12, 31, false)]
+    [InlineData(3000, 1, 1, false)]
+    [InlineData(0, 1, 1, false)]
+    [InlineData(-1, 1, 1, false)]
+    [InlineData(9999, 12, 31, false)]
+    public void SupportedYears_Are1900To2999(int year, int month, int day, bool supported)
+    {
+        var date = new NodaTime.LocalDate(year, month, day);
+        Assert.Equal(supported, PhoneSupport.Features.Hardening.InputRules.InRange(date));
+        Assert.Equal(supported, PhoneSupport.Features.Hardening.InputRules.InRange(date.AtStartOfDayInZone(NodaTime.DateTimeZone.Utc).ToInstant()));
+    }
+
+    [Theory]
+    [InlineData("Acme Corporation", false, null)]
+    [InlineData("Zürich Software GmbH 🙂", false, null)]
+    [InlineData("a\0b", false, "NUL")]
+    [InlineData("a\u0007b", false, "U+0007")]
+    [InlineData("a\u0085b", false, "U+0085")]
+    [InlineData("line\nbreak", false, "U+000A")]
+    [InlineData("line\nbreak\ttab", true, null)]
+    [InlineData("a\u001Bb", true, "U+001B")]
+    public void TextProblem_RefusesControlCharactersAndBrokenText(string text, bool multiLine, string? expected)
+    {
+        var problem = PhoneSupport.Features.Hardening.InputRules.TextProblem(text, 200, multiLine);
+        if (expected is null) Assert.Null(problem);
+        else Assert.Contains(expected, problem);
+    }
+
+    /// <summary>Not as theory data: the test runner's serialisation of the cases would replace the broken text.</summary>
+    [Fact]
+    public void TextProblem_RefusesUnpairedSurrogates()
+    {
+        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud800b", 200));
+        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("\udc00", 200));
+        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud83d", 200));
+        Assert.Null(PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud83d\ude42", 200));
+    }
+
+    [Fact]
+    public void TextProblem_CountsLength_AndCheck_NamesNestedFieldsAndLongLists()
+    {
+        Assert.Contains("At most 200", PhoneSupport.Features.Hardening.InputRules.TextProblem(new string('a', 201), 200));
+        Assert.Null(PhoneSupport.Features.Hardening.InputRules.TextProblem(new string('a', 200), 200));
+
+        var errors = new PhoneSupport.Features.Admin.FieldErrors();
+        PhoneSupport.Features.Hardening.InputRules.Check(new PhoneSupport.Features.Admin.ReplaceOnCallRequest(
+            [new PhoneSupport.Features.Admin.OnCallWindowRequest("2026-08-01T10:00:00Z", "2026\0")]), errors);
+        PhoneSupport.Features.Hardening.InputRules.Check(new PhoneSupport.Features.Admin.CreateAccountRequest(
+            "constellix", "Acme", "Business", "123456", [.. Enumerable.Range(0, 21).Select(i => $"+1555000{i:0000}")], ["ok", "bad\u0001"]), errors);
+        var found = errors.ToDictionary();
+
+        Assert.Equal(["phoneNumbers", "userNames", "windows[0].end"], found.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Contains("At most 20 items", found["phoneNumbers"][0]);
+        Assert.Contains("Item 2", found["userNames"][0]);
+    }
+}
