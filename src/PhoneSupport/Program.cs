@@ -29,6 +29,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddPlatform();
 builder.AddHardening();
 builder.AddProxySupport();
+builder.AddProblemResponses();
 builder.AddTelemetry();
 builder.AddEntitlements();
 builder.AddCallRouting();
@@ -46,6 +47,7 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 if (migrateOnly) return;
 
+app.UseProblemResponses();
 app.UseHardening();
 app.UseTelemetry();
 

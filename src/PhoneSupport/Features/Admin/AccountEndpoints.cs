@@ -6,6 +6,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -36,6 +37,7 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
 {
     public async Task<Results<Created<AccountResource>, ProblemHttpResult>> CreateAsync(CreateAccountRequest body, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var policy = Provider(body.Provider, errors);
         if (string.IsNullOrWhiteSpace(body.Name)) errors.Add("name", "Required: the customer's name.");
@@ -113,6 +115,7 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
 
     public async Task<Results<Created<ExamSessionResource>, ProblemHttpResult>> AddExamSessionAsync(string idText, CreateExamSessionRequest body, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var account = Guid.TryParse(idText, out var id) ? await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) : null;
         if (account is null) return Problems.NotFound($"No account '{idText}'.");
         var plan = policies.For(account.Provider)?.Plan(account.Membership);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NodaTime;
 using NodaTime.Text;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -63,6 +64,9 @@ public static partial class AdminJson
         if (!request.HasJsonContentType())
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
                 detail: "Send a JSON object with Content-Type: application/json.");
+        if (!KnownCharset(request.ContentType))
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "The Content-Type names a charset this service cannot decode; send UTF-8 JSON (charset=utf-8, or no charset).");
         TBody? body;
         try
         {
@@ -74,6 +78,23 @@ public static partial class AdminJson
             return Problems.Validation(field, field == "body" ? "The body is not a JSON object." : "This value has the wrong JSON type, or the JSON is malformed here.");
         }
         return body is null ? Problems.Validation("body", "Required: a JSON object.") : await handle(body);
+    }
+
+    /// <summary>No charset, or one .NET can decode (the JSON reader transcodes it); "charset=bogus" is not.</summary>
+    private static bool KnownCharset(string? contentType)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)) return false;
+        var charset = media.Charset.Value?.Trim('"');
+        if (string.IsNullOrEmpty(charset)) return true;
+        try
+        {
+            System.Text.Encoding.GetEncoding(charset);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>"$.phoneNumbers[1]" names the field "phoneNumbers".</summary>
@@ -118,8 +139,8 @@ public static partial class AdminFormats
             return fallback;
         }
         var parsed = InstantPattern.ExtendedIso.Parse(text.Trim());
-        if (parsed.Success) return parsed.Value;
-        errors.Add(field, $"'{text}' is not {InstantHint}.");
+        if (parsed.Success && InputRules.InRange(parsed.Value)) return parsed.Value;
+        errors.Add(field, parsed.Success ? $"'{text}' is outside the supported {InputRules.RangeHint}." : $"'{text}' is not {InstantHint}.");
         return null;
     }
 
@@ -131,8 +152,8 @@ public static partial class AdminFormats
             return null;
         }
         var parsed = LocalDatePattern.Iso.Parse(text.Trim());
-        if (parsed.Success) return parsed.Value;
-        errors.Add(field, $"'{text}' is not a date like 2026-01-15 (YYYY-MM-DD).");
+        if (parsed.Success && InputRules.InRange(parsed.Value)) return parsed.Value;
+        errors.Add(field, parsed.Success ? $"'{text}' is outside the supported {InputRules.RangeHint}." : $"'{text}' is not a date like 2026-01-15 (YYYY-MM-DD).");
         return null;
     }
 

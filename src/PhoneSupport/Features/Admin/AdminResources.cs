@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -17,7 +18,7 @@ public sealed record MoneyResource(long Amount, string Currency)
 }
 
 public sealed record CreateAccountRequest(
-    string? Provider, string? Name, string? Membership, string? AccountNumber, string[]? PhoneNumbers, string[]? UserNames = null,
+    string? Provider, string? Name, string? Membership, string? AccountNumber, [property: ListLimit(20)] string[]? PhoneNumbers, [property: ListLimit(50)] string[]? UserNames = null,
     string? StripeCustomerId = null, string? TamTechnicianId = null);
 
 public sealed record AccountSummary(
@@ -112,7 +113,7 @@ public sealed record CreateTechnicianRequest(string? Name, string? PhoneNumber, 
 public sealed record SetAvailabilityRequest(string? Status);
 
 /// <summary><c>PUT /api/technicians/{id}/on-call</c>: the whole rota, replacing the previous one (empty clears it).</summary>
-public sealed record ReplaceOnCallRequest(OnCallWindowRequest?[]? Windows);
+public sealed record ReplaceOnCallRequest([property: ListLimit(200)] OnCallWindowRequest?[]? Windows);
 
 public sealed record OnCallWindowRequest(string? Start, string? End);
 

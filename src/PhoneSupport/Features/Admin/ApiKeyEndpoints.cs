@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -25,6 +26,7 @@ public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiK
 {
     public async Task<Results<Created<ApiKeyResource>, ProblemHttpResult>> CreateAsync(CreateApiKeyRequest body, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 200) errors.Add("name", "Required: who or what uses the key, 1 to 200 characters.");
         if (body.Role is null || !ApiKey.Roles.Contains(body.Role)) errors.Add("role", $"'{body.Role}' is not a role; one of: {string.Join(", ", ApiKey.Roles)}.");

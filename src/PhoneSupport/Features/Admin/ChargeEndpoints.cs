@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -29,7 +30,7 @@ public static class ChargeEndpoints
 public sealed record ChargeQuery([FromQuery] string? From, [FromQuery] string? To, [FromQuery] string? Status, [FromQuery] string? AccountId,
     [FromQuery] string? Limit, [FromQuery] string? Cursor);
 
-public sealed record WaiveRequest(string? Reason);
+public sealed record WaiveRequest([property: TextLimit(500, MultiLine = true)] string? Reason);
 
 public sealed record ConsentResource(long? EventId, string CallSid, string? At, string Channel, string? Step, string? Key, string? Prompt, string? Price, string? Actor);
 
@@ -105,7 +106,8 @@ public sealed class ChargesHandler(ChargeQueries queries, ChargeWaiver waiver)
     public async Task<IResult> CsvAsync(ChargeQuery query, HttpContext http, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        var (filter, _, _) = Read(query with { Limit = null, Cursor = null }, errors);
+        // limit and cursor do not apply to the export, but a malformed one is refused like everywhere else.
+        var (filter, _, _) = Read(query, errors);
         if (errors.Any) return Problems.Validation(errors);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"charges.csv\"";
@@ -115,6 +117,7 @@ public sealed class ChargesHandler(ChargeQueries queries, ChargeWaiver waiver)
 
     public async Task<Results<Ok<ChargeResource>, ProblemHttpResult>> WaiveAsync(string idText, WaiveRequest body, string actor, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         if (!Guid.TryParse(idText, out var id)) return Problems.NotFound($"No charge '{idText}'.");
         var reason = body.Reason?.Trim();

@@ -6,6 +6,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Entitlements;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -30,6 +31,7 @@ public sealed class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, 
 {
     public async Task<Results<Created<ContractResource>, ProblemHttpResult>> CreateAsync(CreateContractRequest body, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var accountId = AdminFormats.Id(body.AccountId, "accountId", errors);
         var account = accountId is { } id ? await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) : null;

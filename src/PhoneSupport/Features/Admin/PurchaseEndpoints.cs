@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -66,6 +67,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 {
     public async Task<Results<Created<PurchaseResource>, ProblemHttpResult>> BuyAsync(CreatePurchaseRequest body, string actor, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var account = AdminFormats.Id(body.AccountId, "accountId", errors);
         if (body.Minutes is null) errors.Add("minutes", "Required: 30 or 60.");
@@ -92,6 +94,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 
     public async Task<Results<Created<QuoteResource>, ProblemHttpResult>> QuoteAsync(CreateQuoteRequest body, string actor, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var account = AdminFormats.Id(body.AccountId, "accountId", errors);
         if (body.EstimatedMinutes is null) errors.Add("estimatedMinutes", "Required: the estimated minutes of support (1-600).");
@@ -126,6 +129,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 
     public async Task<Results<Ok<QuoteResource>, ProblemHttpResult>> PriceAsync(string idText, PriceQuoteRequest body, string actor, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id)) return Problems.NotFound($"No quote '{idText}'.");
         if (body.EstimatedMinutes is null) return Problems.Validation("estimatedMinutes", "Required: the estimated minutes of support (1-600).");
         var (quote, refusal) = await phoneQuotes.PriceAsync(id, body.EstimatedMinutes.Value, actor, ct);
@@ -143,6 +147,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 
     public async Task<Results<Ok<AttachedResource>, ProblemHttpResult>> AttachAsync(string idText, AttachCallRequest body, string actor, CancellationToken ct, bool mayWaive = true)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id)) return Problems.NotFound($"No incident '{idText}'.");
         if (string.IsNullOrWhiteSpace(body.CallSid)) return Problems.Validation("callSid", "Required: the Twilio CallSid of the call to attach.");
         var (incident, refusal) = await incidents.AttachAsync(id, body.CallSid.Trim(), actor, ct, mayWaive);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Admin;
@@ -47,6 +48,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
 
     public async Task<Results<Created<TechnicianResource>, ProblemHttpResult>> CreateAsync(CreateTechnicianRequest body, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxName) errors.Add("name", $"Required: the technician's name, 1 to {MaxName} characters.");
@@ -111,6 +113,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
     /// </summary>
     public async Task<Results<Ok<TechnicianResource>, ProblemHttpResult>> SetAvailabilityAsync(string idText, SetAvailabilityRequest body, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id) || !await db.Technicians.AnyAsync(t => t.Id == id, ct)) return NotFound(idText);
         if (!KeyScope.MayActFor(user, id))
             return KeyScope.Forbidden("A technician key sets the availability of its own technician only.");
@@ -148,6 +151,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
     /// <summary>Replaces the whole rota (past windows included) in one transaction that holds the technician's row.</summary>
     public async Task<Results<Ok<TechnicianResource>, ProblemHttpResult>> ReplaceOnCallAsync(string idText, ReplaceOnCallRequest body, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id) || !await db.Technicians.AnyAsync(t => t.Id == id, ct)) return NotFound(idText);
         var errors = new FieldErrors();
         var windows = Windows(body, errors);

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Console;
 
@@ -26,6 +27,7 @@ public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher
 {
     public async Task<Results<Created<StaffUserResource>, ProblemHttpResult>> CreateAsync(CreateStaffUserRequest body, ClaimsPrincipal by, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var userName = body.UserName?.Trim().ToLowerInvariant();
         if (userName is null || !UserNamePattern().IsMatch(userName))

@@ -69,7 +69,7 @@ public sealed class FinanceModel(ChargesHandler charges, PhoneSupportDb db) : Pa
     {
         if (Blank(text) is not { } value) return null;
         var date = LocalDatePattern.Iso.Parse(value);
-        return date.Success ? InstantPattern.ExtendedIso.Format(date.Value.PlusDays(plusDays).AtMidnight().InUtc().ToInstant()) : value;
+        return date.Success && Features.Hardening.InputRules.InRange(date.Value) ? InstantPattern.ExtendedIso.Format(date.Value.PlusDays(plusDays).AtMidnight().InUtc().ToInstant()) : value;
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
