@@ -21,6 +21,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
 
     private static readonly SemaphoreSlim SeedLock = new(1, 1);
     private static (ConsoleHost Host, Seeded Data)? _seeded;
+    private static readonly Dictionary<(ConsoleHost Host, string Role), string> Sessions = [];
 
     // Every Razor page under src/PhoneSupport/Features/Console/Pages that answers HTML (Board/Live and Technician/Desk are
     // the fragments the board and the desk refresh themselves with, checked inside those pages; Finance/Export is CSV;
@@ -73,7 +74,9 @@ public sealed class AccessibilityTests(ConsoleHost host)
     {
         var data = await SeedAsync();
         host.Clock.Set(ConsoleHost.BusinessHours);
-        var page = role == "anonymous" ? await host.NewPageAsync(width) : await host.SignInAsync(role, width);
+        var page = role == "anonymous" ? await host.NewPageAsync(width)
+            : view == "signed out" ? await host.SignInAsync(role, width) // a session of its own to end
+            : await SignedInAsync(role, width);
         try
         {
             var after = await ShowAsync(page, role, view, data);
@@ -83,6 +86,34 @@ public sealed class AccessibilityTests(ConsoleHost host)
         finally
         {
             host.Clock.Set(ConsoleHost.BusinessHours);
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AxeAssert_FailsOnAPageWithViolations_NamingEachRuleItsHelpAndTheNodes()
+    {
+        var page = await host.NewPageAsync();
+        try
+        {
+            await page.SetContentAsync("""
+                <!DOCTYPE html><html><head><title>broken on purpose</title></head><body>
+                <p style="color:#aaaaaa;background:#ffffff">Low contrast text</p>
+                <input type="text" id="nameless">
+                <a href="/console"><svg width="10" height="10"></svg></a>
+                </body></html>
+                """);
+
+            var failure = await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => AxeAssert.NoViolationsAsync(page, "the broken page"));
+
+            Assert.Contains("on the broken page", failure.Message, StringComparison.Ordinal);
+            foreach (var rule in new[] { "html-has-lang", "color-contrast", "label", "link-name" })
+                Assert.Contains($"- {rule} (", failure.Message, StringComparison.Ordinal);
+            Assert.Contains("Elements must meet minimum color contrast ratio thresholds", failure.Message, StringComparison.Ordinal);
+            Assert.Contains("<input type=\"text\" id=\"nameless\">", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
             await page.Context.CloseAsync();
         }
     }
@@ -332,6 +363,32 @@ public sealed class AccessibilityTests(ConsoleHost host)
         {
             SeedLock.Release();
         }
+    }
+
+    /// <summary>
+    /// A page of <paramref name="role"/> at its home: signed in through the form once per role, then the same session
+    /// (its cookies) in each new browser context, so the sign-in throttle sees a person, not dozens of sign-ins.
+    /// </summary>
+    private async Task<IPage> SignedInAsync(string role, int width)
+    {
+        if (!Sessions.TryGetValue((host, role), out var state))
+        {
+            var first = await host.SignInAsync(role, width);
+            Sessions[(host, role)] = await first.Context.StorageStateAsync();
+            return first;
+        }
+        var context = await host.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = host.BaseUrl,
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            Locale = "en-US",
+            StorageState = state,
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/console");
+        Assert.DoesNotContain("/console/sign-in", page.Url, StringComparison.Ordinal);
+        return page;
     }
 
     /// <summary>A weekend night call on a fresh contract, 2 h 40 min: a charge beyond the included incident, posted to Stripe.</summary>
