@@ -91,6 +91,33 @@ public sealed class AccessibilityTests(ConsoleHost host)
     }
 
     [Fact]
+    public async Task TheDesk_AnAriaLiveRegion_IsNotRenderedAgainWhileNothingChanges_ButIsWhenSomethingDoes()
+    {
+        host.Clock.Set(ConsoleHost.BusinessHours);
+        await SetTechniciansAsync($"case when phone_number = '{Dana}' then 'available' else 'offline' end");
+        var page = await SignedInAsync("technician", Laptop);
+        try
+        {
+            Assert.Equal("polite", await page.Locator("#desk").GetAttributeAsync("aria-live"));
+            await Expect(page.Locator("#my-state")).ToHaveTextAsync("available");
+            await page.WaitForTimeoutAsync(1500); // the first refresh (every second here) may render once
+            await page.EvaluateAsync("() => document.querySelector('#state-title').dataset.seen = 'yes'");
+
+            await page.WaitForTimeoutAsync(3500); // three refreshes or more, with the same answer each time
+
+            Assert.Equal("yes", await page.Locator("#state-title").GetAttributeAsync("data-seen"));
+            await host.ScalarAsync<int>("with t as (update technicians set status = 'offline' where phone_number = $1 returning 1) select count(*)::int from t", Dana);
+            await Expect(page.Locator("#my-state")).ToHaveTextAsync("offline"); // the desk refreshed itself
+            Assert.Null(await page.Locator("#state-title").GetAttributeAsync("data-seen"));
+        }
+        finally
+        {
+            await SetTechniciansAsync($"case when phone_number = '{Dana}' then 'available' else 'offline' end");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task AxeAssert_FailsOnAPageWithViolations_NamingEachRuleItsHelpAndTheNodes()
     {
         var page = await host.NewPageAsync();
