@@ -14,6 +14,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
 {
     private const int Laptop = 1280;
     private const int Phone = 390;
+    private const int WallScreen = 1920;
     private const string Dana = "+15550200001";
 
     /// <summary>What the pages show, made once per host by real calls through the Twilio emulator.</summary>
@@ -43,26 +44,34 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "finance", "charges bad filter", Laptop },
         { "finance", "charges empty", Laptop },
         { "finance", "charge", Laptop },
+        { "finance", "charge", Phone },
         { "finance", "charge failed waive", Laptop },
         { "finance", "charge waived", Laptop },
         { "finance", "quotes", Laptop },
+        { "finance", "quotes", Phone },
         { "finance", "quotes failed price", Laptop },
         { "finance", "board", Laptop },
         { "finance", "board", Phone },
+        { "finance", "board", WallScreen },
         { "admin", "accounts", Laptop },
         { "admin", "accounts", Phone },
         { "admin", "accounts failed create", Laptop },
         { "admin", "account", Laptop },
+        { "admin", "account", Phone },
         { "admin", "account failed contract", Laptop },
         { "admin", "account failed session", Laptop },
         { "admin", "technicians", Laptop },
+        { "admin", "technicians", Phone },
         { "admin", "technicians failed create", Laptop },
         { "admin", "staff", Laptop },
+        { "admin", "staff", Phone },
         { "admin", "staff failed create", Laptop },
         { "admin", "staff with a locked user", Laptop },
         { "admin", "api keys", Laptop },
+        { "admin", "api keys", Phone },
         { "admin", "api keys failed create", Laptop },
         { "admin", "policies", Laptop },
+        { "admin", "policies", Phone },
         { "admin", "policies flow lists open", Laptop },
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
