@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NodaTime;
 using static Microsoft.Playwright.Assertions;
@@ -76,6 +79,49 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
     };
+
+    /// <summary>The Razor page (its route) each view is, or why a page has no view of its own.</summary>
+    private static string RouteOf(string view) => view switch
+    {
+        _ when view.StartsWith("sign-in", StringComparison.Ordinal) => "console/sign-in",
+        "signed out" => "console/sign-out",
+        "forbidden" => "console/forbidden",
+        _ when view.StartsWith("desk", StringComparison.Ordinal) => "console/technician",
+        "board" => "console/board",
+        _ when view.StartsWith("charges", StringComparison.Ordinal) => "console/finance",
+        _ when view.StartsWith("charge", StringComparison.Ordinal) => "console/finance/charges/{id:guid}",
+        _ when view.StartsWith("quotes", StringComparison.Ordinal) => "console/finance/quotes",
+        _ when view.StartsWith("accounts", StringComparison.Ordinal) => "console/admin",
+        _ when view.StartsWith("account", StringComparison.Ordinal) => "console/admin/accounts/{id:guid}",
+        _ when view.StartsWith("technicians", StringComparison.Ordinal) => "console/admin/technicians",
+        _ when view.StartsWith("staff", StringComparison.Ordinal) => "console/admin/staff",
+        _ when view.StartsWith("api keys", StringComparison.Ordinal) => "console/admin/api-keys",
+        _ when view.StartsWith("policies", StringComparison.Ordinal) => "console/admin/policies",
+        _ => throw new ArgumentOutOfRangeException(nameof(view), view, "no such console view"),
+    };
+
+    private static readonly Dictionary<string, string> NotPagesOfTheirOwn = new()
+    {
+        ["console"] = "redirects to the role's home",
+        ["console/board/live"] = "the fragment the board refreshes itself with, checked inside the board",
+        ["console/technician/desk"] = "the fragment the desk refreshes itself with, checked inside the desk",
+        ["console/finance/charges.csv"] = "CSV, not HTML",
+    };
+
+    [Fact]
+    public void EveryConsoleRazorPage_IsCheckedWithAxe()
+    {
+        var routes = host.Services.GetRequiredService<IActionDescriptorCollectionProvider>().ActionDescriptors.Items
+            .OfType<PageActionDescriptor>()
+            .Select(p => p.AttributeRouteInfo?.Template?.TrimStart('/') ?? p.ViewEnginePath)
+            .Where(t => t.StartsWith("console", StringComparison.Ordinal))
+            .ToHashSet();
+        var checkedRoutes = Pages.Select(row => RouteOf((string)row[1])).ToHashSet();
+
+        Assert.True(routes.Count >= 18, $"the console's Razor pages: {string.Join(", ", routes)}");
+        Assert.Empty(routes.Except(checkedRoutes).Except(NotPagesOfTheirOwn.Keys));
+        Assert.Empty(checkedRoutes.Except(routes)); // no view names a page that is gone
+    }
 
     [Theory]
     [MemberData(nameof(Pages))]
