@@ -1,4 +1,3 @@
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using NodaTime;
 using static Microsoft.Playwright.Assertions;
@@ -26,8 +25,7 @@ public sealed class MessageDeskTests(ConsoleHost host)
             await Expect(row).ToContainTextAsync("callback by");
             var player = row.GetByRole(AriaRole.Link, new() { Name = $"the message from {from}" });
             await Expect(player).ToHaveAttributeAsync("href", url!);
-            var axe = await page.RunAxe();
-            Assert.True(axe.Violations.Length == 0, string.Join(Environment.NewLine, axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
+            await AxeAssert.NoViolationsAsync(page);
             await ConsoleHost.ScreenshotAsync(page, "08-technician-messages");
 
             await row.GetByRole(AriaRole.Button, new() { Name = $"Mark handled: the message from {from}" }).ClickAsync();
@@ -59,8 +57,7 @@ public sealed class MessageDeskTests(ConsoleHost host)
             var row = page.Locator($"#quote-list tr[data-quote='{id}']");
             await Expect(row).ToContainTextAsync(account.Phone);
             await Expect(row).ToContainTextAsync("requested");
-            var axe = await page.RunAxe();
-            Assert.True(axe.Violations.Length == 0, string.Join(Environment.NewLine, axe.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")));
+            await AxeAssert.NoViolationsAsync(page);
             await ConsoleHost.ScreenshotAsync(page, "09-finance-quotes");
 
             await row.GetByLabel("Estimated minutes").FillAsync("45");

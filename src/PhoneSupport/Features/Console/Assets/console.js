@@ -6,6 +6,10 @@
     var url = region.getAttribute("data-refresh-url");
     var every = Math.max(1000, parseInt(region.getAttribute("data-refresh-ms") || "5000", 10));
     var busy = false;
+    // What the region last showed: an unchanged answer is not rendered again (nor announced again by aria-live). The
+    // forms' antiforgery tokens differ on every answer and stay valid, so they are left out of the comparison.
+    var last = null;
+    function meaning(html) { return html.replace(/<input[^>]*name="__RequestVerificationToken"[^>]*>/g, ""); }
     function refresh() {
       if (busy || document.hidden) return;
       // A form in the region being filled in is not replaced under the user's fingers.
@@ -18,7 +22,8 @@
           return response.ok ? response.text() : null;
         })
         .then(function (html) {
-          if (html === null || html === undefined) return;
+          if (html === null || html === undefined || meaning(html) === last) return;
+          last = meaning(html);
           var focusedName = document.activeElement && region.contains(document.activeElement) ? document.activeElement.getAttribute("data-focus-key") : null;
           region.innerHTML = html;
           if (focusedName) {
