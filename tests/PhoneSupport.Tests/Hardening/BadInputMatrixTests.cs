@@ -120,7 +120,8 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         using var wrongMethod = await client.DeleteAsync("/api/accounts");
         using var wrongMethodHealth = await client.PostAsync("/healthz", null);
         using var thrown = await client.GetAsync(ThrowingEndpoint.Path);
-        using var console404 = await client.GetAsync("/console/no-such-page");
+        // Over https: outside Development the console refuses plain HTTP (400 "The console needs HTTPS").
+        using var console404 = await client.GetAsync(new Uri("https://localhost/console/no-such-page"));
 
         foreach (var (response, status) in new[] { (unknownApi, 404), (unknownRoot, 404), (wrongMethod, 405), (wrongMethodHealth, 405), (thrown, 500) })
         {
