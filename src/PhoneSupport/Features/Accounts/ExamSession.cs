@@ -34,9 +34,6 @@ internal sealed class ExamSessionConfiguration : IEntityTypeConfiguration<ExamSe
     public void Configure(EntityTypeBuilder<ExamSession> session)
     {
         session.ToTable("exam_sessions");
-        session.Property(s => s.StartsAt).HasConversion<InstantConverter>();
-        session.Property(s => s.EndsAt).HasConversion<InstantConverter>();
-        session.Property(s => s.CreatedAt).HasConversion<InstantConverter>();
         session.HasIndex(s => new { s.AccountId, s.StartsAt }).HasDatabaseName("exam_sessions_account");
         session.HasOne<Account>().WithMany().HasForeignKey(s => s.AccountId);
     }

@@ -55,8 +55,6 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     public void Configure(EntityTypeBuilder<ApiKey> key)
     {
         key.ToTable("api_keys");
-        key.Property(k => k.CreatedAt).HasConversion<InstantConverter>();
-        key.Property(k => k.RevokedAt).HasConversion<InstantConverter>();
         key.HasIndex(k => k.KeyHash).IsUnique().HasDatabaseName("api_keys_key_hash_key");
         key.HasOne<Routing.Technician>().WithMany().HasForeignKey(k => k.TechnicianId);
     }

@@ -104,10 +104,6 @@ internal sealed class BillingJobConfiguration : IEntityTypeConfiguration<Billing
     public void Configure(EntityTypeBuilder<BillingJob> job)
     {
         job.ToTable("billing_outbox");
-        job.Property(j => j.NextAttemptAt).HasConversion<InstantConverter>();
-        job.Property(j => j.LeaseUntil).HasConversion<InstantConverter>();
-        job.Property(j => j.CreatedAt).HasConversion<InstantConverter>();
-        job.Property(j => j.DoneAt).HasConversion<InstantConverter>();
         job.HasIndex(j => j.NextAttemptAt).HasDatabaseName("billing_outbox_due").HasFilter("status = 'pending'");
         job.HasIndex(j => new { j.StripeCustomerId, j.Period }).IsUnique().HasDatabaseName("billing_outbox_one_month").HasFilter("kind = 'month'");
         job.HasOne<Incident>().WithMany().HasForeignKey(j => j.IncidentId);
@@ -120,8 +116,6 @@ internal sealed class StripeEventRecordConfiguration : IEntityTypeConfiguration<
     {
         e.ToTable("stripe_events");
         e.Property(x => x.Id).ValueGeneratedNever();
-        e.Property(x => x.Created).HasConversion<InstantConverter>();
-        e.Property(x => x.ReceivedAt).HasConversion<InstantConverter>();
         e.Property(x => x.Payload).HasColumnType("jsonb");
     }
 }

@@ -183,10 +183,6 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
     public void Configure(EntityTypeBuilder<Charge> charge)
     {
         charge.ToTable("charges");
-        charge.Property(c => c.CreatedAt).HasConversion<InstantConverter>();
-        charge.Property(c => c.UpdatedAt).HasConversion<InstantConverter>();
-        charge.Property(c => c.PostingStartedAt).HasConversion<InstantConverter>();
-        charge.Property(c => c.WaivedAt).HasConversion<InstantConverter>();
         charge.Property(c => c.Version).IsConcurrencyToken();
         charge.Ignore(c => c.IsFrozen);
         charge.HasIndex(c => new { c.IncidentId, c.Kind }).IsUnique().HasDatabaseName("charges_incident_kind_key");
@@ -209,7 +205,6 @@ internal sealed class ChargeEventConfiguration : IEntityTypeConfiguration<Charge
     {
         e.ToTable("charge_events");
         e.Property(x => x.Id).UseIdentityAlwaysColumn();
-        e.Property(x => x.At).HasConversion<InstantConverter>();
         e.Property(x => x.Detail).HasColumnType("jsonb");
         e.HasIndex(x => new { x.ChargeId, x.Id }).HasDatabaseName("charge_events_charge");
         e.HasOne<Charge>().WithMany().HasForeignKey(x => x.ChargeId).OnDelete(DeleteBehavior.Cascade);

@@ -73,8 +73,6 @@ internal sealed class IncidentConfiguration : IEntityTypeConfiguration<Incident>
     public void Configure(EntityTypeBuilder<Incident> incident)
     {
         incident.ToTable("incidents");
-        incident.Property(i => i.OpenedAt).HasConversion<InstantConverter>();
-        incident.Property(i => i.ClosedAt).HasConversion<InstantConverter>();
         incident.Property(i => i.Version).IsConcurrencyToken();
         incident.HasIndex(i => i.CallSid).IsUnique().HasDatabaseName("incidents_call_sid_key");
         incident.HasIndex(i => new { i.AccountId, i.OpenedAt }).HasDatabaseName("incidents_account");
@@ -94,7 +92,6 @@ internal sealed class IncidentCallConfiguration : IEntityTypeConfiguration<Incid
     {
         call.ToTable("incident_calls");
         call.HasKey(c => c.CallSid);
-        call.Property(c => c.AttachedAt).HasConversion<InstantConverter>();
         call.HasIndex(c => c.IncidentId).HasDatabaseName("incident_calls_incident");
         call.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(c => c.CallSid);
         call.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
@@ -107,7 +104,6 @@ internal sealed class IncidentLegConfiguration : IEntityTypeConfiguration<Incide
     {
         leg.ToTable("incident_legs");
         leg.HasKey(l => l.LegSid);
-        leg.Property(l => l.At).HasConversion<InstantConverter>();
         leg.HasIndex(l => l.IncidentId).HasDatabaseName("incident_legs_incident");
         leg.HasOne<Incident>().WithMany().HasForeignKey(l => l.IncidentId);
     }

@@ -137,7 +137,6 @@ internal sealed class PurchaseConfiguration : IEntityTypeConfiguration<Purchase>
     public void Configure(EntityTypeBuilder<Purchase> purchase)
     {
         purchase.ToTable("purchases");
-        purchase.Property(p => p.CreatedAt).HasConversion<InstantConverter>();
         purchase.Property(p => p.Consent).HasColumnType("jsonb");
         purchase.HasIndex(p => p.CallSid).IsUnique().HasDatabaseName("purchases_call_key");
         purchase.HasIndex(p => new { p.AccountId, p.CreatedAt }).HasDatabaseName("purchases_account");
@@ -152,12 +151,6 @@ internal sealed class QuoteConfiguration : IEntityTypeConfiguration<Quote>
     public void Configure(EntityTypeBuilder<Quote> quote)
     {
         quote.ToTable("quotes");
-        quote.Property(q => q.CreatedAt).HasConversion<InstantConverter>();
-        quote.Property(q => q.ExpiresAt).HasConversion<InstantConverter>();
-        quote.Property(q => q.AcceptedAt).HasConversion<InstantConverter>();
-        quote.Property(q => q.PricedAt).HasConversion<InstantConverter>();
-        quote.Property(q => q.SmsClaimedAt).HasConversion<InstantConverter>();
-        quote.Property(q => q.SentAt).HasConversion<InstantConverter>();
         quote.HasIndex(q => new { q.AccountId, q.CreatedAt }).HasDatabaseName("quotes_account");
         quote.HasOne<Accounts.Account>().WithMany().HasForeignKey(q => q.AccountId);
         quote.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(q => q.RequestedCallSid);

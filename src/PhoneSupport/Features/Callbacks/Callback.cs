@@ -192,7 +192,6 @@ internal sealed class CallbackLegConfiguration : IEntityTypeConfiguration<Callba
     {
         leg.ToTable("callback_legs");
         leg.HasKey(l => l.CallSid);
-        leg.Property(l => l.CreatedAt).HasConversion<InstantConverter>();
         leg.HasIndex(l => l.CallbackId).HasDatabaseName("callback_legs_callback");
         leg.HasOne<Callback>().WithMany().HasForeignKey(l => l.CallbackId);
         leg.HasOne<Routing.Technician>().WithMany().HasForeignKey(l => l.TechnicianId);
@@ -204,11 +203,6 @@ internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
     public void Configure(EntityTypeBuilder<Callback> callback)
     {
         callback.ToTable("callbacks");
-        foreach (var name in new[] { nameof(Callback.DueAt), nameof(Callback.NotBefore), nameof(Callback.NextAttemptAt), nameof(Callback.CreatedAt), nameof(Callback.UpdatedAt) })
-            callback.Property<Instant>(name).HasConversion<InstantConverter>();
-        callback.Property(c => c.LeaseUntil).HasConversion<InstantConverter>();
-        callback.Property(c => c.EscalatedAt).HasConversion<InstantConverter>();
-        callback.Property(c => c.DialStartedAt).HasConversion<InstantConverter>();
         callback.Property(c => c.Version).IsConcurrencyToken();
         callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
         callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");

@@ -83,10 +83,6 @@ internal sealed class StaffUserConfiguration : IEntityTypeConfiguration<StaffUse
     public void Configure(EntityTypeBuilder<StaffUser> user)
     {
         user.ToTable("staff_users");
-        user.Property(u => u.LockedUntil).HasConversion<InstantConverter>();
-        user.Property(u => u.LastSignInAt).HasConversion<InstantConverter>();
-        user.Property(u => u.DisabledAt).HasConversion<InstantConverter>();
-        user.Property(u => u.CreatedAt).HasConversion<InstantConverter>();
         user.HasIndex(u => u.UserName).IsUnique().HasDatabaseName("staff_users_user_name_key");
         user.HasOne<Routing.Technician>().WithMany().HasForeignKey(u => u.TechnicianId);
     }

@@ -59,10 +59,6 @@ internal sealed class AllowanceUseConfiguration : IEntityTypeConfiguration<Allow
     {
         use.ToTable("allowance_uses");
         use.Property(u => u.Status).HasConversion(s => s.ToString().ToLowerInvariant(), s => Enum.Parse<AllowanceStatus>(s, true));
-        use.Property(u => u.ContractYearStart).HasConversion<InstantConverter>();
-        use.Property(u => u.ClaimedAt).HasConversion<InstantConverter>();
-        use.Property(u => u.ReleasedAt).HasConversion<InstantConverter>();
-        use.Property(u => u.CommittedAt).HasConversion<InstantConverter>();
         use.HasIndex(u => new { u.ContractId, u.ContractYearStart }).HasDatabaseName("allowance_uses_year");
         use.HasIndex(u => u.CallSid).IsUnique().HasFilter("status <> 'released'").HasDatabaseName("allowance_uses_one_live_claim_per_call");
         use.HasOne<Contract>().WithMany().HasForeignKey(u => u.ContractId);

@@ -31,7 +31,6 @@ internal sealed class IdentificationFailureConfiguration : IEntityTypeConfigurat
     {
         failure.ToTable("identification_failures");
         failure.Property(f => f.Id).UseIdentityAlwaysColumn();
-        failure.Property(f => f.At).HasConversion<InstantConverter>();
         failure.HasIndex(f => new { f.Provider, f.CallerNumber, f.At }).HasDatabaseName("identification_failures_lookup");
     }
 }

@@ -42,8 +42,6 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
     public void Configure(EntityTypeBuilder<Message> message)
     {
         message.ToTable("messages");
-        message.Property(m => m.ReceivedAt).HasConversion<InstantConverter>();
-        message.Property(m => m.HandledAt).HasConversion<InstantConverter>();
         message.HasIndex(m => m.CallSid).IsUnique().HasDatabaseName("messages_call_key");
         message.HasIndex(m => new { m.Status, m.ReceivedAt }).HasDatabaseName("messages_status");
         message.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(m => m.CallSid);

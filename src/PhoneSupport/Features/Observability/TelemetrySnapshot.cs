@@ -60,7 +60,7 @@ public sealed class TelemetryGaugeReader(PhoneSupportDb db, TelemetrySnapshot sn
                 {
                     // The billing outbox arrives with migration 0006: until then the lag gauge reads 0.
                     await using var oldest = new NpgsqlCommand("select min(created_at) from billing_outbox where status = 'pending'", connection);
-                    if (await oldest.ExecuteScalarAsync(ct) is DateTime created) oldestPending = Instant.FromDateTimeUtc(DateTime.SpecifyKind(created, DateTimeKind.Utc));
+                    if (await oldest.ExecuteScalarAsync(ct) is Instant created) oldestPending = created;
                 }
             }
             var now = clock.GetCurrentInstant();

@@ -24,9 +24,12 @@ public static class PlatformFeature
 
         var connectionString = WithPreparedStatements(builder.Configuration.GetConnectionString("PhoneSupport") ?? "");
         var countRoundTrips = builder.Configuration.GetValue<bool>(DatabaseRoundTrips.Switch);
-        services.AddDbContextPool<PhoneSupportDb>(o =>
+        // NodaTime through the Npgsql plugin: Instant ↔ timestamptz, LocalDate ↔ date, Duration ↔ interval, for EF Core
+        // and for raw commands on the context's connection (they read timestamptz as Instant).
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).UseNodaTime().Build());
+        services.AddDbContextPool<PhoneSupportDb>((sp, o) =>
         {
-            o.UseNpgsql(connectionString);
+            o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.UseNodaTime());
             if (countRoundTrips) o.AddInterceptors(DatabaseRoundTrips.Interceptors);
         });
 

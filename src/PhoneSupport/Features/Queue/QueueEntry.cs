@@ -48,9 +48,6 @@ internal sealed class QueueEntryConfiguration : IEntityTypeConfiguration<QueueEn
     {
         entry.ToTable("queue_entries");
         entry.HasKey(e => e.CallSid);
-        entry.Property(e => e.EnqueuedAt).HasConversion<InstantConverter>();
-        entry.Property(e => e.CallbackOfferedAt).HasConversion<InstantConverter>();
-        entry.Property(e => e.UpdatedAt).HasConversion<InstantConverter>();
         entry.HasIndex(e => new { e.Provider, e.Status, e.Priority, e.Severity, e.EnqueuedAt }).HasDatabaseName("queue_entries_order");
         entry.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(e => e.CallSid);
         entry.HasOne<Routing.Technician>().WithMany().HasForeignKey(e => e.TechnicianId);

@@ -72,9 +72,6 @@ internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technic
     public void Configure(EntityTypeBuilder<Technician> technician)
     {
         technician.ToTable("technicians");
-        technician.Property(t => t.StatusSince).HasConversion<InstantConverter>();
-        technician.Property(t => t.ReservedUntil).HasConversion<InstantConverter>();
-        technician.Property(t => t.CreatedAt).HasConversion<InstantConverter>();
         technician.Property(t => t.Version).IsConcurrencyToken();
         technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
         technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
@@ -91,8 +88,6 @@ internal sealed class OnCallWindowConfiguration : IEntityTypeConfiguration<OnCal
     {
         window.ToTable("technician_on_call");
         window.HasKey(w => new { w.TechnicianId, w.StartsAt });
-        window.Property(w => w.StartsAt).HasConversion<InstantConverter>();
-        window.Property(w => w.EndsAt).HasConversion<InstantConverter>();
         window.HasOne<Technician>().WithMany().HasForeignKey(w => w.TechnicianId);
     }
 }
@@ -123,7 +118,6 @@ internal sealed class TechnicianEventConfiguration : IEntityTypeConfiguration<Te
     {
         e.ToTable("technician_events");
         e.Property(x => x.Id).UseIdentityAlwaysColumn();
-        e.Property(x => x.At).HasConversion<InstantConverter>();
         e.Property(x => x.Data).HasColumnType("jsonb");
         e.HasIndex(x => new { x.TechnicianId, x.Id }).HasDatabaseName("technician_events_technician");
         e.HasOne<Technician>().WithMany().HasForeignKey(x => x.TechnicianId);

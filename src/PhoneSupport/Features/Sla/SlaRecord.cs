@@ -83,10 +83,6 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
         sla.ToTable("sla_records");
         sla.HasKey(s => s.CallSid);
         sla.Ignore(s => s.ClockKind);
-        sla.Property(s => s.StartedAt).HasConversion<InstantConverter>();
-        sla.Property(s => s.DueAt).HasConversion<InstantConverter>();
-        sla.Property(s => s.FirstContactAt).HasConversion<InstantConverter>();
-        sla.Property(s => s.UpdatedAt).HasConversion<InstantConverter>();
         sla.HasIndex(s => s.DueAt).HasFilter("first_contact_at is null").HasDatabaseName("sla_records_open_due");
         sla.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
         sla.HasOne<Accounts.Account>().WithMany().HasForeignKey(s => s.AccountId);

@@ -145,9 +145,6 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.HasKey(c => c.CallSid);
         call.Property(c => c.Vars).HasColumnType("jsonb");
         call.Property(c => c.Entitlement).HasColumnType("jsonb");
-        call.Property(c => c.StartedAt).HasConversion<InstantConverter>();
-        call.Property(c => c.UpdatedAt).HasConversion<InstantConverter>();
-        call.Property(c => c.EndedAt).HasConversion<InstantConverter>();
         call.Property(c => c.Version).IsConcurrencyToken();
         call.HasIndex(c => c.StartedAt).HasDatabaseName("calls_started_at");
     }
@@ -160,7 +157,6 @@ internal sealed class CallEventRecordConfiguration : IEntityTypeConfiguration<Ca
         e.ToTable("call_events");
         e.Property(x => x.Id).UseIdentityAlwaysColumn();
         e.Property(x => x.Data).HasColumnType("jsonb");
-        e.Property(x => x.At).HasConversion<InstantConverter>();
         e.HasIndex(x => x.DedupeKey).IsUnique().HasFilter("dedupe_key is not null").HasDatabaseName("call_events_dedupe_key_key");
         e.HasIndex(x => new { x.CallSid, x.Id }).HasDatabaseName("call_events_call");
         e.HasOne<CallRecord>().WithMany().HasForeignKey(x => x.CallSid);
