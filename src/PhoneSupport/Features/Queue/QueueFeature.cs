@@ -8,7 +8,9 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Gather = Twilio.TwiML.Voice.Gather;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Queue;
 
@@ -40,7 +42,7 @@ public static class QueueFeature
             var said = IvrEngine.QueueWait(flow, session, position.Value, estimate, offer);
             if (offer)
             {
-                var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 6, method: HttpMethod.Post,
+                var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 6, method: HttpMethod.Post,
                     action: new Uri($"{service.Value.BaseUrl}/twilio/voice/queue/choice?call={call}"));
                 gather.Say(said.Text, voice: said.Voice, language: said.Language);
                 return response.Append(gather).ToResult();

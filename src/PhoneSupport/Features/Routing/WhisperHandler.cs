@@ -5,7 +5,9 @@ using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Gather = Twilio.TwiML.Voice.Gather;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Routing;
 
@@ -25,7 +27,7 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
         if (call is null || languages is null)
             return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Gone), voice: voice, language: language).Hangup().ToResult();
         // The answer URL carries the language chosen here (signed by Twilio like the rest of the URL): pressing 1 costs no look-up.
-        var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
+        var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{options.BaseUrl}{TwimlRenderer.WhisperPath}/answer?call={callSid}&tech={technicianId:N}" +
                 $"&flow={Uri.EscapeDataString(call.FlowId)}&lang={Uri.EscapeDataString(language)}"));
         gather.Say(Whisper.For(call.ToSession().Vars, speech), voice: voice, language: language);

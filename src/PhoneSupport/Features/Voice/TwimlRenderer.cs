@@ -1,6 +1,10 @@
 using System.Collections.Immutable;
 using PhoneSupport.Domain.Calls;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Dial = Twilio.TwiML.Voice.Dial;
+using Gather = Twilio.TwiML.Voice.Gather;
+using Number = Twilio.TwiML.Voice.Number;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Voice;
 
@@ -23,7 +27,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
         {
             case Instruction.Ask ask:
                 var gather = new Gather(
-                    input: ask.Gather.Speech ? GatherInput.Speech : GatherInput.Dtmf,
+                    input: [ask.Gather.Speech ? Gather.InputEnum.Speech : Gather.InputEnum.Dtmf],
                     action: StepUrl(sequence),
                     method: HttpMethod.Post,
                     timeout: ask.Gather.TimeoutSeconds,
@@ -49,10 +53,10 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 // The caller keeps hearing ringing until the technician accepts (answerOnBridge); the whisper runs
                 // on the technician's leg; the dial action reports how the leg ended.
                 var ring = new Dial(action: StepUrl(sequence), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
-                ring.Number(dial.Technician.PhoneNumber,
+                ring.Number(new global::Twilio.Types.PhoneNumber(dial.Technician.PhoneNumber),
                     url: new Uri($"{publicBaseUrl}{WhisperPath}?call={callSid}&tech={dial.Technician.Id:N}"), method: HttpMethod.Post,
                     statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}&tech={dial.Technician.Id:N}"), statusCallbackMethod: HttpMethod.Post,
-                    statusCallbackEvent: [CallProgressEvent.Answered, CallProgressEvent.Completed]);
+                    statusCallbackEvent: [Number.EventEnum.Answered, Number.EventEnum.Completed]);
                 response.Append(ring);
                 break;
             case Instruction.Enqueue enqueue:
