@@ -1,3 +1,4 @@
+using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
 using Xunit;
@@ -41,6 +42,22 @@ public sealed class TwiMLTests
     public void Say_WithoutAttributes_WritesOnlyText()
     {
         TwiMLAssert.Equal("<Response><Say>Hi</Say></Response>", new VoiceResponse().Say("Hi"));
+    }
+
+    [Fact]
+    public void Utter_WithUnsetVoiceOrLanguage_LeavesTheAttributeOut()
+    {
+        // The library's string enums throw on a null string: TwiMLSay passes unset values as no attribute.
+        var gather = new Gather(input: [Gather.InputEnum.Speech], language: TwiMLSay.GatherLanguage(null)).Utter("Bonjour", null, "fr-FR");
+        var response = new VoiceResponse().Utter("Hi", null, null).Utter("Hallo", "Polly.Vicki", null).Append(gather);
+
+        TwiMLAssert.Equal(
+            "<Response><Say>Hi</Say><Say voice=\"Polly.Vicki\">Hallo</Say>"
+            + "<Gather input=\"speech\"><Say language=\"fr-FR\">Bonjour</Say></Gather></Response>",
+            response);
+        TwiMLAssert.Equal(
+            "<Response><Gather language=\"de-DE\" /></Response>",
+            new VoiceResponse().Append(new Gather(language: TwiMLSay.GatherLanguage("de-DE"))));
     }
 
     [Fact]

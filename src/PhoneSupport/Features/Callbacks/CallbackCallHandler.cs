@@ -46,8 +46,8 @@ public sealed class CallbackCallHandler(
         var zone = policies.For(callback.Provider)!.Coverage.Zone;
         var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{service.Value.BaseUrl}{Path}/accept?cb={id:N}"));
-        gather.Say(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice: voice.Voice, language: voice.Language);
-        return new VoiceResponse().Append(gather).Say(CallbackLine.Say(voice.Speech, CallbackLine.Line.NoAnswer), voice: voice.Voice, language: voice.Language).Hangup().ToResult();
+        gather.Utter(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice.Voice, voice.Language);
+        return new VoiceResponse().Append(gather).Utter(CallbackLine.Say(voice.Speech, CallbackLine.Line.NoAnswer), voice.Voice, voice.Language).Hangup().ToResult();
     }
 
     public async Task<IResult> TechnicianKeyedAsync(Guid id, VoiceRequest request, CancellationToken ct)
@@ -144,6 +144,6 @@ public sealed class CallbackCallHandler(
 
     private sealed record TechnicianSpeech(Speech Speech, string Voice, string Language)
     {
-        public VoiceResponse Say(CallbackLine.Line line) => new VoiceResponse().Say(CallbackLine.Say(Speech, line), voice: Voice, language: Language);
+        public VoiceResponse Say(CallbackLine.Line line) => new VoiceResponse().Utter(CallbackLine.Say(Speech, line), Voice, Language);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PhoneSupport.Domain.Calls;
+using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Dial = Twilio.TwiML.Voice.Dial;
 using Gather = Twilio.TwiML.Voice.Gather;
@@ -34,9 +35,9 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                     speechTimeout: ask.Gather.Speech ? "auto" : null,
                     finishOnKey: ask.Gather.Speech ? null : ask.Gather.FinishOnKey,
                     numDigits: ask.Gather.NumDigits,
-                    language: ask.Gather.Speech ? ask.Gather.Language : null,
+                    language: TwiMLSay.GatherLanguage(ask.Gather.Speech ? ask.Gather.Language : null),
                     hints: ask.Gather.Hints.IsDefaultOrEmpty ? null : string.Join(", ", ask.Gather.Hints));
-                foreach (var u in ask.Say) gather.Say(u.Text, voice: u.Voice, language: u.Language);
+                foreach (var u in ask.Say) gather.Utter(u.Text, u.Voice, u.Language);
                 response.Append(gather);
                 // Twilio falls through to the next verb when the caller says nothing.
                 response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
@@ -80,11 +81,11 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
 
     /// <summary>An apology in the caller's language and voice, when their call is known.</summary>
     public static VoiceResponse Apology(Utterance said) =>
-        new VoiceResponse().Say(said.Text, voice: said.Voice, language: said.Language).Hangup();
+        new VoiceResponse().Utter(said.Text, said.Voice, said.Language).Hangup();
 
     private static void SayAll(VoiceResponse response, ImmutableArray<Utterance> utterances)
     {
-        foreach (var u in utterances) response.Say(u.Text, voice: u.Voice, language: u.Language);
+        foreach (var u in utterances) response.Utter(u.Text, u.Voice, u.Language);
     }
 
     private Uri StepUrl(int sequence, bool noInput = false) =>
