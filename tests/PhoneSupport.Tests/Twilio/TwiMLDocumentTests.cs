@@ -1,107 +1,115 @@
 using System.Text;
-using PhoneSupport.Twilio.TwiML;
+using System.Xml.Linq;
+using PhoneSupport.Twilio;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 using Xunit;
-using Record = PhoneSupport.Twilio.TwiML.Record;
+using Record = Twilio.TwiML.Voice.Record;
 
 namespace PhoneSupport.Tests.Twilio;
 
-/// <summary>Document-level rules: escaping, UTF-8, one line, the 64 kB limit.</summary>
+/// <summary>Document-level rules of what the service sends: escaping, UTF-8, one line, the 64 kB limit.</summary>
 public sealed class TwiMLDocumentTests
 {
-    private const string Declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
-
-    private static string Doc(string body) => Declaration + body;
+    private static XElement Sent(TwiML response) => XDocument.Parse(TwiMLAssert.Wire(response)).Root!;
 
     [Fact]
     public void Text_IsXmlEscaped()
     {
-        Assert.Equal(
-            Doc("<Say>Tom &amp; Jerry &lt;3 &gt; \"quoted\" 'apos'</Say>"),
-            new Say("Tom & Jerry <3 > \"quoted\" 'apos'").ToString());
+        const string text = "Tom & Jerry <3 > \"quoted\" 'apos'";
+        var wire = TwiMLAssert.Wire(new VoiceResponse().Say(text));
+
+        Assert.Contains("Tom &amp; Jerry &lt;3 &gt;", wire, StringComparison.Ordinal);
+        Assert.Equal(text, Sent(new VoiceResponse().Say(text)).Element("Say")!.Value);
     }
 
     [Fact]
     public void Attributes_AreXmlEscaped()
     {
-        Assert.Equal(
-            Doc("<Say voice=\"a&quot;b&lt;c&gt;&amp;d'e\">x</Say>"),
-            new Say("x", voice: "a\"b<c>&d'e").ToString());
+        const string voice = "a\"b<c>&d'e";
+        var wire = TwiMLAssert.Wire(new VoiceResponse().Say("x", voice: voice));
+
+        Assert.Contains("a&quot;b&lt;c&gt;&amp;d'e", wire, StringComparison.Ordinal);
+        Assert.Equal(voice, Sent(new VoiceResponse().Say("x", voice: voice)).Element("Say")!.Attribute("voice")!.Value);
     }
 
     [Fact]
     public void NonAscii_IsKeptAsUtf8()
     {
-        var response = new VoiceResponse().Say("Olá, não é possível — ä 日本 🎉", language: "pt-BR");
+        const string text = "Olá, não é possível — ä 日本 🎉";
+        var response = new VoiceResponse().Say(text, language: "pt-BR");
 
-        var expected = Doc("<Response><Say language=\"pt-BR\">Olá, não é possível — ä 日本 🎉</Say></Response>");
-        Assert.Equal(expected, response.ToString());
-        Assert.Equal(Encoding.UTF8.GetBytes(expected), response.ToUtf8Bytes());
+        var bytes = response.ToResult().ToUtf8Bytes();
+        Assert.Equal(text, XDocument.Parse(Encoding.UTF8.GetString(bytes)).Root!.Element("Say")!.Value);
+        // Written as UTF-8 characters, not as character references.
+        Assert.Contains(text, Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Urls_AreWrittenAsGivenWithoutNormalisation()
+    public void Urls_AreWrittenWithTheirQueryEscapedOnlyAsXml()
     {
-        const string url = "HTTPS://Example.COM:443/a/../b?q=%7e&r=x y";
+        const string url = "https://service.example/twilio/voice/step?seq=3&noInput=1";
+        var sent = Sent(new VoiceResponse().Redirect(new Uri(url)));
 
-        Assert.Equal(Doc($"<Redirect>{url.Replace("&", "&amp;", StringComparison.Ordinal)}</Redirect>"), new Redirect(new Uri(url)).ToString());
+        Assert.Equal(url, sent.Element("Redirect")!.Value);
     }
 
     [Fact]
     public void UnsetAttributes_AreOmitted()
     {
-        Assert.Equal(
-            Doc("<Response><Gather /><Dial /><Enqueue /><Record /></Response>"),
-            new VoiceResponse().Append(new Gather()).Append(new Dial()).Append(new Enqueue()).Append(new Record()).ToString());
+        TwiMLAssert.Equal(
+            "<Response><Gather /><Dial /><Enqueue /><Record /></Response>",
+            new VoiceResponse().Append(new Gather()).Append(new Dial()).Append(new Enqueue()).Append(new Record()));
     }
 
     [Fact]
     public void Document_IsOneLineStartingWithTheDeclaration()
     {
-        var text = new VoiceResponse()
-            .Append(new Gather(GatherInput.Dtmf, numDigits: 1).Say("Press 1"))
+        var response = new VoiceResponse()
+            .Append(new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1).Say("Press 1"))
             .Say("We did not get that.")
-            .Redirect(new Uri("/voice/menu", UriKind.Relative))
-            .ToString();
+            .Redirect(new Uri("https://service.example/voice/menu"));
+        var text = TwiMLAssert.Wire(response);
 
-        Assert.StartsWith(Declaration + "<Response>", text, StringComparison.Ordinal);
+        Assert.StartsWith(TwiMLAssert.Declaration + "<Response>", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain('\n', text);
         Assert.DoesNotContain('\r', text);
-        Assert.Equal(
-            Doc("<Response><Gather input=\"dtmf\" numDigits=\"1\"><Say>Press 1</Say></Gather>"
-                + "<Say>We did not get that.</Say><Redirect>/voice/menu</Redirect></Response>"),
-            text);
+        TwiMLAssert.Equal(
+            "<Response><Gather input=\"dtmf\" numDigits=\"1\"><Say>Press 1</Say></Gather>"
+            + "<Say>We did not get that.</Say><Redirect>https://service.example/voice/menu</Redirect></Response>",
+            response);
     }
 
     [Fact]
     public void Document_WithoutByteOrderMark_StartsWithLessThan()
     {
-        Assert.Equal((byte)'<', new VoiceResponse().Hangup().ToUtf8Bytes()[0]);
+        Assert.Equal((byte)'<', new VoiceResponse().Hangup().ToResult().ToUtf8Bytes()[0]);
     }
 
     [Fact]
     public void Document_Over64KiloBytes_Throws()
     {
-        var response = new VoiceResponse().Say(new string('a', 70_000));
+        var result = new VoiceResponse().Say(new string('a', 70_000)).ToResult();
 
-        var exception = Assert.Throws<TwiMLTooLargeException>(response.ToString);
-        Assert.Equal(TwiMLElement.MaxDocumentBytes, exception.Limit);
+        var exception = Assert.Throws<TwiMLTooLargeException>(result.ToUtf8Bytes);
+        Assert.Equal(TwiMLResult.MaxDocumentBytes, exception.Limit);
         Assert.True(exception.Size > 70_000);
-        Assert.Throws<TwiMLTooLargeException>(() => response.ToUtf8Bytes());
     }
 
     [Fact]
     public void Document_SizeLimit_CountsUtf8BytesNotCharacters()
     {
-        Assert.Throws<TwiMLTooLargeException>(new VoiceResponse().Say(new string('ä', 33_000)).ToString);
-        Assert.StartsWith(Declaration, new VoiceResponse().Say(new string('a', 60_000)).ToString(), StringComparison.Ordinal);
+        Assert.Throws<TwiMLTooLargeException>(new VoiceResponse().Say(new string('ä', 33_000)).ToResult().ToUtf8Bytes);
+        Assert.Equal((byte)'<', new VoiceResponse().Say(new string('a', 60_000)).ToResult().ToUtf8Bytes()[0]);
     }
 
     [Fact]
-    public void Append_Null_ThrowsAndAddsNothing()
+    public void Document_JustUnderTheLimit_IsSent()
     {
-        var gather = new Gather();
+        var overhead = new VoiceResponse().Say("a").ToResult().ToUtf8Bytes().Length - 1;
+        var fits = new VoiceResponse().Say(new string('a', TwiMLResult.MaxDocumentBytes - overhead)).ToResult();
 
-        Assert.Throws<ArgumentNullException>(() => gather.Append((Say)null!));
-        Assert.Empty(gather.Children);
+        Assert.Equal(TwiMLResult.MaxDocumentBytes, fits.ToUtf8Bytes().Length);
+        Assert.Throws<TwiMLTooLargeException>(new VoiceResponse().Say(new string('a', TwiMLResult.MaxDocumentBytes - overhead + 1)).ToResult().ToUtf8Bytes);
     }
 }

@@ -1,7 +1,8 @@
 using System.Text;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
 using Xunit;
 
 namespace PhoneSupport.Tests.Twilio;
@@ -16,11 +17,27 @@ public sealed class TwiMLResultTests
 
         await response.ToResult().ExecuteAsync(context);
 
-        var expected = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say language=\"pt-BR\">Olá &amp; adeus</Say><Hangup /></Response>";
+        var body = ((MemoryStream)context.Response.Body).ToArray();
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
         Assert.Equal("application/xml; charset=utf-8", context.Response.ContentType);
-        Assert.Equal(Encoding.UTF8.GetBytes(expected), ((MemoryStream)context.Response.Body).ToArray());
-        Assert.Equal(Encoding.UTF8.GetByteCount(expected), context.Response.ContentLength);
+        Assert.Equal(body.Length, context.Response.ContentLength);
+        Assert.Equal((byte)'<', body[0]);
+        var text = Encoding.UTF8.GetString(body);
+        Assert.Equal(response.ToString(SaveOptions.DisableFormatting), text);
+        Assert.StartsWith(TwiMLAssert.Declaration, text, StringComparison.OrdinalIgnoreCase);
+        TwiMLAssert.Equal(XElement.Parse("<Response><Say language=\"pt-BR\">Olá &amp; adeus</Say><Hangup /></Response>"), XDocument.Parse(text).Root!);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WithMessagingResponse_WritesTheMessage()
+    {
+        var context = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+
+        await new MessagingResponse().Message("Quote accepted.").ToResult().ExecuteAsync(context);
+
+        Assert.Equal("application/xml; charset=utf-8", context.Response.ContentType);
+        var sent = XDocument.Parse(Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray())).Root!;
+        TwiMLAssert.Equal(XElement.Parse("<Response><Message>Quote accepted.</Message></Response>"), sent);
     }
 
     [Fact]

@@ -11,7 +11,10 @@ using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Dial = Twilio.TwiML.Voice.Dial;
+using Gather = Twilio.TwiML.Voice.Gather;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Callbacks;
 
@@ -41,10 +44,10 @@ public sealed class CallbackCallHandler(
             return voice.Say(CallbackLine.Line.NoLongerWaiting).Hangup().ToResult();
         var account = callback.AccountId is { } a ? await db.Accounts.AsNoTracking().Where(x => x.Id == a).Select(x => x.Name).FirstOrDefaultAsync(ct) : null;
         var zone = policies.For(callback.Provider)!.Coverage.Zone;
-        var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
+        var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{service.Value.BaseUrl}{Path}/accept?cb={id:N}"));
-        gather.Say(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice: voice.Voice, language: voice.Language);
-        return new VoiceResponse().Append(gather).Say(CallbackLine.Say(voice.Speech, CallbackLine.Line.NoAnswer), voice: voice.Voice, language: voice.Language).Hangup().ToResult();
+        gather.Utter(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice.Voice, voice.Language);
+        return new VoiceResponse().Append(gather).Utter(CallbackLine.Say(voice.Speech, CallbackLine.Line.NoAnswer), voice.Voice, voice.Language).Hangup().ToResult();
     }
 
     public async Task<IResult> TechnicianKeyedAsync(Guid id, VoiceRequest request, CancellationToken ct)
@@ -58,7 +61,7 @@ public sealed class CallbackCallHandler(
         await router.AcceptAsync(technician, CallbackDispatcher.Key(callback), ct);
         var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
         var dial = new Dial(action: new Uri($"{service.Value.BaseUrl}{Path}/dialed?cb={id:N}"), method: HttpMethod.Post, timeout: 30, callerId: from);
-        dial.Number(callback.PhoneNumber);
+        dial.Number(new global::Twilio.Types.PhoneNumber(callback.PhoneNumber));
         return voice.Say(CallbackLine.Line.CallingCustomer).Append(dial).ToResult();
     }
 
@@ -141,6 +144,6 @@ public sealed class CallbackCallHandler(
 
     private sealed record TechnicianSpeech(Speech Speech, string Voice, string Language)
     {
-        public VoiceResponse Say(CallbackLine.Line line) => new VoiceResponse().Say(CallbackLine.Say(Speech, line), voice: Voice, language: Language);
+        public VoiceResponse Say(CallbackLine.Line line) => new VoiceResponse().Utter(CallbackLine.Say(Speech, line), Voice, Language);
     }
 }

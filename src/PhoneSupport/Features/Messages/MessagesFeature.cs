@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
-using System.Xml.Linq;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Twilio;
+using Twilio.TwiML;
 
 namespace PhoneSupport.Features.Messages;
 
@@ -36,8 +37,9 @@ public static class MessagesFeature
         {
             var form = await http.ReadFormAsync(ct);
             var reply = await quotes.ReplyAsync(form["From"].FirstOrDefault(), form["Body"].FirstOrDefault(), ct);
-            var response = new XElement("Response", reply is null ? null : new XElement("Message", reply));
-            return Results.Text(new XDeclaration("1.0", "UTF-8", null) + response.ToString(SaveOptions.DisableFormatting), "application/xml");
+            var response = new MessagingResponse();
+            if (reply is not null) response.Message(reply);
+            return response.ToResult();
         });
         return twilio;
     }

@@ -8,7 +8,9 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Gather = Twilio.TwiML.Voice.Gather;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Queue;
 
@@ -40,12 +42,12 @@ public static class QueueFeature
             var said = IvrEngine.QueueWait(flow, session, position.Value, estimate, offer);
             if (offer)
             {
-                var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 6, method: HttpMethod.Post,
+                var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 6, method: HttpMethod.Post,
                     action: new Uri($"{service.Value.BaseUrl}/twilio/voice/queue/choice?call={call}"));
-                gather.Say(said.Text, voice: said.Voice, language: said.Language);
+                gather.Utter(said.Text, said.Voice, said.Language);
                 return response.Append(gather).ToResult();
             }
-            return response.Say(said.Text, voice: said.Voice, language: said.Language).Pause(20).ToResult();
+            return response.Utter(said.Text, said.Voice, said.Language).Pause(20).ToResult();
         });
         twilio.MapPost("/voice/queue/choice", async (HttpRequest http, [FromQuery] string call, PhoneSupportDb db, FlowCatalog flows, CancellationToken ct) =>
         {
@@ -54,7 +56,7 @@ public static class QueueFeature
             if (digits is ['2', ..]) return new VoiceResponse().Leave().ToResult();
             if (await HolderAsync(db, flows, call, ct) is not var (flow, session)) return new VoiceResponse().Pause(20).ToResult();
             var said = IvrEngine.QueueHolding(flow, session);
-            return new VoiceResponse().Say(said.Text, voice: said.Voice, language: said.Language).Pause(20).ToResult();
+            return new VoiceResponse().Utter(said.Text, said.Voice, said.Language).Pause(20).ToResult();
         });
         twilio.MapPost(QueueDispatcher.ConnectPath["/twilio".Length..], async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.QueueConnectAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));

@@ -5,7 +5,9 @@ using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
-using PhoneSupport.Twilio.TwiML;
+using Twilio.TwiML;
+using Gather = Twilio.TwiML.Voice.Gather;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Routing;
 
@@ -23,13 +25,13 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
         var languages = await db.Technicians.Where(t => t.Id == technicianId && t.ReservedCallSid == callSid).Select(t => t.Languages).FirstOrDefaultAsync(ct);
         var (speech, voice, language) = Voice(call, languages);
         if (call is null || languages is null)
-            return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Gone), voice: voice, language: language).Hangup().ToResult();
+            return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Gone), voice, language).Hangup().ToResult();
         // The answer URL carries the language chosen here (signed by Twilio like the rest of the URL): pressing 1 costs no look-up.
-        var gather = new Gather(input: GatherInput.Dtmf, numDigits: 1, timeout: 8, method: HttpMethod.Post,
+        var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{options.BaseUrl}{TwimlRenderer.WhisperPath}/answer?call={callSid}&tech={technicianId:N}" +
                 $"&flow={Uri.EscapeDataString(call.FlowId)}&lang={Uri.EscapeDataString(language)}"));
-        gather.Say(Whisper.For(call.ToSession().Vars, speech), voice: voice, language: language);
-        return new VoiceResponse().Append(gather).Say(Whisper.Line(speech, WhisperLine.NoAnswer), voice: voice, language: language).Hangup().ToResult();
+        gather.Utter(Whisper.For(call.ToSession().Vars, speech), voice, language);
+        return new VoiceResponse().Append(gather).Utter(Whisper.Line(speech, WhisperLine.NoAnswer), voice, language).Hangup().ToResult();
     }
 
     /// <param name="flowId">The call's flow and <paramref name="language"/> the whisper's language, from the answer URL the whisper wrote.</param>
@@ -43,11 +45,11 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
             {
                 // Accepted: the caller is bridged to a human now, the first contact of the call's SLA record (if its plan has targets).
                 await slas.ContactAsync(callSid, clock.GetCurrentInstant(), Sla.SlaContact.Live, ct);
-                return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Connecting), voice: voice, language: tag).ToResult();
+                return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Connecting), voice, tag).ToResult();
             }
-            return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Taken), voice: voice, language: tag).Hangup().ToResult();
+            return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Taken), voice, tag).Hangup().ToResult();
         }
-        return new VoiceResponse().Say(Whisper.Line(speech, WhisperLine.Declined), voice: voice, language: tag).Hangup().ToResult();
+        return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Declined), voice, tag).Hangup().ToResult();
     }
 
     private (Speech Speech, string Voice, string Language) Voice(CallRecord? call, string[]? technicianLanguages) =>

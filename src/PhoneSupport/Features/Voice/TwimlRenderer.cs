@@ -1,6 +1,11 @@
 using System.Collections.Immutable;
 using PhoneSupport.Domain.Calls;
-using PhoneSupport.Twilio.TwiML;
+using PhoneSupport.Twilio;
+using Twilio.TwiML;
+using Dial = Twilio.TwiML.Voice.Dial;
+using Gather = Twilio.TwiML.Voice.Gather;
+using Number = Twilio.TwiML.Voice.Number;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace PhoneSupport.Features.Voice;
 
@@ -23,16 +28,16 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
         {
             case Instruction.Ask ask:
                 var gather = new Gather(
-                    input: ask.Gather.Speech ? GatherInput.Speech : GatherInput.Dtmf,
+                    input: [ask.Gather.Speech ? Gather.InputEnum.Speech : Gather.InputEnum.Dtmf],
                     action: StepUrl(sequence),
                     method: HttpMethod.Post,
                     timeout: ask.Gather.TimeoutSeconds,
                     speechTimeout: ask.Gather.Speech ? "auto" : null,
                     finishOnKey: ask.Gather.Speech ? null : ask.Gather.FinishOnKey,
                     numDigits: ask.Gather.NumDigits,
-                    language: ask.Gather.Speech ? ask.Gather.Language : null,
+                    language: TwiMLSay.GatherLanguage(ask.Gather.Speech ? ask.Gather.Language : null),
                     hints: ask.Gather.Hints.IsDefaultOrEmpty ? null : string.Join(", ", ask.Gather.Hints));
-                foreach (var u in ask.Say) gather.Say(u.Text, voice: u.Voice, language: u.Language);
+                foreach (var u in ask.Say) gather.Utter(u.Text, u.Voice, u.Language);
                 response.Append(gather);
                 // Twilio falls through to the next verb when the caller says nothing.
                 response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
@@ -49,10 +54,10 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 // The caller keeps hearing ringing until the technician accepts (answerOnBridge); the whisper runs
                 // on the technician's leg; the dial action reports how the leg ended.
                 var ring = new Dial(action: StepUrl(sequence), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
-                ring.Number(dial.Technician.PhoneNumber,
+                ring.Number(new global::Twilio.Types.PhoneNumber(dial.Technician.PhoneNumber),
                     url: new Uri($"{publicBaseUrl}{WhisperPath}?call={callSid}&tech={dial.Technician.Id:N}"), method: HttpMethod.Post,
                     statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}&tech={dial.Technician.Id:N}"), statusCallbackMethod: HttpMethod.Post,
-                    statusCallbackEvent: [CallProgressEvent.Answered, CallProgressEvent.Completed]);
+                    statusCallbackEvent: [Number.EventEnum.Answered, Number.EventEnum.Completed]);
                 response.Append(ring);
                 break;
             case Instruction.Enqueue enqueue:
@@ -76,11 +81,11 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
 
     /// <summary>An apology in the caller's language and voice, when their call is known.</summary>
     public static VoiceResponse Apology(Utterance said) =>
-        new VoiceResponse().Say(said.Text, voice: said.Voice, language: said.Language).Hangup();
+        new VoiceResponse().Utter(said.Text, said.Voice, said.Language).Hangup();
 
     private static void SayAll(VoiceResponse response, ImmutableArray<Utterance> utterances)
     {
-        foreach (var u in utterances) response.Say(u.Text, voice: u.Voice, language: u.Language);
+        foreach (var u in utterances) response.Utter(u.Text, u.Voice, u.Language);
     }
 
     private Uri StepUrl(int sequence, bool noInput = false) =>

@@ -110,7 +110,7 @@ public sealed class VoiceHandler(
     /// </summary>
     public async Task<IResult> TechnicianLegStatusAsync(VoiceRequest request, string parentCallSid, Guid technicianId, CancellationToken ct)
     {
-        var empty = new Twilio.TwiML.VoiceResponse().ToResult();
+        var empty = new global::Twilio.TwiML.VoiceResponse().ToResult();
         if (request.CallSid is not { } legSid || !request.CallEnded || request.CallDuration is not > 0) return empty;
         var accepted = await db.TechnicianEvents.AnyAsync(e => e.TechnicianId == technicianId && e.Kind == "accepted"
             && EF.Functions.JsonContains(e.Data, System.Text.Json.JsonSerializer.Serialize(new { callSid = parentCallSid })), ct);
@@ -122,7 +122,7 @@ public sealed class VoiceHandler(
 
     public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
     {
-        var empty = new Twilio.TwiML.VoiceResponse().ToResult();
+        var empty = new global::Twilio.TwiML.VoiceResponse().ToResult();
         if (request.CallSid is not { } callSid) return empty;
         var status = Raw(request, "CallStatus") ?? "unknown";
         var dedupeKey = $"status:{callSid}:{request.SequenceNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? status}";

@@ -1,4 +1,4 @@
-namespace PhoneSupport.Twilio.TwiML;
+namespace PhoneSupport.Twilio;
 
 /// <summary>A TwiML document is larger than Twilio accepts (error 11750, 64 kB).</summary>
 public sealed class TwiMLTooLargeException : InvalidOperationException
@@ -11,13 +11,13 @@ public sealed class TwiMLTooLargeException : InvalidOperationException
     public TwiMLTooLargeException(string message)
         : base(message)
     {
-        Limit = TwiMLElement.MaxDocumentBytes;
+        Limit = TwiMLResult.MaxDocumentBytes;
     }
 
     public TwiMLTooLargeException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Limit = TwiMLElement.MaxDocumentBytes;
+        Limit = TwiMLResult.MaxDocumentBytes;
     }
 
     public TwiMLTooLargeException(int size, int limit)

@@ -1,4 +1,0 @@
-namespace PhoneSupport.Twilio.TwiML;
-
-/// <summary><c>&lt;Hangup /&gt;</c>: ends the call.</summary>
-public sealed class Hangup() : TwiMLVerb("Hangup");
