@@ -43,19 +43,6 @@ public sealed class StripeClientResilienceTests
     }
 
     [Fact]
-    public async Task Should_retry_false_stops_retrying_even_a_503()
-    {
-        await using var stripe = await StripeHarness.StartAsync();
-        stripe.Emulator.FailNext(StripeEndpoint.FinalizeInvoice, 503, shouldRetry: false, count: 5);
-
-        var error = await Assert.ThrowsAsync<StripeApiException>(() => stripe.Client.FinalizeInvoiceAsync("in_any", "k:finalize"));
-
-        Assert.Equal((503, "api_error", (bool?)false), (error.Status, error.Type, error.ShouldRetry));
-        Assert.Matches("^req_", error.RequestId);
-        Assert.Single(stripe.Emulator.RequestsTo(StripeEndpoint.FinalizeInvoice));
-    }
-
-    [Fact]
     public async Task Should_retry_true_retries_a_409_and_429_is_retried_too()
     {
         await using var stripe = await StripeHarness.StartAsync();
