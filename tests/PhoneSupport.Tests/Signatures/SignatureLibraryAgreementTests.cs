@@ -35,6 +35,7 @@ public sealed class SignatureLibraryAgreementTests(ITestOutputHelper output)
     private static readonly HashSet<string> StripeDocumented =
     [
         "library throws a non-Stripe exception on a malformed header",
+        "ConstructEvent refuses an event of another API version unless throwOnApiVersionMismatch: false; ours does not check the version",
     ];
 
     private static readonly string[] Tokens = ["12345", "auth-token-ü", "0123456789abcdef0123456789abcdef"];
@@ -208,7 +209,7 @@ public sealed class SignatureLibraryAgreementTests(ITestOutputHelper output)
     private static readonly Gen<StripeCase> StripeCases =
         from secret in Gen.Elements("whsec_test_secret", "whsec_ünïcode", "whsec_0123456789")
         from id in Gen.Elements("evt_1", "evt_ABC", "evt_ü")
-        from shape in Gen.Elements(0, 1, 2)
+        from shape in Gen.Elements(0, 1, 2, 3)
         from t in Gen.Choose(1_700_000_000, 1_800_000_000)
         from skew in Gen.Elements(0, 1, -1, 299, 300, 301, -300, -301, 5000, -5000)
         from tolerance in Gen.Elements(300L, 0L, 10L, 600L)
@@ -219,13 +220,14 @@ public sealed class SignatureLibraryAgreementTests(ITestOutputHelper output)
             (1, Gen.Constant(StripeSigning.WrongSecret)),
             (1, Gen.Constant(StripeSigning.MutatedPayload)),
             (2, Gen.Constant(StripeSigning.Malformed)))
-        from malformed in Gen.Elements("", " ", "garbage", "t=", "t=abc,v1=00", "v1=00", "t=1700000000", "t=1700000000,v1=", "=,=,", "t=-5,v1=ab", "t=1 ,v1=ab", "t=99999999999999999999,v1=ab")
+        from malformed in Gen.Elements("", " ", "garbage", "t=", "t=abc,v1=00", "v1=00", "t=1700000000", "t=1700000000,v1=", "=,=,", "t=-5,v1=ab", "t=1 ,v1=ab", "t=99999999999999999999,v1=ab", "t", "v1", "t=1700000000,v1", "t=1700000000,,v1=ab", "t=1,t=2,v1=ab", ",,,")
         select StripeCaseFor(secret, PayloadFor(id, shape), t, skew, tolerance, signing, malformed);
 
     private static string PayloadFor(string id, int shape) => shape switch
     {
         0 => """{"id":""" + $"\"{id}\"" + ""","object":"event","type":"invoice.paid","created":1700000000,"api_version":"2026-10-28.endive","data":{"object":{"id":"in_1","object":"invoice"}}}""",
         1 => $$"""{ "id": "{{id}}", "type": "x" }""",
+        3 => """{"id":""" + $"\"{id}\"" + ""","object":"event","type":"invoice.paid","created":1700000000,"api_version":"2024-06-20","data":{"object":{"id":"in_1","object":"invoice"}}}""",
         _ => $"not json {id}",
     };
 
@@ -286,8 +288,8 @@ public sealed class SignatureLibraryAgreementTests(ITestOutputHelper output)
     private static (string? Category, bool Ours) CompareStripe(string secret, string payload, string header, long now, long tolerance)
     {
         var toleranceSpan = tolerance >= (long)TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(tolerance);
-        var ours = new StripeWebhookVerifier(secret)
-            .Verify(payload, header, DateTimeOffset.FromUnixTimeSeconds(now), toleranceSpan).SignatureVerified;
+        var result = new StripeWebhookVerifier(secret).Verify(payload, header, DateTimeOffset.FromUnixTimeSeconds(now), toleranceSpan);
+        var ours = result.SignatureVerified;
         var library = Try(() =>
         {
             global::Stripe.EventUtility.ValidateSignature(payload, header, secret, tolerance, now);
@@ -303,7 +305,40 @@ public sealed class SignatureLibraryAgreementTests(ITestOutputHelper output)
             return ("library throws a non-Stripe exception on a malformed header", ours);
         }
 
-        return (library.Valid == ours ? null : $"undocumented: ours={ours} library={library.Valid}", ours);
+        if (library.Valid != ours)
+        {
+            return ($"undocumented: ours={ours} library={library.Valid}", ours);
+        }
+
+        if (result.Event is { } parsed)
+        {
+            // Both verified and ours parsed an event: the library's event must be the same one.
+            try
+            {
+                global::Stripe.Event strict;
+                try
+                {
+                    strict = global::Stripe.EventUtility.ConstructEvent(payload, header, secret, tolerance, now, throwOnApiVersionMismatch: true);
+                }
+                catch (global::Stripe.StripeException) when (parsed.ApiVersion != global::Stripe.StripeConfiguration.ApiVersion)
+                {
+                    strict = global::Stripe.EventUtility.ConstructEvent(payload, header, secret, tolerance, now, throwOnApiVersionMismatch: false);
+                    return (strict.Id == parsed.Id && strict.Type == parsed.Type
+                        ? "ConstructEvent refuses an event of another API version unless throwOnApiVersionMismatch: false; ours does not check the version"
+                        : "undocumented: ConstructEvent (lenient) returns another event", ours);
+                }
+
+                return (strict.Id == parsed.Id && strict.Type == parsed.Type ? null : "undocumented: ConstructEvent returns another event", ours);
+            }
+#pragma warning disable CA1031 // whatever the library throws is a finding
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                return ($"undocumented: ConstructEvent throws {e.GetType().Name} on an event ours accepts", ours);
+            }
+        }
+
+        return (null, ours);
     }
 
     private static (bool? Valid, Exception? Error) Try(Func<bool> call)
