@@ -15,8 +15,12 @@ public sealed class WebhookStats
     public long Counted { get; set; }
     public int MaxRoundTrips { get; set; }
 
+    /// <summary>What the first failed exchange got (status or transport error, and the start of the body): a report names the failure.</summary>
+    public string? FirstFailure { get; set; }
+
     public void Merge(WebhookStats other)
     {
+        FirstFailure ??= other.FirstFailure;
         Latency.AddRange(other.Latency);
         Failed += other.Failed;
         Fallbacks += other.Fallbacks;
@@ -40,7 +44,8 @@ public sealed record CallRun(string Name, int Lines, TimeSpan Duration, long Cal
         text.AppendLine(CultureInfo.InvariantCulture, $"{Name}: {Lines} concurrent calls, {Calls} calls in {Duration.TotalSeconds:0.0} s = {CallsPerSecond:0.0} calls/s ({Requests / Duration.TotalSeconds:0} webhooks/s, {Requests / (double)Math.Max(1, Calls):0.0} per call); calls failed {CallsFailed}, webhooks failed {WebhooksFailed}, TwiML fallbacks {Fallbacks}");
         foreach (var (key, w) in Webhooks.OrderBy(w => Order(w.Key)))
             text.AppendLine(FormattableString.Invariant($"  {key,-44} {w.Latency.Count,7}  {w.Latency.Summary()}  failed {w.Failed}")
-                + (w.Counted > 0 ? FormattableString.Invariant($"  db round trips {w.RoundTrips / (double)w.Counted:0.00} (max {w.MaxRoundTrips})") : ""));
+                + (w.Counted > 0 ? FormattableString.Invariant($"  db round trips {w.RoundTrips / (double)w.Counted:0.00} (max {w.MaxRoundTrips})") : "")
+                + (w.FirstFailure is { } failure ? $"  first failure: {failure}" : ""));
         return text.ToString();
     }
 
@@ -92,7 +97,11 @@ public static class CallLoad
                         var key = $"{position}. {exchange.Method} {new Uri(exchange.Url).AbsolutePath}";
                         if (!stats.TryGetValue(key, out var w)) stats[key] = w = new WebhookStats();
                         w.Latency.Add(exchange.Latency);
-                        if (exchange.Status is not (>= 200 and < 300)) w.Failed++;
+                        if (exchange.Status is not (>= 200 and < 300))
+                        {
+                            w.Failed++;
+                            w.FirstFailure ??= $"{exchange.Status?.ToString(CultureInfo.InvariantCulture) ?? "no answer"} {exchange.Failure} {exchange.Body[..Math.Min(160, exchange.Body.Length)]}".Trim();
+                        }
                         else if (exchange.Body.Contains("technical difficulties", StringComparison.Ordinal)) w.Fallbacks++;
                         if (exchange.Headers is { } headers && headers.TryGetValues("X-Db-Round-Trips", out var values)
                             && int.TryParse(values.First(), CultureInfo.InvariantCulture, out var trips))
