@@ -49,6 +49,22 @@ public sealed class Balancer(IReadOnlyDictionary<string, IReadOnlyList<Uri>> bac
                 Interlocked.Increment(ref _rerouted);
                 last = e;
             }
+            catch (HttpRequestException e) when (Drained(original.Authority, target) is { } inService)
+            {
+                // The instance was taken out of service (drained for a graceful shutdown) while this request was on its way,
+                // and its keep-alive connection was closed before any answer: as a balancer does for a backend it has just
+                // drained, send it once to one still in service (webhooks are idempotent by the service's own guarantee).
+                Interlocked.Increment(ref _rerouted);
+                request.RequestUri = new Uri(inService, original.PathAndQuery);
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException retried)
+                {
+                    last = new HttpRequestException(retried.Message, e);
+                }
+            }
             finally
             {
                 request.RequestUri = original;
@@ -56,6 +72,10 @@ public sealed class Balancer(IReadOnlyDictionary<string, IReadOnlyList<Uri>> bac
         }
         throw last ?? new HttpRequestException("No backend for " + original.Authority);
     }
+
+    /// <summary>A backend still in service for this host when <paramref name="target"/> is no longer one of them; null otherwise.</summary>
+    private Uri? Drained(string authority, Uri target) =>
+        Backends.TryGetValue(authority, out var current) && !current.Contains(target) && current.Count > 0 ? current[0] : null;
 
     private bool IsDown(Uri target)
     {

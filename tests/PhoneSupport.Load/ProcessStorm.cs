@@ -23,7 +23,7 @@ public sealed record StormReport(string Name, CallRun Run, long Connected, long 
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"""
         {Run.Report()}  outcomes: connected to a technician {Connected}, callback promised {CallbacksPromised} (kept {CallbacksCompleted}, still open {CallbacksOpen}); allowance claims {Claims}; charges {Charges}
-          requests rerouted by the balancer (instance refused the connection) {Rerouted}
+          requests rerouted by the balancer (instance refused the connection, or was drained and closed it) {Rerouted}
         {Notes}{Invariants}
         """);
 }
