@@ -55,7 +55,7 @@ public static class BillingFaultRunner
         var instances = new List<WebApplicationFactory<Program>>();
         await using var stripe = new StripeEmulator(new StripeEmulatorOptions
         {
-            SecretKey = "sk_test_faults", WebhookSecret = "whsec_faults", ApiVersion = "2024-06-20",
+            SecretKey = "sk_test_faults", WebhookSecret = "whsec_faults", ApiVersion = "2026-10-28.endive",
             WebhookUrl = "http://localhost/stripe/webhook",
             WebhookHandler = () => new LazyHandler(() => instances[0].Server.CreateHandler()),
         });

@@ -30,6 +30,13 @@ public sealed partial class StripeEmulator
                     StripeEndpoint.CreateCreditNote => CreateCreditNote(form, now, events),
                     _ => CreateRefund(form, now, events),
                 };
+                // An includable field (an invoice's payments) is in an answer only when expanded.
+                if (body is Dictionary<string, object?> { } json && json.GetValueOrDefault("object") as string == "invoice"
+                    && form.Strings("expand") is { Count: > 0 } expand)
+                {
+                    body = StripeEmulatorJson.Invoice(Invoice((string)json["id"]!), expand);
+                }
+
                 return new Answer(200, JsonSerializer.Serialize(body, Json), null, false);
             }
         }

@@ -23,7 +23,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const string PublicBaseUrl = "http://localhost";
     public const string StripeSecretKey = "sk_test_51FixtureKey0123456789";
     public const string StripeWebhookSecret = "whsec_fixture_secret";
-    public const string StripeApiVersion = "2024-06-20";
+    public const string StripeApiVersion = "2026-10-28.endive";
 
     private PostgresServer? _server;
 

@@ -225,7 +225,14 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             }
             catch (StripeApiException e) when (e.Status == 402 || e.IsCardError)
             {
-                foreach (var charge in live) Move(charge, ChargeStatus.Failed, $"payment declined: {e.DeclineCode ?? e.Code ?? e.Message}", "service", new { invoice = invoiceId, e.Code, e.DeclineCode });
+                var reason = $"payment declined: {e.DeclineCode ?? e.Code ?? e.Message}";
+                foreach (var charge in live)
+                {
+                    // Stripe's invoice.payment_failed may have got here first (its reason has no decline code): ours is more
+                    // precise, whichever came first, so a charge already failed still gets it.
+                    if (!Move(charge, ChargeStatus.Failed, reason, "service", new { invoice = invoiceId, e.Code, e.DeclineCode }) && charge.Status == ChargeStatus.Failed)
+                        charge.Explain(reason, clock.GetCurrentInstant());
+                }
                 return ("done", $"payment declined ({e.DeclineCode ?? e.Code})");
             }
             Learn(live, invoice, "service");
@@ -290,11 +297,12 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         }
     }
 
-    private void Move(Charge charge, string status, string? reason, string actor, object detail)
+    private bool Move(Charge charge, string status, string? reason, string actor, object detail)
     {
         var from = charge.Status;
-        if (charge.MoveTo(status, reason, clock.GetCurrentInstant()))
-            db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+        if (!charge.MoveTo(status, reason, clock.GetCurrentInstant())) return false;
+        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+        return true;
     }
 
     private void Audit(Charge charge, string kind, string actor, object detail) =>
