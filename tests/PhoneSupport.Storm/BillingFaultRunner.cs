@@ -57,6 +57,7 @@ public static class BillingFaultRunner
         {
             SecretKey = "sk_test_faults", WebhookSecret = "whsec_faults", ApiVersion = "2026-10-28.endive",
             WebhookUrl = "http://localhost/stripe/webhook",
+            EnabledEvents = [.. StripeEmulatorOptions.DefaultEnabledEvents, "invoice_payment.paid"],
             WebhookHandler = () => new LazyHandler(() => instances[0].Server.CreateHandler()),
         });
         await stripe.StartAsync();

@@ -233,6 +233,10 @@ public sealed partial class StripeEmulator
         invoice.Status = "paid";
         invoice.PaidAt = now;
         events.Add(new("invoice.paid", StripeEmulatorJson.Invoice(invoice)));
+        if (invoice.PaymentIntent is not null)
+        {
+            events.Add(new("invoice_payment.paid", StripeEmulatorJson.InvoicePayment(invoice)));
+        }
     }
 
     private static void CheckAttachable(EmulatedInvoice invoice, EmulatedInvoiceItem item, string param)

@@ -144,6 +144,8 @@ public sealed partial class StripeEmulator
     /// </summary>
     private void Deliver(List<PendingEvent> events, StripeEmulatorRequest cause)
     {
+        var enabled = _options.EnabledEvents ?? StripeEmulatorOptions.DefaultEnabledEvents;
+        events = events.Where(e => enabled.Contains(e.Type)).ToList();
         if (events.Count == 0 || _options.WebhookUrl is not { } url)
         {
             return;

@@ -64,6 +64,9 @@ public sealed class StripeEventVersionTests(ServiceFixture fixture) : IDisposabl
         // The pay answer (payments expanded) already told the outbox the payment intent and the charge.
         Assert.Equal(invoice.PaymentIntent, await fixture.ScalarAsync<string>("select stripe_payment_intent_id from charges where id = $1", charge));
         Assert.Equal(invoice.Charge, await fixture.ScalarAsync<string>("select stripe_charge_id from charges where id = $1", charge));
+        // The endpoint (as the README enables it) also got invoice_payment.paid from the emulator, and found the charge.
+        Assert.Equal("payment learnt on 1 charge(s)", await fixture.ScalarAsync<string>(
+            "select outcome from stripe_events where type = 'invoice_payment.paid' and object_id = $1", "inpay_" + invoice.Id[3..]));
         await fixture.ScalarAsync<int?>("update charges set stripe_payment_intent_id = null, stripe_charge_id = null where id = $1", charge);
         var webhook = ServiceFixture.PublicBaseUrl + "/stripe/webhook";
 

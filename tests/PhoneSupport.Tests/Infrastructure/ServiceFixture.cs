@@ -53,6 +53,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             WebhookSecret = StripeWebhookSecret,
             ApiVersion = StripeApiVersion,
             WebhookUrl = PublicBaseUrl + "/stripe/webhook",
+            EnabledEvents = [.. StripeEmulatorOptions.DefaultEnabledEvents, "invoice_payment.paid"], // as README's endpoint
             WebhookHandler = () => new PhoneSupport.Storm.LazyHandler(() => Factory.Server.CreateHandler()),
         });
         await Stripe.StartAsync();
