@@ -32,7 +32,7 @@ public sealed class ConsoleHost : IAsyncLifetime
     public const string Chromium = "/usr/bin/chromium";
     public const string StripeSecretKey = "sk_test_51BrowserKey0123456789";
     public const string StripeWebhookSecret = "whsec_browser_secret";
-    public const string StripeApiVersion = "2024-06-20";
+    public const string StripeApiVersion = "2026-10-28.endive";
 
     private static readonly DateTimeZone NewYork = DateTimeZoneProviders.Tzdb["America/New_York"];
 

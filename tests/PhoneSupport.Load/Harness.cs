@@ -64,7 +64,7 @@ public sealed class Harness : IAsyncDisposable
 
     public const string StripeSecretKey = "sk_test_51LoadHarnessKey0123456789";
     public const string StripeWebhookSecret = "whsec_load_harness_secret";
-    public const string StripeApiVersion = "2024-06-20";
+    public const string StripeApiVersion = "2026-10-28.endive";
 
     public static Dictionary<string, string> ServiceEnvironment(string connection, string? twilioApi = null, bool dispatchers = false, string? stripeApi = null)
     {

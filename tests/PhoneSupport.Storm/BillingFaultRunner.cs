@@ -55,8 +55,9 @@ public static class BillingFaultRunner
         var instances = new List<WebApplicationFactory<Program>>();
         await using var stripe = new StripeEmulator(new StripeEmulatorOptions
         {
-            SecretKey = "sk_test_faults", WebhookSecret = "whsec_faults", ApiVersion = "2024-06-20",
+            SecretKey = "sk_test_faults", WebhookSecret = "whsec_faults", ApiVersion = "2026-10-28.endive",
             WebhookUrl = "http://localhost/stripe/webhook",
+            EnabledEvents = [.. StripeEmulatorOptions.DefaultEnabledEvents, "invoice_payment.paid"],
             WebhookHandler = () => new LazyHandler(() => instances[0].Server.CreateHandler()),
         });
         await stripe.StartAsync();

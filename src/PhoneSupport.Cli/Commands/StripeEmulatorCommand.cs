@@ -43,6 +43,7 @@ public static class StripeEmulatorCommand
             await using var emulator = new StripeEmulator(new StripeEmulatorOptions
             {
                 SecretKey = key, WebhookSecret = secret, Port = parse.GetValue(port), WebhookUrl = parse.GetValue(webhookUrl),
+                EnabledEvents = [.. StripeEmulatorOptions.DefaultEnabledEvents, "invoice_payment.paid"], // the events the README enables
             });
             var url = await emulator.StartAsync(ct);
             emulator.FailRandomly(parse.GetValue(failureRate));

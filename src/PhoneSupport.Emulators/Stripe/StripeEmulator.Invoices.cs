@@ -30,6 +30,13 @@ public sealed partial class StripeEmulator
                     StripeEndpoint.CreateCreditNote => CreateCreditNote(form, now, events),
                     _ => CreateRefund(form, now, events),
                 };
+                // An includable field (an invoice's payments) is in an answer only when expanded.
+                if (body is Dictionary<string, object?> { } json && json.GetValueOrDefault("object") as string == "invoice"
+                    && form.Strings("expand") is { Count: > 0 } expand)
+                {
+                    body = StripeEmulatorJson.Invoice(Invoice((string)json["id"]!), expand);
+                }
+
                 return new Answer(200, JsonSerializer.Serialize(body, Json), null, false);
             }
         }
@@ -226,6 +233,10 @@ public sealed partial class StripeEmulator
         invoice.Status = "paid";
         invoice.PaidAt = now;
         events.Add(new("invoice.paid", StripeEmulatorJson.Invoice(invoice)));
+        if (invoice.PaymentIntent is not null)
+        {
+            events.Add(new("invoice_payment.paid", StripeEmulatorJson.InvoicePayment(invoice)));
+        }
     }
 
     private static void CheckAttachable(EmulatedInvoice invoice, EmulatedInvoiceItem item, string param)

@@ -59,7 +59,8 @@ public sealed partial class StripeEmulator
         {
             Id = NewId("cn_"), Invoice = invoice.Id, Customer = invoice.Customer, Amount = amount, Currency = invoice.Currency,
             Type = invoice.Status == "open" ? "pre_payment" : "post_payment", Reason = reason, Memo = form.Text("memo"),
-            Number = $"{invoice.Number}-CN-{_creditNotes.Count(c => c.Invoice == invoice.Id) + 1:00}", Refund = refund?.Id, Created = now,
+            Number = $"{invoice.Number}-CN-{_creditNotes.Count(c => c.Invoice == invoice.Id) + 1:00}", Refund = refund?.Id,
+            RefundAmount = refund?.Amount ?? 0, Created = now,
             Metadata = form.Object("metadata") ?? new Dictionary<string, string>(),
         };
         _creditNotes.Add(note);
@@ -107,7 +108,7 @@ public sealed partial class StripeEmulator
         return StripeEmulatorJson.Refund(refund);
     }
 
-    /// <summary>The <c>charge</c> object of an invoice's payment, as <c>charge.refunded</c> carries it.</summary>
+    /// <summary>The <c>charge</c> object of an invoice's payment, as <c>charge.refunded</c> carries it (no <c>invoice</c> since basil).</summary>
     private static Dictionary<string, object?> ChargeObject(EmulatedInvoice invoice) => new()
     {
         ["id"] = invoice.Charge,
@@ -116,7 +117,7 @@ public sealed partial class StripeEmulator
         ["amount_refunded"] = invoice.Refunded,
         ["currency"] = invoice.Currency,
         ["customer"] = invoice.Customer,
-        ["invoice"] = invoice.Id,
+        ["livemode"] = false,
         ["payment_intent"] = invoice.PaymentIntent,
         ["paid"] = true,
         ["refunded"] = invoice.Refunded >= invoice.AmountPaid,

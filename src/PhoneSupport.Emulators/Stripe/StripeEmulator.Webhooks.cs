@@ -11,7 +11,8 @@ namespace PhoneSupport.Emulators.Stripe;
 /// </summary>
 public sealed partial class StripeEmulator
 {
-    private const string DefaultApiVersion = "2024-06-20";
+    /// <summary>The version Stripe.net 53.1.0 speaks; events carry it unless <see cref="StripeEmulatorOptions.ApiVersion"/> says otherwise.</summary>
+    public const string DefaultApiVersion = "2026-10-28.endive";
     private static readonly JsonSerializerOptions EventJson = new() { WriteIndented = true };
 
     private readonly HttpClient _webhooks;
@@ -39,6 +40,21 @@ public sealed partial class StripeEmulator
         }
 
         return DeliverAsync(targetUrl, type, snapshot, signing ?? new StripeEventSigning(), null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The InvoicePayment (<c>inpay_…</c>) of a paid invoice in Stripe's shape, e.g. as the <c>data.object</c> of an
+    /// <c>invoice_payment.paid</c> event for <see cref="SendEventAsync"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> InvoicePaymentOf(EmulatedInvoice invoice)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        lock (_gate)
+        {
+            return invoice.PaymentIntent is null
+                ? throw new InvalidOperationException($"Invoice {invoice.Id} has no card payment.")
+                : StripeEmulatorJson.InvoicePayment(invoice);
+        }
     }
 
     /// <summary>Delivers an earlier delivery again, byte for byte with its signature: what Stripe's retries (or an attacker's replay) look like.</summary>
@@ -128,6 +144,8 @@ public sealed partial class StripeEmulator
     /// </summary>
     private void Deliver(List<PendingEvent> events, StripeEmulatorRequest cause)
     {
+        var enabled = _options.EnabledEvents ?? StripeEmulatorOptions.DefaultEnabledEvents;
+        events = events.Where(e => enabled.Contains(e.Type)).ToList();
         if (events.Count == 0 || _options.WebhookUrl is not { } url)
         {
             return;

@@ -117,6 +117,7 @@ public sealed partial class StripeEmulator : IAsyncDisposable
             Method = http.Method, Path = http.Path.Value ?? "", RawForm = raw, Form = StripeForm.Decode(raw),
             Authorization = http.Headers.Authorization.FirstOrDefault(), StripeVersion = Header(http, "Stripe-Version"),
             IdempotencyKey = Header(http, "Idempotency-Key"), ContentType = http.ContentType, UserAgent = Header(http, "User-Agent"),
+            Headers = http.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             RequestId = NewId("req_"), ReceivedAt = _time.GetUtcNow(), Endpoint = match.Success ? EndpointOf(http.Method, match) : null,
         };
         lock (_gate)

@@ -50,10 +50,78 @@ internal sealed class StripeEmulatorError(int status, string type, string messag
     }
 }
 
-/// <summary>Stripe's JSON shapes (API 2024-06-20 names) of what the emulator keeps.</summary>
+/// <summary>
+/// Stripe's JSON shapes (API <c>2026-10-28.endive</c>: since <c>2025-03-31.basil</c> an invoice has no <c>charge</c>,
+/// <c>payment_intent</c>, <c>paid</c> or <c>paid_out_of_band</c> but a <c>payments</c> list of InvoicePayment objects, included
+/// only when expanded; a line names its item in <c>parent.invoice_item_details.invoice_item</c>; a credit note lists
+/// <c>refunds</c>; a charge no longer names its invoice) of what the emulator keeps.
+/// </summary>
 internal static class StripeEmulatorJson
 {
-    public static Dictionary<string, object?> Invoice(EmulatedInvoice invoice) => new()
+    /// <summary>The expansion that includes an invoice's payments, and the one that also expands each payment's PaymentIntent.</summary>
+    public const string ExpandPayments = "payments";
+    public const string ExpandPaymentIntents = "payments.data.payment.payment_intent";
+
+    public static Dictionary<string, object?> Invoice(EmulatedInvoice invoice) => Invoice(invoice, []);
+
+    public static Dictionary<string, object?> Invoice(EmulatedInvoice invoice, IReadOnlyCollection<string> expand)
+    {
+        var json = InvoiceFields(invoice);
+        var intents = expand.Contains(ExpandPaymentIntents);
+        if (intents || expand.Contains(ExpandPayments))
+        {
+            var payments = invoice.PaymentIntent is null ? [] : new List<object?> { InvoicePayment(invoice, intents) };
+            json["payments"] = new Dictionary<string, object?>
+            {
+                ["object"] = "list",
+                ["data"] = payments,
+                ["has_more"] = false,
+                ["url"] = $"/v1/invoice_payments?invoice={invoice.Id}",
+            };
+        }
+
+        return json;
+    }
+
+    /// <summary>The invoice's (one, default) InvoicePayment once its card was charged.</summary>
+    public static Dictionary<string, object?> InvoicePayment(EmulatedInvoice invoice, bool expandPaymentIntent = false) => new()
+    {
+        ["id"] = "inpay_" + invoice.Id[3..],
+        ["object"] = "invoice_payment",
+        ["amount_paid"] = invoice.AmountPaid,
+        ["amount_requested"] = invoice.AmountPaid,
+        ["created"] = (invoice.PaidAt ?? invoice.Created).ToUnixTimeSeconds(),
+        ["currency"] = invoice.Currency,
+        ["invoice"] = invoice.Id,
+        ["is_default"] = true,
+        ["livemode"] = false,
+        ["payment"] = new Dictionary<string, object?>
+        {
+            ["type"] = "payment_intent",
+            ["payment_intent"] = expandPaymentIntent ? PaymentIntent(invoice) : invoice.PaymentIntent,
+        },
+        ["status"] = "paid",
+        ["status_transitions"] = new Dictionary<string, object?>
+        {
+            ["canceled_at"] = null,
+            ["paid_at"] = invoice.PaidAt?.ToUnixTimeSeconds(),
+        },
+    };
+
+    private static Dictionary<string, object?> PaymentIntent(EmulatedInvoice invoice) => new()
+    {
+        ["id"] = invoice.PaymentIntent,
+        ["object"] = "payment_intent",
+        ["amount"] = invoice.AmountPaid,
+        ["amount_received"] = invoice.AmountPaid,
+        ["currency"] = invoice.Currency,
+        ["customer"] = invoice.Customer,
+        ["latest_charge"] = invoice.Charge,
+        ["livemode"] = false,
+        ["status"] = "succeeded",
+    };
+
+    private static Dictionary<string, object?> InvoiceFields(EmulatedInvoice invoice) => new()
     {
         ["id"] = invoice.Id,
         ["object"] = "invoice",
@@ -61,9 +129,9 @@ internal static class StripeEmulatorJson
         ["amount_paid"] = invoice.AmountPaid,
         ["amount_remaining"] = invoice.AmountRemaining,
         ["attempt_count"] = invoice.AttemptCount,
+        ["amount_overpaid"] = 0,
         ["attempted"] = invoice.AttemptCount > 0,
         ["auto_advance"] = invoice.AutoAdvance,
-        ["charge"] = invoice.Charge,
         ["collection_method"] = invoice.CollectionMethod,
         ["created"] = invoice.Created.ToUnixTimeSeconds(),
         ["currency"] = invoice.Currency,
@@ -82,9 +150,6 @@ internal static class StripeEmulatorJson
         ["livemode"] = false,
         ["metadata"] = invoice.Metadata,
         ["number"] = invoice.Number,
-        ["paid"] = invoice.Status == "paid",
-        ["paid_out_of_band"] = invoice.PaidOutOfBand,
-        ["payment_intent"] = invoice.PaymentIntent,
         ["status"] = invoice.Status,
         ["status_transitions"] = new Dictionary<string, object?>
         {
@@ -129,7 +194,9 @@ internal static class StripeEmulatorJson
         ["metadata"] = note.Metadata,
         ["number"] = note.Number,
         ["reason"] = note.Reason,
-        ["refund"] = note.Refund,
+        ["refunds"] = note.Refund is null
+            ? new List<object?>()
+            : [new Dictionary<string, object?> { ["amount_refunded"] = note.RefundAmount, ["refund"] = note.Refund, ["type"] = "refund" }],
         ["status"] = "issued",
         ["type"] = note.Type,
     };
@@ -167,13 +234,23 @@ internal static class StripeEmulatorJson
         ["description"] = item.Description,
         ["discountable"] = true,
         ["invoice"] = invoice.Id,
-        ["invoice_item"] = item.Id,
         ["livemode"] = false,
         ["metadata"] = item.Metadata,
+        ["parent"] = new Dictionary<string, object?>
+        {
+            ["type"] = "invoice_item_details",
+            ["invoice_item_details"] = new Dictionary<string, object?>
+            {
+                ["invoice"] = invoice.Id,
+                ["invoice_item"] = item.Id,
+                ["proration"] = false,
+                ["proration_details"] = new Dictionary<string, object?> { ["credited_items"] = null },
+                ["subscription"] = null,
+            },
+            ["subscription_item_details"] = null,
+        },
         ["period"] = Period(item),
-        ["proration"] = false,
         ["quantity"] = 1,
-        ["type"] = "invoiceitem",
     };
 
     private static Dictionary<string, object?> Period(EmulatedInvoiceItem item) => new()

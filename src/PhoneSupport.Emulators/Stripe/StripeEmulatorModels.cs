@@ -48,6 +48,9 @@ public sealed class StripeEmulatorRequest
 
     public string? UserAgent { get; init; }
 
+    /// <summary>Every request header as received (names case-insensitive), e.g. to see that no <c>X-Stripe-Client-Telemetry</c> came.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The <c>Request-Id</c> answered (<c>req_…</c>).</summary>
     public required string RequestId { get; init; }
 
@@ -134,6 +137,8 @@ public sealed class EmulatedCreditNote
     public string? Memo { get; init; }
     public required string Number { get; init; }
     public string? Refund { get; init; }
+    /// <summary>How much <see cref="Refund"/> gave back (<c>refunds[0].amount_refunded</c>).</summary>
+    public long RefundAmount { get; init; }
     public DateTimeOffset Created { get; init; }
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }

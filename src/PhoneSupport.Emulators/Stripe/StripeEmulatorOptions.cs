@@ -16,6 +16,16 @@ public sealed class StripeEmulatorOptions
     /// <c>invoice.marked_uncollectible</c> and <c>charge.refunded</c> are posted there, signed, after the API call that caused them.</summary>
     public string? WebhookUrl { get; init; }
 
+    /// <summary>
+    /// The event types posted to <see cref="WebhookUrl"/>, as a webhook endpoint's <c>enabled_events</c>; null: those above.
+    /// <c>invoice_payment.paid</c> (the payment of an invoice, since <c>2025-05-28.basil</c>) is sent only when listed here.
+    /// </summary>
+    public IReadOnlyCollection<string>? EnabledEvents { get; init; }
+
+    /// <summary>The types sent when <see cref="EnabledEvents"/> is null.</summary>
+    public static readonly IReadOnlyCollection<string> DefaultEnabledEvents =
+        ["invoice.finalized", "invoice.paid", "invoice.payment_failed", "invoice.voided", "invoice.marked_uncollectible", "charge.refunded"];
+
     /// <summary>How automatically sent events are signed.</summary>
     public StripeEventSigning AutoEventSigning { get; init; } = new();
 

@@ -82,6 +82,24 @@ internal sealed class StripeForm
         };
     }
 
+    /// <summary>A list of strings (<c>expand[0]=payments</c>), in index order; empty when absent.</summary>
+    public List<string> Strings(string name)
+    {
+        if (!_root.TryGetValue(name, out var node))
+        {
+            return [];
+        }
+
+        if (node is not Dictionary<string, object> entries || entries.Keys.Any(k => !int.TryParse(k, CultureInfo.InvariantCulture, out _)))
+        {
+            throw StripeEmulatorError.Invalid($"Invalid array: {name} must be a list.", name);
+        }
+
+        return entries.OrderBy(e => int.Parse(e.Key, CultureInfo.InvariantCulture))
+            .Select(e => e.Value as string ?? throw StripeEmulatorError.Invalid($"Invalid string: {name}[{e.Key}] must be a string.", name))
+            .ToList();
+    }
+
     /// <summary>A list of objects (<c>lines[0][invoice_item]=…</c>), in index order; null when absent.</summary>
     public List<Dictionary<string, object>>? List(string name)
     {

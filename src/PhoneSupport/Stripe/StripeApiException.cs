@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 
 namespace PhoneSupport.Stripe;
 
@@ -47,27 +46,31 @@ public sealed class StripeApiException : Exception
     /// <summary>True for a card decline and other payment failures (HTTP 402 / <c>card_error</c>).</summary>
     public bool IsCardError => Type == "card_error";
 
-    /// <summary>Reads Stripe's error JSON; a body that is not (a proxy's page) gives <c>api_error</c> and the HTTP reason.</summary>
-    internal static StripeApiException FromResponse(int status, string body, bool? shouldRetry, string? requestId)
+    /// <summary>
+    /// Stripe.net's <see cref="global::Stripe.StripeException"/> in our terms: the status, Stripe's error fields, and the
+    /// <c>Stripe-Should-Retry</c> and <c>Request-Id</c> headers of the answer. An answer that is not Stripe's error JSON (a
+    /// proxy's page) gives <c>api_error</c> and the HTTP reason.
+    /// </summary>
+    internal static StripeApiException From(global::Stripe.StripeException exception)
     {
-        try
+        ArgumentNullException.ThrowIfNull(exception);
+        var status = (int)exception.HttpStatusCode;
+        var response = exception.StripeResponse;
+        var shouldRetry = Header(response, "Stripe-Should-Retry") switch
         {
-            using var document = JsonDocument.Parse(body);
-            var error = document.RootElement.Child("error");
-            if (error.ValueKind == JsonValueKind.Object)
-            {
-                return new StripeApiException(
-                    status, error.Text("type") ?? "api_error", error.Text("message") ?? ReasonOf(status), error.Text("code"),
-                    error.Text("param"), error.Text("decline_code"), shouldRetry, requestId);
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Stripe JSON: fall through to the HTTP reason.
-        }
-
-        return new StripeApiException(status, "api_error", ReasonOf(status), shouldRetry: shouldRetry, requestId: requestId);
+            { } text when text.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+            { } text when text.Equals("false", StringComparison.OrdinalIgnoreCase) => (bool?)false,
+            _ => null,
+        };
+        var requestId = response?.RequestId;
+        var error = exception.StripeError;
+        return error?.Type is { Length: > 0 } type
+            ? new StripeApiException(status, type, error.Message ?? ReasonOf(status), error.Code, error.Param, error.DeclineCode, shouldRetry, requestId)
+            : new StripeApiException(status, "api_error", status == 0 ? exception.Message : ReasonOf(status), shouldRetry: shouldRetry, requestId: requestId);
     }
+
+    private static string? Header(global::Stripe.StripeResponse? response, string name) =>
+        response?.Headers is { } headers && headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     private static string ReasonOf(int status) => $"HTTP {status} {(HttpStatusCode)status}";
 }

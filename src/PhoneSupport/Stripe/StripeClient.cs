@@ -1,26 +1,36 @@
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
+using CreditNote = Stripe.CreditNote;
+using CreditNoteCreateOptions = Stripe.CreditNoteCreateOptions;
+using Invoice = Stripe.Invoice;
+using InvoiceCreateOptions = Stripe.InvoiceCreateOptions;
+using InvoiceItem = Stripe.InvoiceItem;
+using InvoiceItemCreateOptions = Stripe.InvoiceItemCreateOptions;
+using InvoicePayOptions = Stripe.InvoicePayOptions;
+using Refund = Stripe.Refund;
+using RefundCreateOptions = Stripe.RefundCreateOptions;
+using RequestOptions = Stripe.RequestOptions;
+using StripeException = Stripe.StripeException;
+using StripeLibraryClient = Stripe.StripeClient;
 
 namespace PhoneSupport.Stripe;
 
 /// <summary>
-/// <see cref="IStripeClient"/> over a typed <see cref="HttpClient"/>: <c>Authorization: Bearer</c> with the secret key,
-/// the pinned <c>Stripe-Version</c>, Stripe's bracket form bodies, an <c>Idempotency-Key</c> on every POST, a per-attempt
-/// timeout, and retries with jittered exponential backoff on 429, 5xx, timeouts and failed connections — safe only
-/// because the same key goes out on every attempt — unless Stripe answers <c>Stripe-Should-Retry: false</c>.
-/// The secret key never reaches the logs.
+/// <see cref="IStripeClient"/> over Stripe.net's <see cref="StripeLibraryClient"/> (<c>ApiBase</c> from
+/// <c>Stripe:ApiBaseUrl</c>, the typed <see cref="HttpClient"/>, telemetry header off), on the library's pinned API version.
+/// What the library does not do the way billing needs is ours: our <c>Idempotency-Key</c> on every POST; a per-attempt
+/// timeout and retries with jittered exponential backoff on the injected <see cref="TimeProvider"/> (the library's retries are
+/// off: they sleep in real time, ≥ 500 ms, and skip a bare 429) on 429, 5xx, timeouts and failed connections — safe only
+/// because the same key goes out on every attempt — unless Stripe answers <c>Stripe-Should-Retry: false</c>; and Stripe's
+/// errors as <see cref="StripeApiException"/>. The secret key never reaches the logs.
 /// </summary>
 public sealed partial class StripeClient : IStripeClient
 {
-    private const string UserAgent = "PhoneSupport-Stripe/1.0";
     private const int MaxIdempotencyKeyLength = 255;
 
-    private readonly HttpClient _http;
+    private readonly StripeLibraryClient _stripe;
     private readonly StripeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly AuthenticationHeaderValue _authorization;
-    private readonly string _apiBase;
 
     public StripeClient(HttpClient http, IOptions<StripeOptions> options, TimeProvider time, ILogger<StripeClient> logger)
     {
@@ -32,98 +42,112 @@ public sealed partial class StripeClient : IStripeClient
             throw new InvalidOperationException("Stripe:SecretKey is required by the Stripe client.");
         }
 
-        if (string.IsNullOrWhiteSpace(settings.ApiVersion))
-        {
-            throw new InvalidOperationException("Stripe:ApiVersion must be pinned.");
-        }
-
         if (!Uri.TryCreate(settings.ApiBaseUrl, UriKind.Absolute, out var baseUrl))
         {
             throw new InvalidOperationException("Stripe:ApiBaseUrl must be an absolute URL.");
         }
 
-        _http = http;
         _options = settings;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _authorization = new AuthenticationHeaderValue("Bearer", settings.SecretKey);
-        _apiBase = baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/');
+        _stripe = new StripeLibraryClient(new global::Stripe.StripeClientOptions
+        {
+            ApiKey = settings.SecretKey,
+            ApiBase = baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/'),
+            HttpClient = new global::Stripe.SystemNetHttpClient(http, maxNetworkRetries: 0, appInfo: null, enableTelemetry: false),
+        });
     }
 
-    public Task<StripeInvoiceItem> CreateInvoiceItemAsync(
-        StripeInvoiceItemCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    public Task<InvoiceItem> CreateInvoiceItemAsync(InvoiceItemCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return PostAsync("/v1/invoiceitems", "invoiceitems.create", options.ToParams(), idempotencyKey,
-            StripeInvoiceItem.FromJson, cancellationToken);
+        return PostAsync("invoiceitems.create", idempotencyKey, (ro, ct) => _stripe.V1.InvoiceItems.CreateAsync(options, ro, ct), cancellationToken);
     }
 
-    public Task<StripeInvoice> CreateInvoiceAsync(
-        StripeInvoiceCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    public Task<Invoice> CreateInvoiceAsync(InvoiceCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return PostAsync("/v1/invoices", "invoices.create", options.ToParams(), idempotencyKey, StripeInvoice.FromJson, cancellationToken);
+        return PostAsync("invoices.create", idempotencyKey, (ro, ct) => _stripe.V1.Invoices.CreateAsync(options, ro, ct), cancellationToken);
     }
 
-    public Task<StripeInvoice> AddInvoiceLinesAsync(
+    public Task<Invoice> AddInvoiceLinesAsync(
         string invoiceId, IReadOnlyList<string> invoiceItemIds, string idempotencyKey, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
         ArgumentNullException.ThrowIfNull(invoiceItemIds);
         if (invoiceItemIds.Count == 0 || invoiceItemIds.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("Give at least one invoice item id, none blank.", nameof(invoiceItemIds));
         }
 
-        var lines = invoiceItemIds
-            .Select(id => (object?)new KeyValuePair<string, object?>[] { new("invoice_item", id) })
-            .ToList();
-        return PostAsync(InvoicePath(invoiceId, "/add_lines"), "invoices.add_lines", [new("lines", lines)], idempotencyKey,
-            StripeInvoice.FromJson, cancellationToken);
+        var options = new global::Stripe.InvoiceAddLinesOptions
+        {
+            Lines = [.. invoiceItemIds.Select(id => new global::Stripe.InvoiceLineOptions { InvoiceItem = id })],
+        };
+        return PostAsync("invoices.add_lines", idempotencyKey, (ro, ct) => _stripe.V1.Invoices.AddLinesAsync(invoiceId, options, ro, ct), cancellationToken);
     }
 
-    public Task<StripeInvoice> FinalizeInvoiceAsync(
+    public Task<Invoice> FinalizeInvoiceAsync(
         string invoiceId, string idempotencyKey, bool? autoAdvance = null, CancellationToken cancellationToken = default)
     {
-        var form = new List<KeyValuePair<string, object?>>();
-        form.AddIf("auto_advance", autoAdvance);
-        return PostAsync(InvoicePath(invoiceId, "/finalize"), "invoices.finalize", form, idempotencyKey, StripeInvoice.FromJson,
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
+        var options = new global::Stripe.InvoiceFinalizeOptions();
+        if (autoAdvance is { } advance)
+        {
+            options.AutoAdvance = advance;
+        }
+
+        return PostAsync("invoices.finalize", idempotencyKey, (ro, ct) => _stripe.V1.Invoices.FinalizeInvoiceAsync(invoiceId, options, ro, ct),
             cancellationToken);
     }
 
-    public Task<StripeInvoice> PayInvoiceAsync(
-        string invoiceId, string idempotencyKey, StripeInvoicePayOptions? options = null, CancellationToken cancellationToken = default) =>
-        PostAsync(InvoicePath(invoiceId, "/pay"), "invoices.pay", (options ?? new()).ToParams(), idempotencyKey,
-            StripeInvoice.FromJson, cancellationToken);
-
-    public Task<StripeInvoice> VoidInvoiceAsync(string invoiceId, string idempotencyKey, CancellationToken cancellationToken = default) =>
-        PostAsync(InvoicePath(invoiceId, "/void"), "invoices.void", [], idempotencyKey, StripeInvoice.FromJson, cancellationToken);
-
-    public Task<StripeInvoice> MarkInvoiceUncollectibleAsync(string invoiceId, string idempotencyKey, CancellationToken cancellationToken = default) =>
-        PostAsync(InvoicePath(invoiceId, "/mark_uncollectible"), "invoices.mark_uncollectible", [], idempotencyKey,
-            StripeInvoice.FromJson, cancellationToken);
-
-    public Task<StripeCreditNote> CreateCreditNoteAsync(
-        StripeCreditNoteCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    public Task<Invoice> PayInvoiceAsync(
+        string invoiceId, string idempotencyKey, InvoicePayOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return PostAsync("/v1/credit_notes", "credit_notes.create", options.ToParams(), idempotencyKey, StripeCreditNote.FromJson,
-            cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
+        options ??= new InvoicePayOptions();
+        options.Expand ??= [.. InvoicePayments.Expand];
+        return PostAsync("invoices.pay", idempotencyKey, (ro, ct) => _stripe.V1.Invoices.PayAsync(invoiceId, options, ro, ct), cancellationToken);
     }
 
-    public Task<StripeRefund> CreateRefundAsync(StripeRefundCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    public Task<Invoice> VoidInvoiceAsync(string invoiceId, string idempotencyKey, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return PostAsync("/v1/refunds", "refunds.create", options.ToParams(), idempotencyKey, StripeRefund.FromJson, cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
+        return PostAsync("invoices.void", idempotencyKey, (ro, ct) => _stripe.V1.Invoices.VoidInvoiceAsync(invoiceId, null, ro, ct), cancellationToken);
     }
 
-    public async Task<StripeInvoice?> RetrieveInvoiceAsync(
-        string invoiceId, IReadOnlyList<string>? expand = null, CancellationToken cancellationToken = default)
+    public Task<Invoice> MarkInvoiceUncollectibleAsync(string invoiceId, string idempotencyKey, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<KeyValuePair<string, string>> query = expand is { Count: > 0 } ? StripeFormEncoder.Flatten([new("expand", expand)]) : [];
-        var request = new StripeRequest(HttpMethod.Get, InvoicePath(invoiceId, ""), "invoices.retrieve", query, null);
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
+        return PostAsync("invoices.mark_uncollectible", idempotencyKey,
+            (ro, ct) => _stripe.V1.Invoices.MarkUncollectibleAsync(invoiceId, null, ro, ct), cancellationToken);
+    }
+
+    public Task<CreditNote> CreateCreditNoteAsync(CreditNoteCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return PostAsync("credit_notes.create", idempotencyKey, (ro, ct) => _stripe.V1.CreditNotes.CreateAsync(options, ro, ct), cancellationToken);
+    }
+
+    public Task<Refund> CreateRefundAsync(RefundCreateOptions options, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.PaymentIntent) == string.IsNullOrWhiteSpace(options.Charge))
+        {
+            throw new ArgumentException("Give exactly one of PaymentIntent and Charge.", nameof(options));
+        }
+
+        return PostAsync("refunds.create", idempotencyKey, (ro, ct) => _stripe.V1.Refunds.CreateAsync(options, ro, ct), cancellationToken);
+    }
+
+    public async Task<Invoice?> RetrieveInvoiceAsync(string invoiceId, IReadOnlyList<string>? expand = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
+        var options = new global::Stripe.InvoiceGetOptions { Expand = [.. expand ?? InvoicePayments.Expand] };
         try
         {
-            return await SendAsync(request, StripeInvoice.FromJson, cancellationToken).ConfigureAwait(false);
+            return await SendAsync("invoices.retrieve", "GET", (ro, ct) => _stripe.V1.Invoices.GetAsync(invoiceId, options, ro, ct),
+                new RequestOptions(), cancellationToken).ConfigureAwait(false);
         }
         catch (StripeApiException ex) when (ex.Status == 404)
         {
@@ -132,8 +156,7 @@ public sealed partial class StripeClient : IStripeClient
     }
 
     private Task<T> PostAsync<T>(
-        string path, string operation, IEnumerable<KeyValuePair<string, object?>> parameters, string idempotencyKey,
-        Func<System.Text.Json.JsonElement, T> parse, CancellationToken cancellationToken)
+        string operation, string idempotencyKey, Func<RequestOptions, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
         if (idempotencyKey.Length > MaxIdempotencyKeyLength)
@@ -141,13 +164,6 @@ public sealed partial class StripeClient : IStripeClient
             throw new ArgumentException($"Stripe idempotency keys are at most {MaxIdempotencyKeyLength} characters.", nameof(idempotencyKey));
         }
 
-        var request = new StripeRequest(HttpMethod.Post, path, operation, StripeFormEncoder.Flatten(parameters), idempotencyKey);
-        return SendAsync(request, parse, cancellationToken);
-    }
-
-    private static string InvoicePath(string invoiceId, string action)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceId);
-        return $"/v1/invoices/{Uri.EscapeDataString(invoiceId)}{action}";
+        return SendAsync(operation, "POST", call, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
     }
 }

@@ -20,17 +20,22 @@ public sealed class StripeOptions
     public string ApiBaseUrl { get; set; } = "https://api.stripe.com";
 
     /// <summary>
-    /// <c>Stripe:ApiVersion</c>: sent as <c>Stripe-Version</c> on every request, so responses do not follow the account's
-    /// default. Create the webhook endpoint with the same <c>api_version</c> so events have the same shapes.
+    /// <c>Stripe:ApiVersion</c>: the version Stripe.net sends as <c>Stripe-Version</c> is fixed by the library
+    /// (<see cref="global::Stripe.StripeConfiguration.ApiVersion"/>, <c>2026-10-28.endive</c> for 53.1.0); this key only
+    /// states it, and start-up fails when it names another one. Create the webhook endpoint with the same version: an event
+    /// of another one is refused.
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Stripe:ApiVersion is required.")]
-    public string ApiVersion { get; set; } = "2024-06-20";
+    public string ApiVersion { get; set; } = global::Stripe.StripeConfiguration.ApiVersion;
 
     /// <summary><c>Stripe:RequestTimeout</c>: the longest one HTTP attempt may take (the SDKs use 80 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00", ErrorMessage = "Stripe:RequestTimeout must be between 10 ms and 5 minutes.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary><c>Stripe:MaxRetries</c>: retries after the first attempt (same <c>Idempotency-Key</c> each time).</summary>
+    /// <summary>
+    /// <c>Stripe:MaxRetries</c>: retries after the first attempt (same <c>Idempotency-Key</c> each time), ours on the injected
+    /// <see cref="TimeProvider"/>; Stripe.net's own retries are off (decision 002).
+    /// </summary>
     [Range(0, 10, ErrorMessage = "Stripe:MaxRetries must be between 0 and 10.")]
     public int MaxRetries { get; set; } = 2;
 

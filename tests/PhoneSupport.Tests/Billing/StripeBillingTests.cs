@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Tests.Infrastructure;
@@ -136,5 +137,29 @@ public sealed class StripeBillingTests(ServiceFixture fixture) : IDisposable
         Assert.Equal("paid", await fixture.ScalarAsync<string>("select status from charges where id = $1", charge));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from stripe_events where id = $1", paid.EventId));
         Assert.Equal(events + 2, await fixture.ScalarAsync<long>("select count(*) from charge_events where charge_id = $1", charge)); // two "ignored" notes, no move
+    }
+
+    [Fact]
+    public async Task ADeclinesReason_WinsWhenInvoicePaymentFailedArrivesBeforeTheOutboxHearsOfTheDecline()
+    {
+        // The order the flaky race above could take: Stripe's invoice.payment_failed first, the pay call's 402 after.
+        var (_, sid, customer) = await Billed.ContractCallAsync(fixture, new LocalDateTime(2026, 7, 17, 22, 0), 2, TimeSpan.FromMinutes(40));
+        var charge = await Billed.ChargeIdAsync(fixture, sid, "priced");
+        fixture.Stripe.FailNext(StripeEndpoint.PayInvoice, 500);
+        using (var scope = fixture.Factory.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<PhoneSupport.Features.Billing.BillingOutbox>().RunOnceAsync(CancellationToken.None);
+        await fixture.Stripe.WaitForDeliveriesAsync();
+        Assert.Equal("invoiced", await fixture.ScalarAsync<string>("select status from charges where id = $1", charge));
+        var invoice = fixture.Stripe.FindInvoice((await fixture.ScalarAsync<string>("select stripe_invoice_id from charges where id = $1", charge))!)!;
+
+        var failed = await fixture.Stripe.SendEventAsync(ServiceFixture.PublicBaseUrl + "/stripe/webhook", "invoice.payment_failed", invoice);
+        Assert.Equal(200, failed.Status);
+        Assert.Equal("payment failed in Stripe", await fixture.ScalarAsync<string>("select status_reason from charges where id = $1", charge));
+        fixture.Stripe.DeclinePaymentsFor(customer, "insufficient_funds");
+        await Billed.PostAllAsync(fixture);
+        fixture.Stripe.AcceptPaymentsFor(customer);
+
+        Assert.Equal("failed", await fixture.ScalarAsync<string>("select status from charges where id = $1", charge));
+        Assert.Equal("payment declined: insufficient_funds", await fixture.ScalarAsync<string>("select status_reason from charges where id = $1", charge));
     }
 }

@@ -23,7 +23,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const string PublicBaseUrl = "http://localhost";
     public const string StripeSecretKey = "sk_test_51FixtureKey0123456789";
     public const string StripeWebhookSecret = "whsec_fixture_secret";
-    public const string StripeApiVersion = "2024-06-20";
+    public const string StripeApiVersion = "2026-10-28.endive";
 
     private PostgresServer? _server;
 
@@ -53,6 +53,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             WebhookSecret = StripeWebhookSecret,
             ApiVersion = StripeApiVersion,
             WebhookUrl = PublicBaseUrl + "/stripe/webhook",
+            EnabledEvents = [.. StripeEmulatorOptions.DefaultEnabledEvents, "invoice_payment.paid"], // as README's endpoint
             WebhookHandler = () => new PhoneSupport.Storm.LazyHandler(() => Factory.Server.CreateHandler()),
         });
         await Stripe.StartAsync();

@@ -108,7 +108,7 @@ public sealed class StripeClientResilienceTests
         Assert.Equal("Your card has insufficient funds.", declined.Message);
         Assert.Equal(declined.DeclineCode, replayed.DeclineCode); // Stripe saves a decline under its key: a new attempt needs a new key
         Assert.Equal([false, true, false], stripe.Emulator.RequestsTo(StripeEndpoint.PayInvoice).Select(r => r.Replayed));
-        Assert.Equal((StripeInvoiceStatus.Paid, 2), (paid.Status, paid.AttemptCount));
+        Assert.Equal((StripeInvoiceStatus.Paid, 2L), (paid.Status, paid.AttemptCount));
     }
 
     [Fact]

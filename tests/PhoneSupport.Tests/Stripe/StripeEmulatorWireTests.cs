@@ -52,7 +52,7 @@ public sealed class StripeEmulatorWireTests : IAsyncLifetime
         Assert.Equal((400, "currency"), (badCurrency, currencyJson.GetProperty("error").GetProperty("param").GetString()));
         Assert.Equal(404, url);
         Assert.Equal(400, version);
-        Assert.Contains("2024-06-20", versionJson.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(StripeHarness.ApiVersion, versionJson.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(_emulator.InvoiceItems);
     }
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Stripe;
+using Invoice = Stripe.Invoice;
+using InvoiceCreateOptions = Stripe.InvoiceCreateOptions;
+using InvoiceItemCreateOptions = Stripe.InvoiceItemCreateOptions;
 
 namespace PhoneSupport.Tests.Stripe;
 
@@ -9,7 +12,8 @@ internal sealed class StripeHarness : IAsyncDisposable
 {
     public const string SecretKey = "sk_test_51EmulatorKey0123456789";
     public const string WebhookSecret = "whsec_harness_secret";
-    public const string ApiVersion = "2024-06-20";
+    /// <summary>The version Stripe.net sends (<see cref="global::Stripe.StripeConfiguration.ApiVersion"/>).</summary>
+    public const string ApiVersion = "2026-10-28.endive";
     public const string Customer = "cus_Harness001";
 
     private readonly HttpClient _http;
@@ -59,21 +63,32 @@ internal sealed class StripeHarness : IAsyncDisposable
         return new StripeHarness(emulator, client, http, options);
     }
 
-    public static StripeInvoiceItemCreateOptions Item(string incident = "INC-42", string? invoice = null, long amount = 18000) =>
-        new(Customer, amount, "usd")
+    public static InvoiceItemCreateOptions Item(string incident = "INC-42", string? invoice = null, long amount = 18000) => new()
+    {
+        Customer = Customer,
+        Invoice = invoice,
+        Amount = amount,
+        Currency = "usd",
+        Description = $"Night/weekend support 1.5 h @ $120/h ({incident})",
+        Metadata = new Dictionary<string, string> { ["incident_id"] = incident, ["rate"] = "night_weekend" },
+        Period = new global::Stripe.InvoiceItemPeriodOptions
         {
-            Invoice = invoice,
-            Description = $"Night/weekend support 1.5 h @ $120/h ({incident})",
-            Metadata = new Dictionary<string, string> { ["incident_id"] = incident, ["rate"] = "night_weekend" },
-            PeriodStart = DateTimeOffset.FromUnixTimeSeconds(1767225600),
-            PeriodEnd = DateTimeOffset.FromUnixTimeSeconds(1767231000),
-        };
+            Start = DateTimeOffset.FromUnixTimeSeconds(1767225600).UtcDateTime,
+            End = DateTimeOffset.FromUnixTimeSeconds(1767231000).UtcDateTime,
+        },
+    };
 
-    public static StripeInvoiceCreateOptions Invoice(string incident = "INC-42") =>
-        new(Customer) { Metadata = new Dictionary<string, string> { ["incident_id"] = incident } };
+    public static InvoiceCreateOptions Invoice(string incident = "INC-42") => new()
+    {
+        Customer = Customer,
+        CollectionMethod = "charge_automatically",
+        PendingInvoiceItemsBehavior = "exclude",
+        AutoAdvance = false,
+        Metadata = new Dictionary<string, string> { ["incident_id"] = incident },
+    };
 
     /// <summary>Per-incident billing as research/stripe.md §1.5 lays it out; returns the paid invoice.</summary>
-    public async Task<StripeInvoice> BillIncidentAsync(string incident = "INC-42")
+    public async Task<Invoice> BillIncidentAsync(string incident = "INC-42")
     {
         var invoice = await Client.CreateInvoiceAsync(Invoice(incident), $"inc:{incident}:invoice");
         await Client.CreateInvoiceItemAsync(Item(incident, invoice.Id), $"inc:{incident}:item");

@@ -45,6 +45,16 @@ public sealed class StripeRegistrationTests
         Assert.Contains("Stripe:SecretKey is required.", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_api_version_other_than_the_librarys_fails_options_validation_naming_the_one_it_speaks()
+    {
+        await using var services = Services(new() { ["Stripe:SecretKey"] = StripeHarness.SecretKey, ["Stripe:ApiVersion"] = "2024-06-20" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StripeOptions>>().Value);
+
+        Assert.Contains("Stripe:ApiVersion must be 2026-10-28.endive", error.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();

@@ -7,6 +7,7 @@ using PhoneSupport.Domain.Billing;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Stripe;
+using StripeInvoice = Stripe.Invoice;
 
 namespace PhoneSupport.Features.Billing;
 
@@ -155,11 +156,17 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         foreach (var charge in live.Where(c => c.StripeInvoiceItemId is null))
         {
             var incident = incidents[charge.IncidentId];
-            var item = await stripe.CreateInvoiceItemAsync(new StripeInvoiceItemCreateOptions(customer, charge.Amount, charge.Currency)
+            var item = await stripe.CreateInvoiceItemAsync(new global::Stripe.InvoiceItemCreateOptions
             {
+                Customer = customer,
+                Amount = charge.Amount,
+                Currency = charge.Currency.ToLowerInvariant(),
                 Description = charge.Description,
-                PeriodStart = incident.OpenedAt.ToDateTimeOffset(),
-                PeriodEnd = (incident.ClosedAt ?? incident.OpenedAt).ToDateTimeOffset(),
+                Period = new global::Stripe.InvoiceItemPeriodOptions
+                {
+                    Start = incident.OpenedAt.ToDateTimeUtc(),
+                    End = (incident.ClosedAt ?? incident.OpenedAt).ToDateTimeUtc(),
+                },
                 Metadata = Metadata(charge, incident),
             }, $"charge:{charge.Id}:item", ct);
             charge.LearnStripe(invoiceItem: item.Id);
@@ -178,12 +185,13 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             if (job.Period is { } period) metadata["period"] = period;
             var chargeIds = string.Join(",", live.Select(c => c.Id));
             if (chargeIds.Length <= 500) metadata["charge_ids"] = chargeIds;
-            var draft = await stripe.CreateInvoiceAsync(new StripeInvoiceCreateOptions(customer)
+            var draft = await stripe.CreateInvoiceAsync(new global::Stripe.InvoiceCreateOptions
             {
+                Customer = customer,
                 CollectionMethod = "charge_automatically",
                 PendingInvoiceItemsBehavior = "exclude",
                 AutoAdvance = false,
-                Currency = live[0].Currency,
+                Currency = live[0].Currency.ToLowerInvariant(),
                 Description = job.Period is { } month ? $"Phone support, {month}" : $"Phone support incident {job.IncidentId}",
                 Metadata = metadata,
             }, $"job:{job.Id}:invoice", ct);
@@ -195,7 +203,8 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         var invoice = await stripe.RetrieveInvoiceAsync(invoiceId, cancellationToken: ct) ?? throw new InvalidOperationException($"Stripe lost invoice {invoiceId}.");
         if (invoice.Status == StripeInvoiceStatus.Draft)
         {
-            var attached = invoice.Lines.Select(l => l.InvoiceItem).ToHashSet();
+            // Since 2025-03-31.basil a line names its item in parent.invoice_item_details.invoice_item.
+            var attached = (invoice.Lines?.Data ?? []).Select(l => l.Parent?.InvoiceItemDetails?.InvoiceItem).ToHashSet();
             var missing = live.Where(c => !attached.Contains(c.StripeInvoiceItemId)).Select(c => c.StripeInvoiceItemId!).ToList();
             // Stripe takes at most 250 lines per add_lines call (and the first page of lines lists 10; a replayed key answers the same).
             for (var chunk = 0; chunk * 250 < missing.Count; chunk++)
@@ -216,7 +225,14 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             }
             catch (StripeApiException e) when (e.Status == 402 || e.IsCardError)
             {
-                foreach (var charge in live) Move(charge, ChargeStatus.Failed, $"payment declined: {e.DeclineCode ?? e.Code ?? e.Message}", "service", new { invoice = invoiceId, e.Code, e.DeclineCode });
+                var reason = $"payment declined: {e.DeclineCode ?? e.Code ?? e.Message}";
+                foreach (var charge in live)
+                {
+                    // Stripe's invoice.payment_failed may have got here first (its reason has no decline code): ours is more
+                    // precise, whichever came first, so a charge already failed still gets it.
+                    if (!Move(charge, ChargeStatus.Failed, reason, "service", new { invoice = invoiceId, e.Code, e.DeclineCode }) && charge.Status == ChargeStatus.Failed)
+                        charge.Explain(reason, clock.GetCurrentInstant());
+                }
                 return ("done", $"payment declined ({e.DeclineCode ?? e.Code})");
             }
             Learn(live, invoice, "service");
@@ -244,15 +260,19 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
             else if (invoice.Status is StripeInvoiceStatus.Open or StripeInvoiceStatus.Paid)
             {
                 var paid = invoice.Status == StripeInvoiceStatus.Paid;
-                var note = await stripe.CreateCreditNoteAsync(new StripeCreditNoteCreateOptions(invoiceId, charge.Amount)
+                var note = await stripe.CreateCreditNoteAsync(new global::Stripe.CreditNoteCreateOptions
                 {
+                    Invoice = invoiceId,
+                    Amount = charge.Amount,
                     Reason = "order_change",
                     Memo = Truncate($"Waived: {charge.WaivedReason}", 500),
                     RefundAmount = paid ? charge.Amount : null,
                     Metadata = new Dictionary<string, string> { ["charge_id"] = charge.Id.ToString(), ["incident_id"] = charge.IncidentId.ToString() },
                 }, $"charge:{charge.Id}:credit", ct);
-                charge.LearnStripe(creditNote: note.Id, refund: note.Refund);
-                Audit(charge, "stripe", "service", new { creditNote = note.Id, refund = note.Refund, note.Amount });
+                // Since basil a credit note lists its refunds (refunds[i].refund), no longer one refund.
+                var refund = note.Refunds?.Select(r => r.RefundId).FirstOrDefault(r => r is not null);
+                charge.LearnStripe(creditNote: note.Id, refund: refund);
+                Audit(charge, "stripe", "service", new { creditNote = note.Id, refund, note.Amount });
             }
             await db.SaveChangesAsync(ct);
         }
@@ -261,9 +281,10 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
 
     private void Learn(IEnumerable<Charge> charges, StripeInvoice invoice, string actor)
     {
+        var (paymentIntent, paidBy) = InvoicePayments.Of(invoice);
         foreach (var charge in charges)
         {
-            charge.LearnStripe(invoice: invoice.Id, number: invoice.Number, paymentIntent: invoice.PaymentIntent, charge: invoice.Charge);
+            charge.LearnStripe(invoice: invoice.Id, number: invoice.Number, paymentIntent: paymentIntent, charge: paidBy);
             var status = invoice.Status switch
             {
                 StripeInvoiceStatus.Open => ChargeStatus.Invoiced,
@@ -276,11 +297,12 @@ public sealed class BillingOutbox(PhoneSupportDb db, IStripeClient stripe, IOpti
         }
     }
 
-    private void Move(Charge charge, string status, string? reason, string actor, object detail)
+    private bool Move(Charge charge, string status, string? reason, string actor, object detail)
     {
         var from = charge.Status;
-        if (charge.MoveTo(status, reason, clock.GetCurrentInstant()))
-            db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+        if (!charge.MoveTo(status, reason, clock.GetCurrentInstant())) return false;
+        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+        return true;
     }
 
     private void Audit(Charge charge, string kind, string actor, object detail) =>

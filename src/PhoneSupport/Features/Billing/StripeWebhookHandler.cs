@@ -5,12 +5,18 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Stripe;
+using StripeCharge = Stripe.Charge;
+using StripeEventObject = Stripe.Event;
+using StripeInvoice = Stripe.Invoice;
+using StripeInvoicePayment = Stripe.InvoicePayment;
 
 namespace PhoneSupport.Features.Billing;
 
 /// <summary>
-/// <c>POST /stripe/webhook</c>: the raw body is verified against <c>Stripe-Signature</c> (several <c>v1</c> values are
-/// accepted during a secret rotation; a timestamp outside the tolerance is a replay) before anything is parsed. An event is
+/// <c>POST /stripe/webhook</c>: the raw body is verified against <c>Stripe-Signature</c> by our verifier (several <c>v1</c>
+/// values are accepted during a secret rotation; a timestamp outside the tolerance is a replay) before anything is parsed,
+/// then parsed into Stripe.net's typed event with <c>EventUtility.ParseEvent</c>: an event of another API version than the
+/// library's is refused (400, logged as an error: the webhook endpoint was created with the wrong version). An event is
 /// stored once by its id, in the same transaction as what it changes; the charges on its invoice only ever move forward
 /// (<see cref="ChargeStatus"/>), so duplicates, late and out-of-order deliveries change nothing twice and never move a
 /// charge backwards.
@@ -32,15 +38,34 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
             logger.LogWarning("Refused a Stripe webhook: {Failure}", result.Failure);
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"The Stripe-Signature does not verify ({result.Failure}).");
         }
-        if (result.Event is not { } stripeEvent)
+        if (result.Event is not { } verified)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: "The payload is not a Stripe event.");
+        StripeEventObject stripeEvent;
+        try
+        {
+            stripeEvent = global::Stripe.EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: true);
+        }
+        catch (global::Stripe.StripeException e)
+        {
+            // Stripe renders data.object in the endpoint's version; ours would mis-read another version's shapes, and a retry
+            // will never parse: 400, and an error for the operator (README: create the endpoint with the matching version).
+            logger.LogError("Refused Stripe event {Event} ({Type}): it has API version {EventVersion}, this service speaks {ApiVersion} only: "
+                + "create the Stripe webhook endpoint with that api_version. ({Reason})",
+                verified.Id, verified.Type, verified.ApiVersion ?? "(none)", global::Stripe.StripeConfiguration.ApiVersion, e.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported API version",
+                detail: $"Events must have API version {(global::Stripe.StripeConfiguration.ApiVersion)}; this one has {verified.ApiVersion ?? "none"}.");
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            logger.LogWarning("Refused a Stripe webhook {Event} that Stripe.net cannot parse: {Reason}", verified.Id, e.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: "The payload is not a Stripe event.");
+        }
 
         if (await db.StripeEvents.AnyAsync(e => e.Id == stripeEvent.Id, ct)) return TypedResults.Ok(new { received = true, duplicate = true });
-        using var data = JsonDocument.Parse(stripeEvent.DataObjectJson);
-        var obj = data.RootElement;
-        var objectId = Text(obj, "id");
+        var obj = stripeEvent.Data?.Object;
+        var objectId = (obj as global::Stripe.IHasId)?.Id;
         var outcome = await ApplyAsync(stripeEvent, obj, now, ct);
-        db.StripeEvents.Add(new StripeEventRecord(stripeEvent.Id, stripeEvent.Type, Instant.FromDateTimeOffset(stripeEvent.Created), now, objectId, outcome, payload));
+        db.StripeEvents.Add(new StripeEventRecord(stripeEvent.Id, stripeEvent.Type, Instant.FromDateTimeOffset(verified.Created), now, objectId, outcome, payload));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -58,25 +83,30 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
         return TypedResults.Ok(new { received = true, outcome });
     }
 
-    private async Task<string> ApplyAsync(StripeEvent e, JsonElement obj, Instant now, CancellationToken ct)
+    private async Task<string> ApplyAsync(StripeEventObject e, global::Stripe.IHasObject? obj, Instant now, CancellationToken ct)
     {
+        if (obj is StripeInvoicePayment payment && e.Type == "invoice_payment.paid")
+            return await LearnPaymentAsync(e, payment, now, ct);
         var status = ChargeStatus.ForStripeEvent(e.Type);
         if (status is null) return "ignored: not an event billing follows";
         List<Charge> charges;
+        StripeInvoice? invoice = null;
         if (e.Type.StartsWith("invoice.", StringComparison.Ordinal))
         {
-            var invoice = Text(obj, "id");
-            var ids = (obj.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? Text(m, "charge_ids") : null)?
+            invoice = obj as StripeInvoice;
+            if (invoice?.Id is not { } invoiceId) return "ignored: no invoice in the event";
+            var ids = (invoice.Metadata?.GetValueOrDefault("charge_ids"))?
                 .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Guid.TryParse(s, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToList() ?? [];
-            charges = await db.Charges.Where(c => c.StripeInvoiceId == invoice || ids.Contains(c.Id)).ToListAsync(ct);
+            charges = await db.Charges.Where(c => c.StripeInvoiceId == invoiceId || ids.Contains(c.Id)).ToListAsync(ct);
         }
         else
         {
             // charge.refunded: a Stripe charge object; only a full refund refunds our charges (partial refunds come from our credit notes).
-            if (obj.TryGetProperty("refunded", out var full) && full.ValueKind == JsonValueKind.False) status = null;
-            var (chargeId, intent, invoice) = (Text(obj, "id"), Text(obj, "payment_intent"), Text(obj, "invoice"));
-            charges = await db.Charges.Where(c => (chargeId != null && c.StripeChargeId == chargeId) || (intent != null && c.StripePaymentIntentId == intent)
-                || (invoice != null && c.StripeInvoiceId == invoice)).ToListAsync(ct);
+            // Since basil a charge no longer names its invoice: it is found by its id or its payment intent.
+            if (obj is not StripeCharge stripeCharge) return "ignored: no charge in the event";
+            if (!stripeCharge.Refunded) status = null;
+            var (chargeId, intent) = (stripeCharge.Id, stripeCharge.PaymentIntentId);
+            charges = await db.Charges.Where(c => (chargeId != null && c.StripeChargeId == chargeId) || (intent != null && c.StripePaymentIntentId == intent)).ToListAsync(ct);
             if (status is null)
             {
                 foreach (var charge in charges)
@@ -89,8 +119,11 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
         foreach (var charge in charges)
         {
             var from = charge.Status;
-            if (e.Type.StartsWith("invoice.", StringComparison.Ordinal))
-                charge.LearnStripe(invoice: Text(obj, "id"), number: Text(obj, "number"), paymentIntent: Text(obj, "payment_intent"), charge: Text(obj, "charge"));
+            if (invoice is not null)
+            {
+                var (paymentIntent, paidBy) = InvoicePayments.Of(invoice); // events carry payments only if Stripe ever includes them
+                charge.LearnStripe(invoice: invoice.Id, number: invoice.Number, paymentIntent: paymentIntent, charge: paidBy);
+            }
             var reason = e.Type switch
             {
                 "invoice.payment_failed" => "payment failed in Stripe",
@@ -102,7 +135,7 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
             if (charge.MoveTo(status, reason, now))
             {
                 moved++;
-                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "status", from, status, $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, objectId = Text(obj, "id") })));
+                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "status", from, status, $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, objectId = (obj as global::Stripe.IHasId)?.Id })));
             }
             else
             {
@@ -112,6 +145,21 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
         return moved == 0 ? $"stale: {charges.Count} charge(s) already past {status}" : $"{moved} charge(s) now {status}";
     }
 
-    private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    /// <summary>
+    /// <c>invoice_payment.paid</c> (since 2025-05-28.basil): the payment of an invoice, with its PaymentIntent or charge — what
+    /// <c>invoice.paid</c> no longer carries. The charges on that invoice learn the ids (a refund needs them); no status moves.
+    /// </summary>
+    private async Task<string> LearnPaymentAsync(StripeEventObject e, StripeInvoicePayment payment, Instant now, CancellationToken ct)
+    {
+        var invoiceId = payment.InvoiceId;
+        if (invoiceId is null || payment.Payment is not { } paid) return "ignored: no invoice or payment in the event";
+        var charges = await db.Charges.Where(c => c.StripeInvoiceId == invoiceId).ToListAsync(ct);
+        foreach (var charge in charges)
+        {
+            charge.LearnStripe(paymentIntent: paid.PaymentIntentId, charge: paid.ChargeId);
+            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", charge.Status, charge.Status, $"stripe:{e.Id}",
+                JsonSerializer.Serialize(new { e.Type, invoicePayment = payment.Id, paymentIntent = paid.PaymentIntentId, charge = paid.ChargeId })));
+        }
+        return charges.Count == 0 ? "no matching charge" : $"payment learnt on {charges.Count} charge(s)";
+    }
 }
