@@ -99,6 +99,33 @@ public sealed partial class TwilioEmulator : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// The newest redirect (an update with <c>Url</c>) the call took since the last look, or null: how the driver of an
+    /// inbound call (<see cref="CallDriverOptions.Redirects"/>) learns that the REST API moved it.
+    /// </summary>
+    public CallRedirect? TakeRedirect(string callSid)
+    {
+        lock (_gate)
+        {
+            var call = _calls.FirstOrDefault(c => c.Sid == callSid);
+            if (call is null)
+            {
+                return null;
+            }
+
+            var updates = call.Updates;
+            var fresh = updates.Skip(call.UpdatesTaken).LastOrDefault(u => u.Any(p => p.Key == "Url"));
+            call.UpdatesTaken = updates.Count;
+            if (fresh is null)
+            {
+                return null;
+            }
+
+            var method = fresh.FirstOrDefault(p => p.Key == "Method").Value;
+            return new CallRedirect(fresh.First(p => p.Key == "Url").Value, string.IsNullOrEmpty(method) ? "POST" : method.ToUpperInvariant());
+        }
+    }
+
     /// <summary>Makes a call the emulator did not create (an inbound call a <see cref="CallDriver"/> plays) updatable and listable.</summary>
     public EmulatedCall TrackCall(string callSid, string from, string to, string direction = "inbound", string status = "in-progress")
     {
