@@ -182,3 +182,39 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
     }
 }
+
+/// <summary>The pieces <c>phonesupport call --technician transfer:…</c> plays a transfer with, outside the service host.</summary>
+public sealed class TransferSimulatorTests
+{
+    [Fact]
+    public async Task TheEmulatorsBackChannel_TracksAnInboundCall_AndHandsOutEachRestRedirectOnce()
+    {
+        await using var rest = await PhoneSupport.Tests.TwilioRest.RestHarness.StartAsync();
+        using var http = new HttpClient();
+        var auth = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            $"{PhoneSupport.Tests.TwilioRest.RestHarness.AccountSid}:{PhoneSupport.Tests.TwilioRest.RestHarness.AuthToken}")));
+        const string sid = "CA" + "5555555555555555555555555555aaaa";
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, bool signed = true)
+        {
+            using var request = new HttpRequestMessage(method, rest.Emulator.BaseUrl + path) { Content = content };
+            if (signed) request.Headers.Authorization = auth;
+            return await http.SendAsync(request);
+        }
+
+        var anonymous = await SendAsync(HttpMethod.Post, $"/emulator/calls/{sid}/track", signed: false);
+        var tracked = await SendAsync(HttpMethod.Post, $"/emulator/calls/{sid}/track",
+            new FormUrlEncodedContent([new("From", "+15550101111"), new("To", "+17038803095")]));
+        var none = await SendAsync(HttpMethod.Get, $"/emulator/calls/{sid}/redirect");
+        await rest.Client.UpdateCallAsync(sid, PhoneSupport.Twilio.Rest.UpdateCallOptions.Redirect(new Uri("https://service.example/twilio/voice/transfer?transfer=1"), HttpMethod.Post));
+        var redirect = await SendAsync(HttpMethod.Get, $"/emulator/calls/{sid}/redirect");
+        var again = await SendAsync(HttpMethod.Get, $"/emulator/calls/{sid}/redirect");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, tracked.StatusCode);
+        Assert.Equal("inbound", rest.Emulator.FindCall(sid)!.Direction);
+        Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
+        var body = await redirect.Content.ReadFromJsonAsync<Dictionary<string, string>>();
+        Assert.Equal(("https://service.example/twilio/voice/transfer?transfer=1", "POST"), (body!["url"], body["method"]));
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+    }
+}
