@@ -119,6 +119,28 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ColdTransfer_ToANamedColleague_ConnectsThemWhenTheyPickUp_WithoutAWhisper()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk(setup.Colleague.Id.ToString(), "cold", TimeSpan.FromMinutes(10)), TimeSpan.FromHours(1)),
+            TechnicianAnswer.Accept(TimeSpan.FromMinutes(15)));
+
+        var (result, desk) = await CallAsync(setup, script, new { technicianId = setup.Colleague.Id.ToString(), mode = "cold" });
+
+        var transfer = await AdminApi.ExpectAsync(desk[0], HttpStatusCode.Accepted);
+        Assert.Equal("cold", (string?)transfer["mode"]);
+        var dialColleague = result.Transcript.Single(e => e.Kind == TranscriptKind.Dialing && e.Text.Contains(setup.Colleague.Phone, StringComparison.Ordinal));
+        Assert.DoesNotContain("with whisper", dialColleague.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.OfKind(TranscriptKind.Whisper), e => e.Text.Contains("Transferred by", StringComparison.Ordinal));
+        Assert.Equal(2, result.OfKind(TranscriptKind.Bridged).Count());
+        Assert.Equal("completed", await fixture.ScalarAsync<string>("select status from call_transfers where call_sid = $1", result.CallSid));
+        Assert.Equal(1500, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", result.CallSid));
+        var list = await _api.Admin.GetFromJsonAsync<JsonArray>($"/api/calls/{result.CallSid}/transfers");
+        Assert.Equal((string?)transfer["id"], (string?)list!.Single()!["id"]);
+    }
+
+    [Fact]
     public async Task WarmTransfer_DeclinedAtTheWhisper_NeverBridgesTheColleague_AndFreesThem()
     {
         var setup = await NightAsync();

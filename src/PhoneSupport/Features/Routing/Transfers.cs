@@ -88,9 +88,17 @@ public sealed partial class TransferService(
         if (target is { } colleague && !await db.Technicians.AnyAsync(t => t.Id == colleague, ct))
             return Problems.Validation("technicianId", $"No technician '{colleague}'.");
 
-        // Claim: one open transfer per call. A repeated or concurrent request finds the open one (200) and moves nobody twice.
+        // Claim: one open transfer per call. A repeated or concurrent request finds the open one (202) and moves nobody twice.
+        // A transfer still ringing after the reservation timeout whose colleague no longer holds it (an instance died between
+        // the claim and the redirect, or Twilio never ran the transfer's TwiML) is over, so it blocks nothing.
         var id = Guid.CreateVersion7();
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var stale = (clock.GetCurrentInstant() - Duration.FromTimeSpan(routing.Value.ReservationTimeout)).ToDateTimeUtc();
+        await db.Database.ExecuteSqlAsync($"""
+            update call_transfers x set status = 'failed', reason = 'expired: the colleague never took it', updated_at = {now}
+             where x.call_sid = {callSid} and x.status = 'ringing' and x.updated_at < {stale}
+               and not exists (select 1 from technicians t where t.reserved_call_sid = 'tr-' || replace(x.id::text, '-', ''))
+            """, ct);
         var modeName = mode!.Value.Name();
         var claimed = await db.Database.SqlQuery<Guid>($"""
             insert into call_transfers (id, call_sid, from_technician_id, to_technician_id, skill, mode, status, requested_by, created_at, updated_at)
@@ -140,7 +148,7 @@ public sealed partial class TransferService(
 
     /// <summary>The call's transfers, newest first.</summary>
     public async Task<IReadOnlyList<TransferResource>> ListAsync(string callSid, CancellationToken ct) =>
-        (await db.Database.SqlQuery<TransferRow>($"{Select} where call_sid = {callSid} order by created_at desc").ToListAsync(ct))
+        (await db.Database.SqlQueryRaw<TransferRow>(Select + " where call_sid = {0} order by created_at desc", callSid).ToListAsync(ct))
             .Select(r => r.ToResource()).ToList();
 
     /// <summary>The caller's leg, redirected here: "please hold", then a <c>&lt;Dial&gt;</c> of the colleague (the whisper first when warm).</summary>
@@ -187,10 +195,12 @@ public sealed partial class TransferService(
     {
         var transfer = await RowAsync(transferId, ct);
         if (transfer?.ToTechnicianId is not { } colleague) return new VoiceResponse().Hangup().ToResult();
-        var speech = Speech.English;
+        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == transfer.CallSid, ct);
+        var languages = await db.Technicians.AsNoTracking().Where(t => t.Id == colleague).Select(t => t.Languages).FirstOrDefaultAsync(ct);
+        var (speech, voice, language) = TechnicianVoice.For(call is null ? null : flows.ById(call.FlowId), languages, call?.Language);
         if (digits is ['1', ..] && await AcceptAsync(transfer, colleague, ct))
-            return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Connecting), "Polly.Joanna", "en-US").ToResult();
-        return new VoiceResponse().Utter(Whisper.Line(speech, digits is ['1', ..] ? WhisperLine.Taken : WhisperLine.Declined), "Polly.Joanna", "en-US")
+            return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Connecting), voice, language).ToResult();
+        return new VoiceResponse().Utter(Whisper.Line(speech, digits is ['1', ..] ? WhisperLine.Taken : WhisperLine.Declined), voice, language)
             .Hangup().ToResult();
     }
 
@@ -223,7 +233,8 @@ public sealed partial class TransferService(
         var (speech, voice, language) = CallerVoice(call);
         if (transfer?.ToTechnicianId is not { } colleague) return new VoiceResponse().Hangup().ToResult();
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
-        if (request.DialWasBridged && transfer.Status is "accepted" or "completed")
+        // Bridged means taken: a cold transfer's "answered" status callback may come after the dial's action.
+        if (request.DialWasBridged && (transfer.Status is "accepted" or "completed" || await AcceptAsync(transfer, colleague, ct)))
         {
             await incidents.RecordLegAsync(transfer.CallSid, request.DialCallSid ?? $"{transfer.CallSid}:{transferId:N}", request.DialCallDuration ?? 0, "dial", ct);
             await router.FinishAsync(colleague, transfer.Key, ct);
