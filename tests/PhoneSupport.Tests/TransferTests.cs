@@ -47,7 +47,8 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
         return new Setup(new Routing(first.Id, first.PhoneNumber), new Routing(colleague.Id, colleague.PhoneNumber), account, _api.Client(key));
     }
 
-    private async Task<(CallResult Result, List<HttpResponseMessage> DeskAnswers)> CallAsync(Setup setup, TechnicianScript technicians, object transferBody, int presses = 1)
+    private async Task<(CallResult Result, List<HttpResponseMessage> DeskAnswers)> CallAsync(Setup setup, TechnicianScript technicians, object transferBody, int presses = 1,
+        bool together = false)
     {
         var answers = new List<HttpResponseMessage>();
         var from = "+1555998" + TestAccounts.UniqueDigits(4);
@@ -65,8 +66,12 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
             {
                 // Twilio knows every call; the emulator learns of this inbound one so the REST API can redirect it.
                 fixture.Twilio.TrackCall(desk.CallSid, from, "+17038803095");
-                for (var i = 0; i < presses; i++)
-                    answers.Add(await setup.FirstDesk.PostAsJsonAsync($"/api/calls/{desk.CallSid}/transfer", transferBody, ct));
+                if (together)
+                    answers.AddRange(await Task.WhenAll(Enumerable.Range(0, presses)
+                        .Select(_ => setup.FirstDesk.PostAsJsonAsync($"/api/calls/{desk.CallSid}/transfer", transferBody, ct))));
+                else
+                    for (var i = 0; i < presses; i++)
+                        answers.Add(await setup.FirstDesk.PostAsJsonAsync($"/api/calls/{desk.CallSid}/transfer", transferBody, ct));
             },
             Redirects = (sid, _) => Task.FromResult(fixture.Twilio.TakeRedirect(sid)),
         });
@@ -116,6 +121,25 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal("wrapUp", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.First.Id));
         Assert.Equal("wrapUp", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'accepted'", setup.Colleague.Id));
+    }
+
+    [Fact]
+    public async Task FourTransferRequestsAtOnce_MoveTheCallerOnce_AndAllAnswerTheSameTransfer()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(3)), TimeSpan.FromMinutes(30)),
+            TechnicianAnswer.Accept(TimeSpan.FromMinutes(7)));
+
+        var (result, desk) = await CallAsync(setup, script, new { skill = "tier2", mode = "cold" }, presses: 4, together: true);
+
+        var ids = new HashSet<string?>();
+        foreach (var answer in desk) ids.Add((string?)(await AdminApi.ExpectAsync(answer, HttpStatusCode.Accepted))["id"]);
+        Assert.Single(ids);
+        Assert.Single(fixture.Twilio.FindCall(result.CallSid)!.Updates);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_transfers where call_sid = $1", result.CallSid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reserved'", setup.Colleague.Id));
+        Assert.Equal(600, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", result.CallSid));
     }
 
     [Fact]
