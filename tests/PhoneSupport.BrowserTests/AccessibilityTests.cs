@@ -41,6 +41,8 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "technician", "desk", Phone },
         { "technician", "desk after an error", Laptop },
         { "technician", "desk on a callback", Laptop },
+        { "technician", "desk on a live call after a refused transfer", Laptop },
+        { "technician", "desk on a live call after a refused transfer", Phone },
         { "technician", "board", Laptop },
         { "finance", "charges", Laptop },
         { "finance", "charges", Phone },
@@ -349,6 +351,23 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 if (view == "policies flow lists open")
                     foreach (var summary in await page.Locator("details > summary").AllAsync()) await summary.ClickAsync();
                 break;
+            case "desk on a live call after a refused transfer":
+                // Dana on a live call (a real one, ended since: the desk shows what it holds) with the Transfer form; a transfer
+                // to a skill nobody has is refused and the desk says why (decision 013).
+                var caller = await host.CreateAccountAsync("Corporate");
+                var live = await host.CallAsync(caller.Phone, "+17038803095", Emulators.Twilio.ScriptedCaller.Keys("3", "1", "1"));
+                await host.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where phone_number = $1 returning 1) select count(*)::int from t",
+                    Dana, live.CallSid);
+                await host.ScalarAsync<int>("with c as (update calls set ended_at = null where call_sid = $1 returning 1) select count(*)::int from c", live.CallSid);
+                await page.ReloadAsync();
+                await Expect(page.Locator("#transfer-form")).ToBeVisibleAsync();
+                await page.GetByLabel("Or to a skill").FillAsync("nobody-has-this-skill");
+                // Enter keeps the focus in the field, so the desk's refresh (which waits while a field has the focus) cannot
+                // re-render the form between typing and sending.
+                await page.GetByLabel("Or to a skill").PressAsync("Enter");
+                await Expect(page.Locator("#desk-notice.bad")).ToContainTextAsync("No technician with the skill");
+                await Expect(page.Locator("#transfer-form")).ToBeVisibleAsync();
+                return async () => await SetTechniciansAsync($"case when phone_number = '{Dana}' then 'available' else 'offline' end");
             case "desk on a callback":
                 // A callback of its own (the seeded one stays scheduled): Dana calls back and is on that call.
                 await SetTechniciansAsync("'offline'");

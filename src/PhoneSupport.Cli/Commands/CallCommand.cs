@@ -54,14 +54,16 @@ public static class CallCommand
         };
         var technician = new Option<string>("--technician")
         {
-            Description = "What the dialled technician does: accept, decline, no-answer or busy; a comma list gives one per dial attempt.",
+            Description = "What the dialled technician does: accept, decline, no-answer or busy; a comma list gives one per dial attempt. "
+                + "transfer:<skill or technician id>[:warm|cold[:<after>]] accepts, talks <after> (default 5m) and transfers the call from the desk "
+                + "(POST /api/calls/{sid}/transfer with --api-key); the next item answers the colleague, e.g. transfer:tier2:warm,accept.",
             DefaultValueFactory = _ => "accept",
         };
         technician.Validators.Add(result =>
         {
-            if (!TryParseTechnician(result.GetValueOrDefault<string>(), out _))
+            if (!TryParseTechnicians(result.GetValueOrDefault<string>(), TimeSpan.FromMinutes(10), out _))
             {
-                result.AddError("--technician takes accept, decline, no-answer or busy (comma-separated for several attempts).");
+                result.AddError("--technician takes accept, decline, no-answer, busy or transfer:<skill or id>[:warm|cold[:<after>]] (comma-separated for several attempts).");
             }
         });
         var talk = new Option<TimeSpan>("--talk")
@@ -69,6 +71,16 @@ public static class CallCommand
             Description = "How long an accepting technician talks: 00:25:00, 25m, 90s or 1h (a bare number is minutes).",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
             CustomParser = ParseTalk,
+        };
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = "The API key a transfer is asked with (default: env PhoneSupport__BootstrapAdminApiKey).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PhoneSupport__BootstrapAdminApiKey"),
+        };
+        var twilioApi = new Option<string>("--twilio-api")
+        {
+            Description = "The Twilio REST emulator the service redirects calls through (default: env Twilio__ApiBaseUrl, else http://127.0.0.1:5081).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Twilio__ApiBaseUrl") is { Length: > 0 } api ? api : "http://127.0.0.1:5081",
         };
         var maxRequests = new Option<int>("--max-requests")
         {
@@ -78,7 +90,7 @@ public static class CallCommand
 
         var command = new Command("call", "Place an emulated Twilio call against the service and print the conversation.")
         {
-            url, to, from, digits, say, authToken, accountSid, technician, talk, maxRequests,
+            url, to, from, digits, say, authToken, accountSid, technician, talk, maxRequests, apiKey, twilioApi,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -90,9 +102,9 @@ public static class CallCommand
                 return UsageExitCode;
             }
 
-            TryParseTechnician(parseResult.GetValue(technician), out var behaviors);
             var talkTime = parseResult.GetValue(talk);
-            var technicians = new TechnicianScript(behaviors.Select(b => new TechnicianAnswer(b, talkTime)).ToArray());
+            TryParseTechnicians(parseResult.GetValue(technician), talkTime, out var answers);
+            var technicians = new TechnicianScript(answers);
             var script = parseResult.GetValue(digits);
             var speech = parseResult.GetValue(say) ?? [];
             ICallerScript caller;
@@ -113,6 +125,8 @@ public static class CallCommand
 
             var voiceUrl = parseResult.GetValue(url)!.TrimEnd('/') + "/twilio/voice";
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+            var desk = new DeskChannel(http, parseResult.GetValue(url)!.TrimEnd('/'), parseResult.GetValue(apiKey), parseResult.GetValue(twilioApi)!.TrimEnd('/'),
+                parseResult.GetValue(accountSid)!, token, parseResult.GetValue(from)!, parseResult.GetValue(to)!, output);
             CallDriver driver;
             try
             {
@@ -127,6 +141,8 @@ public static class CallCommand
                     Technician = technicians,
                     MaxRequests = parseResult.GetValue(maxRequests),
                     OnEntry = entry => TranscriptRenderer.Write(output, entry),
+                    Desk = desk.TransferAsync,
+                    Redirects = desk.RedirectAsync,
                 });
             }
             catch (ArgumentException ex)
@@ -146,6 +162,38 @@ public static class CallCommand
             };
         });
         return command;
+    }
+
+    /// <summary>The <c>--technician</c> list as answers: a behaviour, or <c>transfer:&lt;target&gt;[:warm|cold[:&lt;after&gt;]]</c>.</summary>
+    internal static bool TryParseTechnicians(string? text, TimeSpan talk, out TechnicianAnswer[] answers)
+    {
+        var parts = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        answers = new TechnicianAnswer[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].StartsWith("transfer:", StringComparison.OrdinalIgnoreCase))
+            {
+                var fields = parts[i].Split(':');
+                var mode = fields.Length > 2 ? fields[2].ToLowerInvariant() : "warm";
+                TimeSpan? after = fields.Length <= 3 ? TimeSpan.FromMinutes(5) : TryParseTalk(fields[3], out var given) ? given : null;
+                if (fields.Length > 4 || fields[1].Length == 0 || mode is not ("warm" or "cold") || after is null)
+                {
+                    return false;
+                }
+
+                answers[i] = TechnicianAnswer.AcceptThenTransfer(new TransferAsk(fields[1], mode, after.Value), talk > after.Value ? talk : after.Value + talk);
+                continue;
+            }
+
+            if (!TryParseTechnician(parts[i], out var behavior))
+            {
+                return false;
+            }
+
+            answers[i] = new TechnicianAnswer(behavior[0], talk);
+        }
+
+        return parts.Length > 0;
     }
 
     internal static bool TryParseTechnician(string? text, out TechnicianBehavior[] behaviors)

@@ -48,6 +48,19 @@ public sealed class CallDriverOptions
     /// </summary>
     public string Direction { get; init; } = "inbound";
 
+    /// <summary>
+    /// The technician's desk: called when a scripted technician transfers the bridged call (<see cref="TechnicianAnswer.Transfer"/>);
+    /// it asks the service (<c>POST /api/calls/{callSid}/transfer</c>) as the desk would.
+    /// </summary>
+    public Func<DeskTransfer, CancellationToken, Task>? Desk { get; init; }
+
+    /// <summary>
+    /// Twilio's REST side of this call: the redirect it took for the call since the last look, if any (the emulator's
+    /// <see cref="Rest.TwilioEmulator.TakeRedirect"/>). A redirect during a bridged <c>&lt;Dial&gt;</c> ends the dialled leg,
+    /// reports the dial's action (its TwiML ignored) and runs the new URL, as Twilio does.
+    /// </summary>
+    public Func<string, CancellationToken, Task<CallRedirect?>>? Redirects { get; init; }
+
     /// <summary>Called as each transcript entry is made (live display).</summary>
     public Action<TranscriptEntry>? OnEntry { get; init; }
 

@@ -13,9 +13,27 @@ public enum TechnicianBehavior
     Busy,
 }
 
+/// <summary>
+/// A technician on a bridged call hands it on from their desk after <paramref name="After"/> of talk: to
+/// <paramref name="Target"/> (a technician id or a skill, as the desk hook reads it), <c>cold</c> or <c>warm</c>.
+/// </summary>
+public sealed record TransferAsk(string Target, string Mode, TimeSpan After);
+
+/// <summary>What the technician's desk did when they pressed Transfer (see <see cref="CallDriverOptions.Desk"/>).</summary>
+public sealed record DeskTransfer(string CallSid, TransferAsk Ask);
+
+/// <summary>A redirect Twilio's REST API took for a call (<c>POST Calls/{Sid}.json Url=…</c>).</summary>
+public sealed record CallRedirect(string Url, string Method);
+
 /// <summary>One dial attempt's answer; <paramref name="TalkTime"/> matters only when accepted.</summary>
 public sealed record TechnicianAnswer(TechnicianBehavior Behavior, TimeSpan TalkTime)
 {
+    /// <summary>Accepts, talks <see cref="TransferAsk.After"/>, then transfers the call from the desk.</summary>
+    public TransferAsk? Transfer { get; init; }
+
+    public static TechnicianAnswer AcceptThenTransfer(TransferAsk transfer, TimeSpan talkTime) =>
+        new(TechnicianBehavior.Accept, talkTime) { Transfer = transfer };
+
     public static TechnicianAnswer Accept(TimeSpan talkTime) => new(TechnicianBehavior.Accept, talkTime);
 
     public static TechnicianAnswer Decline { get; } = new(TechnicianBehavior.Decline, TimeSpan.Zero);

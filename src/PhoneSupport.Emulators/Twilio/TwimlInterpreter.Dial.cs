@@ -9,7 +9,11 @@ internal sealed partial class TwimlInterpreter
 
     private sealed record DialTarget(XElement? Noun, string Address);
 
-    private sealed record DialOutcome(string Status, string ChildSid, TimeSpan Talk, bool Bridged);
+    private sealed record DialOutcome(string Status, string ChildSid, TimeSpan Talk, bool Bridged)
+    {
+        /// <summary>The caller's leg was redirected through the REST API while bridged (a transfer).</summary>
+        public CallRedirect? Redirect { get; init; }
+    }
 
     private async Task<VerbResult> DialAsync(XElement dial, TwimlDocument document, CancellationToken ct)
     {
@@ -57,6 +61,19 @@ internal sealed partial class TwimlInterpreter
         }
 
         var action = document.Resolve(dial.Attr("action"));
+        if (result.Redirect is { } redirect)
+        {
+            // Twilio still requests the <Dial action> when the parent call is modified, and ignores the TwiML it gets back;
+            // the call goes on with the redirect's TwiML.
+            if (action is not null)
+            {
+                await session.NotifyAsync(action, dial.Method(), session.CallParams("in-progress").With([.. extra]), CallLeg.Caller, ct);
+            }
+
+            session.Add(new TranscriptEntry(TranscriptKind.Redirected, redirect.Url, session.Elapsed) { Leg = CallLeg.Caller, Url = redirect.Url });
+            return new VerbResult(await session.FetchAsync(redirect.Url, redirect.Method, session.CallParams("in-progress"), CallLeg.Caller, ct));
+        }
+
         if (action is null)
         {
             return VerbResult.Continue;
@@ -135,6 +152,23 @@ internal sealed partial class TwimlInterpreter
         }
 
         var talk = answer.TalkTime < timeLimit ? answer.TalkTime : timeLimit;
+        if (answer.Transfer is { } transfer && session.Options.Desk is { } desk && session.Options.Redirects is { } redirects)
+        {
+            var before = transfer.After < talk ? transfer.After : talk;
+            session.Add(TranscriptKind.Bridged, $"Connected to {target.Address}; talked {before:hh\\:mm\\:ss}, then transferred ({transfer.Mode}) to {transfer.Target}.");
+            session.Advance(before);
+            await desk(new DeskTransfer(session.CallSid, transfer), ct);
+            if (await redirects(session.CallSid, ct) is { } redirect)
+            {
+                // The REST redirect takes the caller out of this <Dial>: Twilio hangs up the dialled leg.
+                var ended = await EndAttemptAsync(callbacks, "completed", $"{target.Address} left the call (transferred).", childSid, before, answeredAt, ct);
+                return ended with { Redirect = redirect };
+            }
+
+            session.Add(TranscriptKind.DialEnded, "The transfer was refused; the technician keeps the caller.");
+            talk -= before;
+        }
+
         session.Add(TranscriptKind.Bridged, $"Connected to {target.Address}; talked {talk:hh\\:mm\\:ss}.");
         session.Advance(talk);
         return await EndAttemptAsync(callbacks, "completed", null, childSid, talk, answeredAt, ct);

@@ -240,6 +240,7 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         ["POST /api/quotes"] = new() { ["accountId"] = ids.AccountId, ["estimatedMinutes"] = 60 },
         ["POST /api/quotes/{id}/price"] = new() { ["estimatedMinutes"] = 60 },
         ["POST /api/incidents/{id}/calls"] = new() { ["callSid"] = "CA" + new string('0', 32) },
+        ["POST /api/calls/{callSid}/transfer"] = new() { ["skill"] = "sales", ["mode"] = "warm" },
     };
 
     /// <summary>A valid query per operation that needs one (besides the parameter probed).</summary>

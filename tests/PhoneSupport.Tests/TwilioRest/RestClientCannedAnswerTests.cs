@@ -15,7 +15,9 @@ public sealed class RestClientCannedAnswerTests : IDisposable
     private const string AccountPath = "/2010-04-01/Accounts/" + RestHarness.AccountSid;
 
     private readonly WireMockServer _server = WireMockServer.Start();
-    private readonly HttpClient _http = new();
+    private readonly HttpClient _http;
+
+    public RestClientCannedAnswerTests() => _http = RestHarness.Http(_server.Url!);
 
     public void Dispose()
     {
@@ -33,7 +35,7 @@ public sealed class RestClientCannedAnswerTests : IDisposable
 
         var unknown = await Assert.ThrowsAsync<TwilioCreateOutcomeUnknownException>(() => client.CreateCallAsync(RestHarness.Call()));
 
-        Assert.IsType<System.Text.Json.JsonException>(unknown.InnerException, exactMatch: false);
+        Assert.IsType<Newtonsoft.Json.JsonException>(unknown.InnerException, exactMatch: false); // the library's JSON reader
         Assert.Contains("HTTP 201", unknown.Reason, StringComparison.Ordinal);
         Assert.Single(_server.LogEntries); // a create whose outcome is unknown is never sent again
     }
@@ -76,6 +78,38 @@ public sealed class RestClientCannedAnswerTests : IDisposable
 
         await RestHarness.EventuallyAsync(() => _server.LogEntries.Count() >= 2, "both attempts are logged");
         Assert.Equal(2, _server.LogEntries.Count(e => e.RequestMessage.Path.EndsWith("/Calls.json", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Twilio_error_json_is_read_with_its_details()
+    {
+        _server.Given(Request.Create().WithPath(AccountPath + "/Calls.json").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(400).WithHeader("Content-Type", "application/json").WithBody(
+                """{"code": 21211, "message": "Invalid 'To' Phone Number", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400, "details": {"field": "To"}}"""));
+        var client = Client(RestHarness.FastOptions());
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => client.CreateCallAsync(RestHarness.Call()));
+
+        Assert.Equal((400, 21211, "Invalid 'To' Phone Number"), (error.Status, error.Code, error.Message));
+        Assert.Equal("https://www.twilio.com/docs/errors/21211", error.MoreInfo);
+        Assert.Equal("To", error.Details!["field"]);
+        Assert.Single(_server.LogEntries);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_twilio_json_keeps_the_http_status()
+    {
+        var options = RestHarness.FastOptions();
+        options.MaxRetries = 0;
+        _server.Given(Request.Create().WithPath($"{AccountPath}/Calls/{CallSid}.json").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(502).WithHeader("Content-Type", "text/html").WithBody("<html>Bad gateway</html>"));
+        var client = Client(options);
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => client.FetchCallAsync(CallSid));
+
+        Assert.Equal((502, 0), (error.Status, error.Code));
+        Assert.Contains("502", error.Message, StringComparison.Ordinal);
+        Assert.Null(error.Details);
     }
 
     private TwilioRestClient Client(TwilioRestOptions options) =>

@@ -100,6 +100,21 @@ public sealed class RestClientResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancelling_reaches_the_request_in_flight_although_the_library_takes_no_token()
+    {
+        var call = await _rest.Client.CreateCallAsync(RestHarness.Call());
+        _rest.Emulator.DelayNext(TwilioEndpoint.FetchCall, TimeSpan.FromSeconds(4));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _rest.Client.FetchCallAsync(call.Sid, cancel.Token));
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(3), $"cancelled after {started.Elapsed}");
+        await RestHarness.EventuallyAsync(() => _rest.Emulator.RequestsTo(TwilioEndpoint.FetchCall).Count >= 1, "the slow fetch is logged");
+        Assert.Single(_rest.Emulator.RequestsTo(TwilioEndpoint.FetchCall)); // cancelled, not retried
+    }
+
+    [Fact]
     public async Task Fetch_update_and_list_are_retried_on_5xx_and_429()
     {
         var call = await _rest.Client.CreateCallAsync(RestHarness.Call());

@@ -53,10 +53,14 @@ internal sealed class RestHarness : IAsyncDisposable
 
         options ??= FastOptions();
         var time = clientTime ?? TimeProvider.System;
-        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        var http = Http(apiBaseUrl ?? emulator.BaseUrl, handler);
         var client = CreateClient(http, apiBaseUrl ?? emulator.BaseUrl, options, time, authToken ?? AuthToken);
         return new RestHarness(emulator, client, http, options);
     }
+
+    /// <summary>The HTTP client as <see cref="TwilioRestServiceCollectionExtensions.AddTwilioRestClient"/> builds it: the handler to the base URL.</summary>
+    public static HttpClient Http(string baseUrl, HttpMessageHandler? handler = null) =>
+        new(new TwilioWireHandler(new Uri(baseUrl)) { InnerHandler = handler ?? new SocketsHttpHandler() }) { Timeout = Timeout.InfiniteTimeSpan };
 
     public static TwilioRestClient CreateClient(HttpClient http, string baseUrl, TwilioRestOptions options, TimeProvider time, string authToken = AuthToken) =>
         new(http,

@@ -133,6 +133,9 @@ public sealed class EmulatedCall
     /// <summary>Seconds from answer to hang-up, once over.</summary>
     public int? Duration { get; internal set; }
 
+    /// <summary>How many of <see cref="Updates"/> <see cref="TwilioEmulator.TakeRedirect"/> has looked at.</summary>
+    internal int UpdatesTaken { get; set; }
+
     /// <summary>The update requests' forms, in order.</summary>
     public IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Updates
     {

@@ -99,6 +99,81 @@ public sealed partial class TwilioEmulator : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// The newest redirect (an update with <c>Url</c>) the call took since the last look, or null: how the driver of an
+    /// inbound call (<see cref="CallDriverOptions.Redirects"/>) learns that the REST API moved it.
+    /// </summary>
+    public CallRedirect? TakeRedirect(string callSid)
+    {
+        lock (_gate)
+        {
+            var call = _calls.FirstOrDefault(c => c.Sid == callSid);
+            if (call is null)
+            {
+                return null;
+            }
+
+            var updates = call.Updates;
+            var fresh = updates.Skip(call.UpdatesTaken).LastOrDefault(u => u.Any(p => p.Key == "Url"));
+            call.UpdatesTaken = updates.Count;
+            if (fresh is null)
+            {
+                return null;
+            }
+
+            var method = fresh.FirstOrDefault(p => p.Key == "Method").Value;
+            return new CallRedirect(fresh.First(p => p.Key == "Url").Value, string.IsNullOrEmpty(method) ? "POST" : method.ToUpperInvariant());
+        }
+    }
+
+    /// <summary>
+    /// Not Twilio's API: the back channel a call driver in another process (<c>phonesupport call</c>) uses for an inbound
+    /// call it plays, under the account's Basic credentials. <c>POST /emulator/calls/{sid}/track</c> (form <c>From</c>,
+    /// <c>To</c>) makes it known to the REST API (<see cref="TrackCall"/>); <c>GET /emulator/calls/{sid}/redirect</c> answers
+    /// <c>{"url","method"}</c> of a redirect the REST API took since the last look (<see cref="TakeRedirect"/>), or 204.
+    /// </summary>
+    private async Task BackChannelAsync(HttpContext context, string rest, List<KeyValuePair<string, string>> form)
+    {
+        var credentials = new EmulatorRequest
+        {
+            Method = context.Request.Method, Path = context.Request.Path.Value ?? "", Form = form, Query = [],
+            Authorization = context.Request.Headers.Authorization.FirstOrDefault(), ReceivedAt = _time.GetUtcNow(),
+        }.BasicCredentials;
+        if (credentials is not { } c || c.User != _options.AccountSid || c.Password != _options.AuthToken)
+        {
+            context.Response.StatusCode = 401;
+            return;
+        }
+
+        var parts = rest.Trim('/').Split('/');
+        if (parts is [var sid, "track"] && HttpMethods.IsPost(context.Request.Method))
+        {
+            if (FindCall(sid) is null)
+            {
+                TrackCall(sid, form.FirstOrDefault(p => p.Key == "From").Value ?? "", form.FirstOrDefault(p => p.Key == "To").Value ?? "");
+            }
+
+            context.Response.StatusCode = 204;
+            return;
+        }
+
+        if (parts is [var callSid, "redirect"] && HttpMethods.IsGet(context.Request.Method))
+        {
+            if (TakeRedirect(callSid) is not { } redirect)
+            {
+                context.Response.StatusCode = 204;
+                return;
+            }
+
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string> { ["url"] = redirect.Url, ["method"] = redirect.Method },
+                Json, CancellationToken.None);
+            return;
+        }
+
+        context.Response.StatusCode = 404;
+    }
+
     /// <summary>Makes a call the emulator did not create (an inbound call a <see cref="CallDriver"/> plays) updatable and listable.</summary>
     public EmulatedCall TrackCall(string callSid, string from, string to, string direction = "inbound", string status = "in-progress")
     {
@@ -157,6 +232,12 @@ public sealed partial class TwilioEmulator : IAsyncDisposable
             {
                 form.AddRange(values.Select(v => KeyValuePair.Create(name, v ?? "")));
             }
+        }
+
+        if (http.Path.StartsWithSegments("/emulator/calls", out var rest))
+        {
+            await BackChannelAsync(context, rest.Value ?? "", form);
+            return;
         }
 
         var match = Route().Match(http.Path.Value ?? "");

@@ -34,7 +34,13 @@ public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Cal
 
     /// <summary>Quotes callers asked for by phone that wait for a price.</summary>
     public IReadOnlyList<DeskQuote> Quotes { get; init; } = [];
+
+    /// <summary>While on a live call: the colleagues of the technician's lines it can be transferred to (decision 013).</summary>
+    public IReadOnlyList<DeskColleague> Colleagues { get; init; } = [];
 }
+
+/// <summary>A colleague a live call can be transferred to, with their state now.</summary>
+public sealed record DeskColleague(Guid Id, string Name, string Status);
 
 /// <summary>A caller's message on the desk: who, when, the recording to play and the callback it promised.</summary>
 public sealed record DeskMessage(Guid Id, string Provider, string From, string? AccountName, string? RecordingUrl, int? DurationSeconds, Instant ReceivedAt,
@@ -60,9 +66,15 @@ public sealed class TechnicianDesk(
         if (await technicians.ReadAsync(technicianId, ct) is not { } technician) return null;
         var call = technician.ReservedCallSid is { } sid ? await LiveCallAsync(sid, ct) : null;
         var queue = await QueueAsync(technician.Providers, ct);
+        var providers = technician.Providers.ToArray();
+        var colleagues = call is { Kind: "inbound" }
+            ? await db.Technicians.AsNoTracking().Where(t => t.Id != technicianId && t.Providers.Any(p => providers.Contains(p)))
+                .OrderBy(t => t.Name).Select(t => new DeskColleague(t.Id, t.Name, t.Status)).ToListAsync(ct)
+            : [];
         return new TechnicianView(technician, call, queue, clock.GetCurrentInstant())
         {
             Messages = await MessagesAsync(technician.Providers, ct), Quotes = await RequestedQuotesAsync(technician.Providers, ct),
+            Colleagues = colleagues,
         };
     }
 

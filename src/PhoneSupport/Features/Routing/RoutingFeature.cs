@@ -17,6 +17,7 @@ public static class RoutingFeature
             .ValidateOnStart();
         builder.Services.AddScoped<TechnicianRouter>();
         builder.Services.AddScoped<CallbackScheduler>();
+        builder.Services.AddScoped<TransferService>();
         builder.Services.AddScoped(sp => new WhisperHandler(
             sp.GetRequiredService<Data.PhoneSupportDb>(), sp.GetRequiredService<TechnicianRouter>(), sp.GetRequiredService<Domain.Flows.FlowCatalog>(),
             sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value, sp.GetRequiredService<Sla.SlaRecorder>(), sp.GetRequiredService<NodaTime.IClock>()));
@@ -31,6 +32,7 @@ public static class RoutingFeature
         twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, [FromQuery] string? flow, [FromQuery] string? lang,
                 WhisperHandler handler, CancellationToken ct) =>
             await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct, flow, lang));
+        twilio.MapTransferCalls();
         return twilio;
     }
 }

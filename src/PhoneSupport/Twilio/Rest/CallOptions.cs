@@ -1,4 +1,6 @@
-using System.Globalization;
+using Api = global::Twilio.Rest.Api.V2010.Account;
+using LibraryMethod = global::Twilio.Http.HttpMethod;
+using PhoneNumber = global::Twilio.Types.PhoneNumber;
 
 namespace PhoneSupport.Twilio.Rest;
 
@@ -27,7 +29,10 @@ public enum UpdateCallStatus
     Canceled,
 }
 
-/// <summary>Parameters of <c>POST /2010-04-01/Accounts/{AccountSid}/Calls.json</c>, with Twilio's exact form keys.</summary>
+/// <summary>
+/// Parameters of <c>POST /2010-04-01/Accounts/{AccountSid}/Calls.json</c>: a thin record of what the service sets, checked
+/// before anything is sent and handed to the library as its <see cref="Api.CreateCallOptions"/> (which writes the form).
+/// </summary>
 public sealed class CreateCallOptions
 {
     public CreateCallOptions(string to, string from)
@@ -84,14 +89,14 @@ public sealed class CreateCallOptions
     /// <summary>The caller ID shown on SIP calls.</summary>
     public string? CallerId { get; init; }
 
-    internal List<KeyValuePair<string, string>> ToForm()
+    internal Api.CreateCallOptions ToLibrary()
     {
         if (Url is null && Twiml is null && ApplicationSid is null)
         {
             throw new ArgumentException("A call needs a Url, Twiml or ApplicationSid to know what to do when answered.");
         }
 
-        TwilioForm.ThrowIfInvalid(Url, nameof(Url));
+        LibraryOptions.ThrowIfInvalid(Url, nameof(Url));
         if (Twiml is { Length: > 4000 })
         {
             throw new ArgumentException("Twiml may be at most 4,000 characters (Twilio error 32018); serve it from a Url instead.");
@@ -102,20 +107,25 @@ public sealed class CreateCallOptions
             throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "Timeout must be between 1 and 600 seconds.");
         }
 
-        var form = new List<KeyValuePair<string, string>>();
-        form.Add("To", To).Add("From", From).Add("Url", Url).Add("Method", Method).Add("Twiml", Twiml)
-            .Add("ApplicationSid", ApplicationSid).Add("FallbackUrl", FallbackUrl).Add("FallbackMethod", FallbackMethod)
-            .Add("StatusCallback", StatusCallback);
-        foreach (var callbackEvent in StatusCallbackEvent)
+        return new Api.CreateCallOptions(new PhoneNumber(To), new PhoneNumber(From))
         {
-            form.Add("StatusCallbackEvent", callbackEvent.ToString().ToLowerInvariant());
-        }
-
-        form.Add("StatusCallbackMethod", StatusCallbackMethod).Add("SendDigits", SendDigits).Add("Timeout", Timeout)
-            .Add("TimeLimit", TimeLimit).Add("Record", Record is { } record ? (record ? "true" : "false") : null)
-            .Add("MachineDetection", MachineDetection?.ToString()).Add("MachineDetectionTimeout", MachineDetectionTimeout)
-            .Add("CallerId", CallerId);
-        return form;
+            Url = Url,
+            Method = LibraryOptions.Method(Method, nameof(Method)),
+            Twiml = Twiml is null ? null : new global::Twilio.Types.Twiml(Twiml),
+            ApplicationSid = ApplicationSid,
+            FallbackUrl = FallbackUrl,
+            FallbackMethod = LibraryOptions.Method(FallbackMethod, nameof(FallbackMethod)),
+            StatusCallback = StatusCallback,
+            StatusCallbackEvent = StatusCallbackEvent.Select(e => e.ToString().ToLowerInvariant()).ToList(),
+            StatusCallbackMethod = LibraryOptions.Method(StatusCallbackMethod, nameof(StatusCallbackMethod)),
+            SendDigits = SendDigits,
+            Timeout = Timeout,
+            TimeLimit = TimeLimit,
+            Record = Record,
+            MachineDetection = MachineDetection?.ToString(),
+            MachineDetectionTimeout = MachineDetectionTimeout,
+            CallerId = CallerId,
+        };
     }
 }
 
@@ -146,25 +156,37 @@ public sealed class UpdateCallOptions
     /// <summary>Sends the call to new TwiML at <paramref name="url"/>.</summary>
     public static UpdateCallOptions Redirect(Uri url, HttpMethod? method = null) => new() { Url = url, Method = method };
 
-    internal List<KeyValuePair<string, string>> ToForm()
+    internal Api.UpdateCallOptions ToLibrary(string callSid)
     {
         if (Url is not null && Twiml is not null)
         {
             throw new ArgumentException("Url and Twiml are mutually exclusive in a call update.");
         }
 
-        TwilioForm.ThrowIfInvalid(Url, nameof(Url));
-        var form = new List<KeyValuePair<string, string>>();
-        form.Add("Url", Url).Add("Method", Method).Add("Twiml", Twiml)
-            .Add("Status", Status?.ToString().ToLowerInvariant()).Add("FallbackUrl", FallbackUrl)
-            .Add("FallbackMethod", FallbackMethod).Add("StatusCallback", StatusCallback)
-            .Add("StatusCallbackMethod", StatusCallbackMethod).Add("TimeLimit", TimeLimit);
-        if (form.Count == 0)
+        LibraryOptions.ThrowIfInvalid(Url, nameof(Url));
+        if (Url is null && Twiml is null && Status is null && FallbackUrl is null && StatusCallback is null && TimeLimit is null
+            && Method is null && FallbackMethod is null && StatusCallbackMethod is null)
         {
             throw new ArgumentException("A call update needs a Url, Twiml, Status or another parameter.");
         }
 
-        return form;
+        return new Api.UpdateCallOptions(callSid)
+        {
+            Url = Url,
+            Method = LibraryOptions.Method(Method, nameof(Method)),
+            Twiml = Twiml is null ? null : new global::Twilio.Types.Twiml(Twiml),
+            Status = Status switch
+            {
+                UpdateCallStatus.Completed => Api.CallResource.UpdateStatusEnum.Completed,
+                UpdateCallStatus.Canceled => Api.CallResource.UpdateStatusEnum.Canceled,
+                _ => null,
+            },
+            FallbackUrl = FallbackUrl,
+            FallbackMethod = LibraryOptions.Method(FallbackMethod, nameof(FallbackMethod)),
+            StatusCallback = StatusCallback,
+            StatusCallbackMethod = LibraryOptions.Method(StatusCallbackMethod, nameof(StatusCallbackMethod)),
+            TimeLimit = TimeLimit,
+        };
     }
 }
 
@@ -192,17 +214,21 @@ public sealed class ListCallsOptions
     /// <summary>The most records returned across pages; null reads every page.</summary>
     public int? Limit { get; init; }
 
-    internal string ToQuery()
+    internal Api.ReadCallOptions ToLibrary()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(PageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(PageSize, 1000);
-        var pageSize = Limit is { } limit ? Math.Clamp(limit, 1, PageSize) : PageSize;
-        var query = new List<KeyValuePair<string, string>>();
-        query.Add("To", To).Add("From", From).Add("ParentCallSid", ParentCallSid).Add("Status", Status)
-            .Add("StartTime>", StartTimeAfter?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .Add("StartTime<", StartTimeBefore?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .Add("PageSize", pageSize);
-        return string.Join('&', query.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+        return new Api.ReadCallOptions
+        {
+            To = To is null ? null : new PhoneNumber(To),
+            From = From is null ? null : new PhoneNumber(From),
+            ParentCallSid = ParentCallSid,
+            Status = Status is null ? null : (Api.CallResource.StatusEnum)Status,
+            StartTimeAfter = StartTimeAfter?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            StartTimeBefore = StartTimeBefore?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            PageSize = Limit is { } limit ? Math.Clamp(limit, 1, PageSize) : PageSize,
+            Limit = Limit,
+        };
     }
 }
 
@@ -226,7 +252,7 @@ public sealed class CreateMessageOptions
 
     public Uri? StatusCallback { get; init; }
 
-    internal List<KeyValuePair<string, string>> ToForm()
+    internal Api.CreateMessageOptions ToLibrary()
     {
         if (From is null && MessagingServiceSid is null)
         {
@@ -234,41 +260,25 @@ public sealed class CreateMessageOptions
         }
 
         ArgumentException.ThrowIfNullOrEmpty(Body);
-        var form = new List<KeyValuePair<string, string>>();
-        form.Add("To", To).Add("From", From).Add("MessagingServiceSid", MessagingServiceSid).Add("Body", Body)
-            .Add("StatusCallback", StatusCallback);
-        return form;
+        LibraryOptions.ThrowIfInvalid(StatusCallback, nameof(StatusCallback));
+        return new Api.CreateMessageOptions(new PhoneNumber(To))
+        {
+            From = From is null ? null : new PhoneNumber(From),
+            MessagingServiceSid = MessagingServiceSid,
+            Body = Body,
+            StatusCallback = StatusCallback,
+        };
     }
 }
 
-/// <summary>Building Twilio form bodies: absent values are left out, URLs absolute, methods upper case.</summary>
-internal static class TwilioForm
+/// <summary>Our option values as the library's: methods GET or POST only, URLs absolute http(s).</summary>
+internal static class LibraryOptions
 {
-    public static List<KeyValuePair<string, string>> Add(this List<KeyValuePair<string, string>> form, string key, string? value)
-    {
-        if (value is not null)
-        {
-            form.Add(KeyValuePair.Create(key, value));
-        }
-
-        return form;
-    }
-
-    public static List<KeyValuePair<string, string>> Add(this List<KeyValuePair<string, string>> form, string key, Uri? value) =>
-        form.Add(key, value?.AbsoluteUri);
-
-    public static List<KeyValuePair<string, string>> Add(this List<KeyValuePair<string, string>> form, string key, int? value) =>
-        form.Add(key, value?.ToString(CultureInfo.InvariantCulture));
-
-    public static List<KeyValuePair<string, string>> Add(this List<KeyValuePair<string, string>> form, string key, HttpMethod? value)
-    {
-        if (value is not null && value != HttpMethod.Get && value != HttpMethod.Post)
-        {
-            throw new ArgumentException($"{key} must be GET or POST, not {value}.");
-        }
-
-        return form.Add(key, value?.Method);
-    }
+    public static LibraryMethod? Method(HttpMethod? method, string name) =>
+        method is null ? null
+        : method == HttpMethod.Get ? LibraryMethod.Get
+        : method == HttpMethod.Post ? LibraryMethod.Post
+        : throw new ArgumentException($"{name} must be GET or POST, not {method}.");
 
     public static void ThrowIfInvalid(Uri? url, string name)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using Api = global::Twilio.Rest.Api.V2010.Account;
 
 namespace PhoneSupport.Twilio.Rest;
 
@@ -19,7 +19,7 @@ public static class CallStatus
     public static bool IsTerminal(string? status) => status is Completed or Busy or Failed or NoAnswer or Canceled;
 }
 
-/// <summary>A call as Twilio's JSON describes it (snake_case fields, RFC 2822 dates, <c>duration</c> as a string).</summary>
+/// <summary>A call as the library read it (<see cref="Api.CallResource"/>), in the shape the service keeps: statuses as strings, instants as UTC offsets, numbers as numbers.</summary>
 public sealed record CallResource
 {
     public required string Sid { get; init; }
@@ -69,34 +69,34 @@ public sealed record CallResource
 
     public string? Uri { get; init; }
 
-    internal static CallResource FromJson(JsonElement json) => new()
+    internal static CallResource Of(Api.CallResource call) => new()
     {
-        Sid = json.Text("sid") ?? throw new JsonException("The call JSON has no sid."),
-        AccountSid = json.Text("account_sid"),
-        ParentCallSid = json.Text("parent_call_sid"),
-        To = json.Text("to"),
-        From = json.Text("from"),
-        ToFormatted = json.Text("to_formatted"),
-        FromFormatted = json.Text("from_formatted"),
-        Status = json.Text("status"),
-        Direction = json.Text("direction"),
-        DateCreated = json.Date("date_created"),
-        DateUpdated = json.Date("date_updated"),
-        StartTime = json.Date("start_time"),
-        EndTime = json.Date("end_time"),
-        Duration = json.Integer("duration"),
-        QueueTime = json.Integer("queue_time"),
-        AnsweredBy = json.Text("answered_by"),
-        ForwardedFrom = json.Text("forwarded_from"),
-        CallerName = json.Text("caller_name"),
-        Price = json.Text("price"),
-        PriceUnit = json.Text("price_unit"),
-        ApiVersion = json.Text("api_version"),
-        Uri = json.Text("uri"),
+        Sid = call.Sid ?? throw new InvalidOperationException("Twilio answered a call without a sid."),
+        AccountSid = call.AccountSid,
+        ParentCallSid = call.ParentCallSid,
+        To = call.To,
+        From = call.From,
+        ToFormatted = call.ToFormatted,
+        FromFormatted = call.FromFormatted,
+        Status = call.Status?.ToString(),
+        Direction = call.Direction,
+        DateCreated = LibraryValues.Utc(call.DateCreated),
+        DateUpdated = LibraryValues.Utc(call.DateUpdated),
+        StartTime = LibraryValues.Utc(call.StartTime),
+        EndTime = LibraryValues.Utc(call.EndTime),
+        Duration = LibraryValues.Integer(call.Duration),
+        QueueTime = LibraryValues.Integer(call.QueueTime),
+        AnsweredBy = call.AnsweredBy,
+        ForwardedFrom = call.ForwardedFrom,
+        CallerName = call.CallerName,
+        Price = call.Price,
+        PriceUnit = call.PriceUnit,
+        ApiVersion = call.ApiVersion,
+        Uri = call.Uri,
     };
 }
 
-/// <summary>A message as Twilio's JSON describes it.</summary>
+/// <summary>A message as the library read it (<see cref="Api.MessageResource"/>).</summary>
 public sealed record MessageResource
 {
     public required string Sid { get; init; }
@@ -126,72 +126,31 @@ public sealed record MessageResource
 
     public string? Uri { get; init; }
 
-    internal static MessageResource FromJson(JsonElement json) => new()
+    internal static MessageResource Of(Api.MessageResource message) => new()
     {
-        Sid = json.Text("sid") ?? throw new JsonException("The message JSON has no sid."),
-        AccountSid = json.Text("account_sid"),
-        To = json.Text("to"),
-        From = json.Text("from"),
-        MessagingServiceSid = json.Text("messaging_service_sid"),
-        Body = json.Text("body"),
-        Status = json.Text("status"),
-        Direction = json.Text("direction"),
-        NumSegments = json.Integer("num_segments"),
-        ErrorCode = json.Integer("error_code"),
-        ErrorMessage = json.Text("error_message"),
-        DateCreated = json.Date("date_created"),
-        Uri = json.Text("uri"),
+        Sid = message.Sid ?? throw new InvalidOperationException("Twilio answered a message without a sid."),
+        AccountSid = message.AccountSid,
+        To = message.To,
+        From = message.From?.ToString(),
+        MessagingServiceSid = message.MessagingServiceSid,
+        Body = message.Body,
+        Status = message.Status?.ToString(),
+        Direction = message.Direction?.ToString(),
+        NumSegments = LibraryValues.Integer(message.NumSegments),
+        ErrorCode = message.ErrorCode,
+        ErrorMessage = message.ErrorMessage,
+        DateCreated = LibraryValues.Utc(message.DateCreated),
+        Uri = message.Uri,
     };
 }
 
-/// <summary>Lenient readers for Twilio JSON: numbers may arrive as strings and the other way round.</summary>
-internal static class TwilioJson
+/// <summary>The library's values in ours: its dates are UTC <see cref="DateTime"/>s, some numbers strings.</summary>
+internal static class LibraryValues
 {
-    public static string? Text(this JsonElement json, string name) =>
-        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value)
-            ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-                _ => null,
-            }
-            : null;
+    public static DateTimeOffset? Utc(DateTime? time) => time is { } value
+        ? new DateTimeOffset(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc))
+        : null;
 
-    public static int? Integer(this JsonElement json, string name) =>
-        int.TryParse(json.Text(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    public static DateTimeOffset? Date(this JsonElement json, string name) => Rfc2822.Parse(json.Text(name));
-}
-
-/// <summary>Twilio's REST dates: <c>Tue, 31 Aug 2010 20:36:28 +0000</c>.</summary>
-public static class Rfc2822
-{
-    private static readonly string[] Formats = ["ddd, d MMM yyyy HH:mm:ss zzz", "d MMM yyyy HH:mm:ss zzz"];
-
-    /// <summary>Formats an instant the way Twilio does (always <c>+0000</c>).</summary>
-    public static string Format(DateTimeOffset time) =>
-        time.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
-
-    /// <summary>Parses an RFC 2822 date; null when absent or unreadable.</summary>
-    public static DateTimeOffset? Parse(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        text = text.Trim();
-        if (text.EndsWith(" GMT", StringComparison.Ordinal) || text.EndsWith(" UT", StringComparison.Ordinal))
-        {
-            text = text[..text.LastIndexOf(' ')] + " +00:00";
-        }
-        else if (text.Length > 5 && text[^5] is '+' or '-' && text[^4..].All(char.IsAsciiDigit))
-        {
-            text = text[..^2] + ":" + text[^2..];
-        }
-
-        return DateTimeOffset.TryParseExact(text, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var value)
-            ? value
-            : null;
-    }
+    public static int? Integer(string? text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 }

@@ -1,21 +1,21 @@
 using System.Net;
-using System.Text.Json;
 
 namespace PhoneSupport.Twilio.Rest;
 
 /// <summary>
-/// Twilio answered with an error: <c>{"code": 21211, "message": "…", "more_info": "…", "status": 400, "details": {…}}</c>
-/// (twilio-csharp's <c>RestException</c>). <see cref="Exception.Message"/> is Twilio's <c>message</c>.
+/// Twilio answered with an error: the library's <see cref="global::Twilio.Exceptions.ApiException"/> (read from
+/// <c>{"code": 21211, "message": "…", "more_info": "…", "status": 400, "details": {…}}</c>) with the HTTP status as the
+/// wire had it. <see cref="Exception.Message"/> is Twilio's <c>message</c>; the library's exception is the inner one.
 /// </summary>
 public sealed class TwilioApiException : Exception
 {
-    public TwilioApiException(int status, int code, string message, string? moreInfo = null, string? detail = null, JsonElement? details = null)
-        : base(message)
+    public TwilioApiException(int status, int code, string message, string? moreInfo = null,
+        IReadOnlyDictionary<string, object>? details = null, Exception? inner = null)
+        : base(message, inner)
     {
         Status = status;
         Code = code;
         MoreInfo = moreInfo;
-        Detail = detail;
         Details = details;
     }
 
@@ -28,35 +28,20 @@ public sealed class TwilioApiException : Exception
     /// <summary>The documentation URL, <c>https://www.twilio.com/docs/errors/{code}</c>.</summary>
     public string? MoreInfo { get; }
 
-    /// <summary>Twilio's optional <c>detail</c> sentence.</summary>
-    public string? Detail { get; }
+    /// <summary>Twilio's optional <c>details</c> object, as the library read it.</summary>
+    public IReadOnlyDictionary<string, object>? Details { get; }
 
-    /// <summary>Twilio's optional <c>details</c> object.</summary>
-    public JsonElement? Details { get; }
-
-    /// <summary>Reads Twilio's error JSON; a body that is not JSON (a proxy's HTML page) gives code 0 and the HTTP reason.</summary>
-    internal static TwilioApiException FromResponse(int status, string body)
+    /// <summary>
+    /// The library's error, with the status the wire answered (the library leaves it 0 when the body is not Twilio JSON,
+    /// e.g. a proxy's HTML page: then code 0 and the HTTP reason).
+    /// </summary>
+    internal static TwilioApiException From(global::Twilio.Exceptions.ApiException error, int wireStatus)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var json = document.RootElement;
-            if (json.ValueKind == JsonValueKind.Object && json.Integer("code") is { } code)
-            {
-                return new TwilioApiException(
-                    json.Integer("status") ?? status, code, json.Text("message") ?? ReasonOf(status), json.Text("more_info"),
-                    json.Text("detail"), json.TryGetProperty("details", out var details) ? details.Clone() : null);
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Twilio JSON: fall through to the HTTP reason.
-        }
-
-        return new TwilioApiException(status, 0, ReasonOf(status));
+        var status = wireStatus > 0 ? wireStatus : error.Status;
+        return error.Code > 0
+            ? new TwilioApiException(status, error.Code, error.Message, error.MoreInfo, error.Details, error)
+            : new TwilioApiException(status, 0, $"HTTP {status} {(HttpStatusCode)status}", null, null, error);
     }
-
-    private static string ReasonOf(int status) => $"HTTP {status} {(HttpStatusCode)status}";
 }
 
 /// <summary>

@@ -1,10 +1,10 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
+using System.Reflection;
+using global::Twilio.Exceptions;
 
 namespace PhoneSupport.Twilio.Rest;
 
-/// <summary>One REST request: path (with query) under the API base, a loggable resource name, and the form body.</summary>
-internal sealed record TwilioRequest(HttpMethod Method, string PathAndQuery, string Resource, IReadOnlyList<KeyValuePair<string, string>>? Form)
+/// <summary>One request through the library: method and a loggable resource name (no query, so no phone numbers).</summary>
+internal sealed record TwilioRequest(string Method, string Resource)
 {
     public CreateCallOptions? CallCreate { get; init; }
 
@@ -13,7 +13,7 @@ internal sealed record TwilioRequest(HttpMethod Method, string PathAndQuery, str
     public bool IsCreate => CallCreate is not null || MessageCreate is not null;
 }
 
-/// <summary>Sending, classifying failures, and retrying (the create rule: retry only what Twilio surely did not take).</summary>
+/// <summary>Attempts, classifying the library's failures, and retrying (the create rule: retry only what Twilio surely did not take).</summary>
 public sealed partial class TwilioRestClient
 {
     private enum Failure
@@ -25,11 +25,16 @@ public sealed partial class TwilioRestClient
         Timeout,
         /// <summary>The connection broke after the request may have gone out.</summary>
         Broken,
+        /// <summary>Twilio answered 2xx but the library could not read the body.</summary>
+        Unreadable,
     }
 
-    private sealed record Attempt(int Status, string Body, TimeSpan? RetryAfter, Failure Failure, Exception? Error);
+    private sealed record Attempt<T>(T? Value, int Status, TimeSpan? RetryAfter, Failure Failure, Exception? Error)
+    {
+        public bool Succeeded => Failure == Failure.None && Error is null;
+    }
 
-    private async Task<T> SendAsync<T>(TwilioRequest request, Func<JsonElement, T> parse, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(TwilioRequest request, Func<Task<T>> send, CancellationToken cancellationToken)
     {
         var firstSentAt = _time.GetUtcNow();
         for (var attempt = 1; ; attempt++)
@@ -39,19 +44,10 @@ public sealed partial class TwilioRestClient
                 await _limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var result = await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
-            if (result.Failure == Failure.None && result.Status is >= 200 and < 300)
+            var result = await SendOnceAsync(request, send, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
             {
-                try
-                {
-                    using var document = JsonDocument.Parse(result.Body);
-                    return parse(document.RootElement);
-                }
-                catch (JsonException ex) when (request.IsCreate)
-                {
-                    // Twilio took it, but which call it made cannot be read: the caller must look, not resend.
-                    throw OutcomeUnknown(request, firstSentAt, $"HTTP {result.Status} with an unreadable body", ex);
-                }
+                return result.Value!;
             }
 
             var (retry, error) = Classify(request, result, firstSentAt);
@@ -61,59 +57,73 @@ public sealed partial class TwilioRestClient
             }
 
             var delay = Backoff(attempt, result.RetryAfter);
-            LogRetrying(request.Method.Method, request.Resource, Describe(result), attempt, delay.TotalMilliseconds);
+            LogRetrying(request.Method, request.Resource, Describe(result), attempt, delay.TotalMilliseconds);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<Attempt> SendOnceAsync(TwilioRequest request, CancellationToken cancellationToken)
+    /// <summary>One call into the library under a fresh <see cref="TwilioAttempt"/> (this attempt's token and what the wire answered).</summary>
+    private async Task<Attempt<T>> SendOnceAsync<T>(TwilioRequest request, Func<Task<T>> send, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var message = new HttpRequestMessage(request.Method, _apiBase + request.PathAndQuery);
-        message.Headers.Authorization = _authorization;
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        message.Headers.UserAgent.ParseAdd(UserAgent);
-        if (request.Form is not null)
-        {
-            message.Content = new FormUrlEncodedContent(request.Form);
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") { CharSet = "utf-8" };
-        }
-
+        var wire = new TwilioAttempt(linked.Token);
+        TwilioAttempt.Current = wire; // flows into the library's calls below, and only those (restored when this method returns)
         var started = _time.GetTimestamp();
         try
         {
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            LogAnswered(request.Method.Method, request.Resource, status, _time.GetElapsedTime(started).TotalMilliseconds);
-            var retryAfter = response.Headers.RetryAfter is { } header
-                ? header.Delta ?? (header.Date is { } date ? date - _time.GetUtcNow() : null)
-                : null;
-            return new Attempt(status, body, retryAfter, Failure.None, null);
+            var value = await send().ConfigureAwait(false);
+            LogAnswered(request.Method, request.Resource, wire.Status, _time.GetElapsedTime(started).TotalMilliseconds);
+            return new Attempt<T>(value, wire.Status, null, Failure.None, null);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception thrown) when (thrown is TwilioException or TargetInvocationException or Newtonsoft.Json.JsonException)
         {
-            return new Attempt(0, "", null, Failure.Timeout, ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            var notSent = ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
-            return new Attempt(0, "", null, notSent ? Failure.NotSent : Failure.Broken, ex);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Pages after the first are read through reflection: their exceptions arrive wrapped.
+            var error = thrown is TargetInvocationException { InnerException: { } inner } ? inner : thrown;
+            LogAnswered(request.Method, request.Resource, wire.Status, _time.GetElapsedTime(started).TotalMilliseconds);
+            var retryAfter = wire.RetryAfter ?? (wire.RetryAt is { } at ? at - _time.GetUtcNow() : null);
+            if (error is ApiConnectionException connection)
+            {
+                // The library wraps whatever the HttpClient threw; a 2xx already read means the answer came and broke later.
+                var cause = connection.InnerException ?? connection;
+                var failure = timeout.IsCancellationRequested ? Failure.Timeout
+                    : cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+                        ? Failure.NotSent
+                        : Failure.Broken;
+                return new Attempt<T>(default, 0, null, failure, cause);
+            }
+
+            if (wire.Status is >= 200 and < 300)
+            {
+                return new Attempt<T>(default, wire.Status, null, Failure.Unreadable, error.InnerException ?? error);
+            }
+
+            if (error is ApiException api && wire.Status > 0)
+            {
+                return new Attempt<T>(default, wire.Status, retryAfter, Failure.None, TwilioApiException.From(api, wire.Status));
+            }
+
+            throw;
         }
     }
 
     /// <summary>Whether to retry, and what to throw if not.</summary>
-    private (bool Retry, Exception Error) Classify(TwilioRequest request, Attempt result, DateTimeOffset firstSentAt)
+    private (bool Retry, Exception Error) Classify<T>(TwilioRequest request, Attempt<T> result, DateTimeOffset firstSentAt)
     {
-        var apiError = result.Failure == Failure.None ? TwilioApiException.FromResponse(result.Status, result.Body) : null;
+        var apiError = result.Error as TwilioApiException;
         Exception error = result.Failure switch
         {
-            Failure.None => apiError!,
             Failure.Timeout => new TimeoutException(
                 $"Twilio did not answer {request.Method} {request.Resource} within {_options.RequestTimeout}.", result.Error),
             _ => result.Error!,
         };
+
+        if (result.Failure == Failure.Unreadable)
+        {
+            // Twilio took it, but what it made cannot be read: a create must be looked up, not resent.
+            return (false, request.IsCreate ? OutcomeUnknown(request, firstSentAt, $"HTTP {result.Status} with an unreadable body", error) : error);
+        }
 
         // 429/20429 "is never processed and is always safe to retry"; a connection never made sent nothing.
         var surelyNotTaken = result.Failure == Failure.NotSent || result.Status == 429 || apiError?.Code == 20429;
@@ -149,12 +159,12 @@ public sealed partial class TwilioRestClient
         return retryAfter is { } asked && asked > delay ? (asked < max ? asked : max) : delay;
     }
 
-    private string Describe(Attempt result) => result.Failure switch
+    private string Describe<T>(Attempt<T> result) => result.Failure switch
     {
-        Failure.None => $"HTTP {result.Status}" + (TwilioApiException.FromResponse(result.Status, result.Body).Code is var code and > 0
-            ? $" (Twilio error {code})" : ""),
+        Failure.None => $"HTTP {result.Status}" + ((result.Error as TwilioApiException)?.Code is var code and > 0 ? $" (Twilio error {code})" : ""),
         Failure.Timeout => $"no answer within {_options.RequestTimeout}",
         Failure.NotSent => "connection not established: " + result.Error!.Message,
+        Failure.Unreadable => $"HTTP {result.Status} with an unreadable body",
         _ => "connection failed after sending: " + result.Error!.Message,
     };
 

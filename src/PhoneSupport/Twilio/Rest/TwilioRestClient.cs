@@ -1,29 +1,25 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Api = global::Twilio.Rest.Api.V2010.Account;
+using LibraryClient = global::Twilio.Clients.TwilioRestClient;
 
 namespace PhoneSupport.Twilio.Rest;
 
 /// <summary>
-/// <see cref="ITwilioRestClient"/> over a typed <see cref="HttpClient"/>: Basic <c>AccountSid:AuthToken</c>, UTF-8 form
-/// bodies, <c>Accept: application/json</c>, a per-attempt timeout and retries with jittered exponential backoff.
-/// Creates are retried only when Twilio surely did not take them (see <see cref="ITwilioRestClient.CreateCallAsync"/>);
-/// updates, fetches and lists are idempotent and are retried on 429, 5xx, timeouts and broken connections.
-/// Logs never carry the auth token, and phone numbers only redacted.
+/// <see cref="ITwilioRestClient"/> over the official library: twilio-csharp's <see cref="LibraryClient"/> (always passed as
+/// <c>client:</c>, never the static <c>TwilioClient</c>) writes the form bodies, Basic auth and paths and reads Twilio's JSON
+/// and errors; its <see cref="global::Twilio.Http.SystemNetHttpClient"/> sends over the typed <see cref="HttpClient"/>, whose
+/// <see cref="TwilioWireHandler"/> sends to <c>Twilio:ApiBaseUrl</c>. Around it stays what the library has no notion of:
+/// pacing creates (<see cref="CallsPerSecondLimiter"/>), a per-attempt timeout and cancellation (carried to the handler by
+/// <see cref="TwilioAttempt"/>), retries with jittered backoff on the injected <see cref="TimeProvider"/>, and the create rule
+/// (see <see cref="ITwilioRestClient.CreateCallAsync"/>). Logs never carry the auth token, and phone numbers only redacted.
 /// </summary>
 public sealed partial class TwilioRestClient : ITwilioRestClient
 {
-    private const string UserAgent = "PhoneSupport-TwilioRest/1.0";
-
-    private readonly HttpClient _http;
+    private readonly LibraryClient _library;
     private readonly TwilioRestOptions _options;
     private readonly CallsPerSecondLimiter _limiter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly AuthenticationHeaderValue _authorization;
-    private readonly string _apiBase;
-    private readonly string _accountPath;
 
     public TwilioRestClient(
         HttpClient http, IOptions<TwilioOptions> twilio, IOptions<TwilioRestOptions> options, CallsPerSecondLimiter limiter,
@@ -38,30 +34,28 @@ public sealed partial class TwilioRestClient : ITwilioRestClient
             throw new InvalidOperationException("Twilio:AccountSid and Twilio:AuthToken are required by the REST client.");
         }
 
-        if (!Uri.TryCreate(account.ApiBaseUrl, UriKind.Absolute, out var baseUrl))
+        if (!Uri.TryCreate(account.ApiBaseUrl, UriKind.Absolute, out _))
         {
             throw new InvalidOperationException("Twilio:ApiBaseUrl must be an absolute URL.");
         }
 
-        _http = http;
         _options = options.Value;
         _limiter = limiter ?? throw new ArgumentNullException(nameof(limiter));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{account.AccountSid}:{account.AuthToken}")));
-        _apiBase = baseUrl.GetLeftPart(UriPartial.Authority) + baseUrl.AbsolutePath.TrimEnd('/');
-        _accountPath = $"/2010-04-01/Accounts/{Uri.EscapeDataString(account.AccountSid)}";
+        // http carries a TwilioWireHandler to ApiBaseUrl (AddTwilioRestClient); its Timeout is infinite, since each attempt's
+        // timeout runs on the TimeProvider (TwilioAttempt).
+        _library = new LibraryClient(account.AccountSid, account.AuthToken, account.AccountSid,
+            httpClient: new global::Twilio.Http.SystemNetHttpClient(http));
     }
 
     public async Task<CallResource> CreateCallAsync(CreateCallOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var request = new TwilioRequest(HttpMethod.Post, _accountPath + "/Calls.json", "Calls", options.ToForm())
-        {
-            CallCreate = options,
-        };
-        var call = await SendAsync(request, CallResource.FromJson, cancellationToken).ConfigureAwait(false);
+        var create = options.ToLibrary();
+        var call = await SendAsync(new TwilioRequest("POST", "Calls") { CallCreate = options },
+            async () => CallResource.Of(await Api.CallResource.CreateAsync(create, client: _library).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
         LogCallCreated(call.Sid, TwilioRedaction.Phone(options.To), call.Status);
         return call;
     }
@@ -70,19 +64,21 @@ public sealed partial class TwilioRestClient : ITwilioRestClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(callSid);
         ArgumentNullException.ThrowIfNull(options);
-        var resource = $"Calls/{Uri.EscapeDataString(callSid)}.json";
-        var request = new TwilioRequest(HttpMethod.Post, $"{_accountPath}/{resource}", resource, options.ToForm());
-        return await SendAsync(request, CallResource.FromJson, cancellationToken).ConfigureAwait(false);
+        var update = options.ToLibrary(callSid);
+        return await SendAsync(new TwilioRequest("POST", $"Calls/{callSid}"),
+            async () => CallResource.Of(await Api.CallResource.UpdateAsync(update, client: _library).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CallResource?> FetchCallAsync(string callSid, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(callSid);
-        var resource = $"Calls/{Uri.EscapeDataString(callSid)}.json";
+        var fetch = new Api.FetchCallOptions(callSid);
         try
         {
-            return await SendAsync(new TwilioRequest(HttpMethod.Get, $"{_accountPath}/{resource}", resource, null),
-                CallResource.FromJson, cancellationToken).ConfigureAwait(false);
+            return await SendAsync(new TwilioRequest("GET", $"Calls/{callSid}"),
+                async () => CallResource.Of(await Api.CallResource.FetchAsync(fetch, client: _library).ConfigureAwait(false)),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (TwilioApiException ex) when (ex.Status == 404)
         {
@@ -93,37 +89,26 @@ public sealed partial class TwilioRestClient : ITwilioRestClient
     public async Task<IReadOnlyList<CallResource>> ListCallsAsync(ListCallsOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var calls = new List<CallResource>();
-        string? path = $"{_accountPath}/Calls.json?{options.ToQuery()}";
-        while (path is not null && (options.Limit is null || calls.Count < options.Limit))
+        var read = options.ToLibrary();
+        return await SendAsync<IReadOnlyList<CallResource>>(new TwilioRequest("GET", "Calls"), async () =>
         {
-            var page = await SendAsync(new TwilioRequest(HttpMethod.Get, path, "Calls", null), ReadPage, cancellationToken)
-                .ConfigureAwait(false);
-            calls.AddRange(page.Calls);
-            // Only follow pages of this account's call list, and stop on an empty page.
-            path = page.Calls.Count > 0 && page.Next?.StartsWith(_accountPath + "/Calls.json?", StringComparison.Ordinal) == true
-                ? page.Next : null;
-        }
-
-        return options.Limit is { } limit && calls.Count > limit ? calls.GetRange(0, limit) : calls;
+            // The library reads the first page asynchronously and the next ones (next_page_uri) as it is enumerated, still
+            // under this attempt's token; it may yield one record beyond Limit, hence the Take.
+            var pages = await Api.CallResource.ReadAsync(read, client: _library).ConfigureAwait(false);
+            return pages.Take(options.Limit ?? int.MaxValue).Select(CallResource.Of).ToList();
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<MessageResource> CreateMessageAsync(CreateMessageOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var request = new TwilioRequest(HttpMethod.Post, _accountPath + "/Messages.json", "Messages", options.ToForm())
-        {
-            MessageCreate = options,
-        };
-        var message = await SendAsync(request, MessageResource.FromJson, cancellationToken).ConfigureAwait(false);
+        var create = options.ToLibrary();
+        var message = await SendAsync(new TwilioRequest("POST", "Messages") { MessageCreate = options },
+            async () => MessageResource.Of(await Api.MessageResource.CreateAsync(create, client: _library).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
         LogMessageCreated(message.Sid, TwilioRedaction.Phone(options.To));
         return message;
     }
-
-    private static (List<CallResource> Calls, string? Next) ReadPage(JsonElement json) =>
-        (json.TryGetProperty("calls", out var calls) && calls.ValueKind == JsonValueKind.Array
-            ? calls.EnumerateArray().Select(CallResource.FromJson).ToList()
-            : [], json.Text("next_page_uri"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Twilio created call {CallSid} to {To} ({Status})")]
     private partial void LogCallCreated(string callSid, string to, string? status);

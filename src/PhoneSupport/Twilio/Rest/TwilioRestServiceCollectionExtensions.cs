@@ -7,7 +7,8 @@ namespace PhoneSupport.Twilio.Rest;
 public static class TwilioRestServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ITwilioRestClient"/> as a typed <see cref="HttpClient"/>, binds <see cref="TwilioOptions"/> and
+    /// Registers <see cref="ITwilioRestClient"/> as a typed <see cref="HttpClient"/> (with <see cref="TwilioWireHandler"/> to
+    /// <c>Twilio:ApiBaseUrl</c>), binds <see cref="TwilioOptions"/> and
     /// <see cref="TwilioRestOptions"/> to <c>Twilio</c>, and shares one <see cref="CallsPerSecondLimiter"/> across the process.
     /// The factory's request logging is removed: list URLs carry phone numbers, and the client logs them redacted.
     /// </summary>
@@ -21,6 +22,10 @@ public static class TwilioRestServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TwilioRestOptions>>().Value.CallsPerSecond, sp.GetRequiredService<TimeProvider>()));
         return services
             .AddHttpClient<ITwilioRestClient, TwilioRestClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(sp => new TwilioWireHandler(
+                Uri.TryCreate(sp.GetRequiredService<IOptions<TwilioOptions>>().Value.ApiBaseUrl, UriKind.Absolute, out var apiBase)
+                    ? apiBase
+                    : throw new InvalidOperationException("Twilio:ApiBaseUrl must be an absolute URL.")))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,

@@ -6,7 +6,7 @@ using PhoneSupport.Features.Callbacks;
 namespace PhoneSupport.Features.Console.Pages.Technician;
 
 /// <summary>The technician's own desk: state, rota, live call and the callback queue; "call back now".</summary>
-public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions> options) : PageModel
+public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions> options, Routing.TransferService transfers) : PageModel
 {
     public TechnicianView? View { get; private set; }
 
@@ -54,8 +54,26 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
         return refusal is null ? Redirect("/console/technician?done=quoted") : Redirect($"/console/technician?error={Uri.EscapeDataString(refusal.Message)}");
     }
 
+    /// <summary>Transfer the call this technician is on (decision 013), as <c>POST /api/calls/{callSid}/transfer</c> with their own key.</summary>
+    public async Task<IActionResult> OnPostTransferAsync([FromForm] string callSid, [FromForm] string? technicianId, [FromForm] string? skill, [FromForm] string? mode,
+        CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
+        var result = await transfers.RequestAsync(callSid ?? "", new Routing.TransferRequest(string.IsNullOrWhiteSpace(technicianId) ? null : technicianId,
+            string.IsNullOrWhiteSpace(skill) ? null : skill, mode), asTechnician: true, id, User.Identity?.Name ?? "console", ct);
+        if (result.Result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
+        {
+            var detail = problem.ProblemDetails is Microsoft.AspNetCore.Http.HttpValidationProblemDetails { Errors.Count: > 0 } invalid
+                ? string.Join(" ", invalid.Errors.SelectMany(e => e.Value))
+                : problem.ProblemDetails.Detail ?? "The call could not be transferred.";
+            return Redirect($"/console/technician?error={Uri.EscapeDataString(detail)}");
+        }
+        return Redirect("/console/technician?done=transferring");
+    }
+
     private static string? Message(string? done) => done switch
     {
+        "transferring" => "Transferring: your colleague's phone is ringing. Your leg ends when the caller is moved.",
         "handled" => "The message is marked handled.",
         "quoted" => "The quote is priced and texted to the caller.",
         "available" => "You are available: calls and callbacks can reach you.",
