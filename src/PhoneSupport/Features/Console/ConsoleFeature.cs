@@ -33,6 +33,8 @@ public static class ConsoleFeature
         builder.Services.AddScoped<StaffUsersHandler>();
         builder.Services.AddScoped<TechnicianDesk>();
         builder.Services.AddScoped<LiveBoard>();
+        builder.Services.AddScoped<ViewerZones>();
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(mvc => mvc.Filters.Add<ViewerZoneFilter>());
         return builder;
     }
 
@@ -40,6 +42,7 @@ public static class ConsoleFeature
     {
         app.UseWhen(context => IsConsole(context.Request.Path), console => console.Use(async (context, next) =>
         {
+            ViewerTime.Begin();
             context.Response.OnStarting(() =>
             {
                 SecurityHeaders(context.Response.Headers);
