@@ -114,6 +114,7 @@ public sealed class CallsHandler(CallHistory history, IncidentNotes notes, Domai
 
     public async Task<Results<Created<IncidentNoteResource>, ProblemHttpResult>> AddNoteAsync(string idText, NoteRequest body, CallViewer viewer, CancellationToken ct)
     {
+        if (InputRules.Refuse(body) is { } refused) return refused;
         var errors = new FieldErrors();
         var id = AdminFormats.Id(idText, "id", errors);
         if (errors.Any) return Problems.Validation(errors);
