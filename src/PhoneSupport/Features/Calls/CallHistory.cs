@@ -19,11 +19,6 @@ public sealed record CallViewer(bool IsTechnician, Guid? TechnicianId, string Na
     /// <summary>An API key's holder (<see cref="KeyScope"/>).</summary>
     public static CallViewer OfApiKey(ClaimsPrincipal user) =>
         new(KeyScope.IsTechnician(user), KeyScope.TechnicianOf(user), user.Identity?.Name ?? "unknown");
-
-    /// <summary>A signed-in console user (technician users carry their technician's id).</summary>
-    public static CallViewer OfStaff(ClaimsPrincipal user) =>
-        new(user.IsInRole(Console.StaffRoles.Technician) && !user.IsInRole(Console.StaffRoles.Admin),
-            Guid.TryParse(user.FindFirstValue(Console.StaffSignIn.TechnicianClaim), out var id) ? id : null, user.Identity?.Name ?? "console");
 }
 
 /// <summary>The filters of <c>GET /api/calls</c>.</summary>
