@@ -26,6 +26,7 @@ public static class ConsoleFeature
             pages.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Admin);
             pages.Conventions.AuthorizeFolder("/Board", ConsolePolicies.Staff);
             pages.Conventions.AuthorizeFolder("/Calls", ConsolePolicies.Staff);
+            pages.Conventions.AuthorizePage("/Settings", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Index", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/SignOut", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Forbidden", ConsolePolicies.Staff);

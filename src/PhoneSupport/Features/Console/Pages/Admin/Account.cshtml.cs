@@ -7,8 +7,11 @@ using PhoneSupport.Features.Admin;
 namespace PhoneSupport.Features.Console.Pages.Admin;
 
 /// <summary>One account: membership, what it is entitled to now, contracts with this contract year's allowance, exam sessions.</summary>
-public sealed class AccountModel(AccountsHandler accounts, ContractsHandler contracts, PhoneSupportDb db) : PageModel
+public sealed class AccountModel(AccountsHandler accounts, ContractsHandler contracts, PhoneSupportDb db, NodaTime.IClock clock) : PageModel
 {
+    /// <summary>The instant the entitlement was decided at, shown in the viewer's zone.</summary>
+    public NodaTime.Instant Now { get; } = clock.GetCurrentInstant();
+
     public sealed class ContractInput
     {
         public string? AccountId { get; set; }
