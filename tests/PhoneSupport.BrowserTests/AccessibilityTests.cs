@@ -405,7 +405,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
             case "call failed note":
                 await page.GotoAsync("/console/calls/" + await ChargedCallSidAsync(data));
                 await page.GetByRole(AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
-                await Expect(page.Locator("#note-form .field-error")).ToContainTextAsync("Required");
+                await Expect(page.Locator("#note-form .field-error").First).ToContainTextAsync("Required");
                 break;
             case "settings":
                 await page.GotoAsync("/console/settings");
