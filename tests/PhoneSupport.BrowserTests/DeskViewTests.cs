@@ -97,6 +97,32 @@ public sealed class DeskViewTests(ConsoleHost host)
     }
 
     [Fact]
+    public async Task ExamSession_EnteredAsLocalTime_IsStoredAsThatInstant_AndShownBackInTheViewersZone()
+    {
+        host.Clock.Set(ConsoleHost.BusinessHours);
+        var page = await host.SignInAsync("admin");
+        try
+        {
+            await page.GetByRole(AriaRole.Link, new() { Name = "Helvetia Exams AG" }).ClickAsync();
+            await Expect(page.Locator("#session-zone")).ToContainTextAsync("America/New_York");
+            var day = 3 + int.Parse(ConsoleHost.Unique(2), System.Globalization.CultureInfo.InvariantCulture) % 20; // a day of August no other run used
+            await page.GetByLabel("Start", new() { Exact = true }).FillAsync($"2026-08-{day:00}T09:00");
+            await page.GetByLabel("End", new() { Exact = true }).FillAsync($"2026-08-{day:00}T11:30");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add exam session" }).ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Exam session added.");
+            var start = Instant.FromUtc(2026, 8, day, 13, 0); // 09:00 EDT
+            Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from exam_sessions where starts_at = $1 and ends_at = $2",
+                start.ToDateTimeUtc(), (start + Duration.FromMinutes(150)).ToDateTimeUtc()));
+            await Expect(page.Locator("section:has(#sessions-title)")).ToContainTextAsync($"{day} Aug 2026, 09:00 EDT (America/New_York)");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task PoliciesPage_ShowsEveryRate_ContractOverageIncluded_AndDurationsInWords()
     {
         var page = await host.SignInAsync("admin");
