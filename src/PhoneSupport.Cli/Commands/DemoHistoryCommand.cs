@@ -21,11 +21,11 @@ public static class DemoHistoryCommand
     private static readonly DateTimeZone Zurich = DateTimeZoneProviders.Tzdb["Europe/Zurich"];
 
     /// <summary>One past call: when (local wall time of its line), who calls which line, what they key, how long they talk.</summary>
-    public sealed record PastCall(Instant At, string Label, string From, string To, string[] Digits, TimeSpan Talk, bool WaitForCallback = false);
+    public sealed record PastCall(Instant At, string Label, string From, string To, string[] Digits, TimeSpan Talk, Instant? CallbackMorning = null);
 
     /// <summary>
     /// The calls of each week from <paramref name="from"/> until <paramref name="until"/>, in order: Constellix contract
-    /// and membership calls in business hours, an evening callback promise (called back the next morning), a weekend
+    /// and bought-block calls in business hours, an evening callback promise in Zurich (called back the next morning), a weekend
     /// night call beyond the included two hours (a charge), and a Constructor Premier call in Zurich hours.
     /// </summary>
     public static IReadOnlyList<PastCall> Plan(Instant from, Instant until)
@@ -39,15 +39,15 @@ public static class DemoHistoryCommand
             switch (date.DayOfWeek)
             {
                 case IsoDayOfWeek.Monday or IsoDayOfWeek.Wednesday or IsoDayOfWeek.Friday:
-                    calls.Add(new(Ny(10, 0), "Acme, contract 5550001", "+15550100001", "+17038803095", ["2", "5550001#"], TimeSpan.FromMinutes(25)));
+                    calls.Add(new(Ny(10, 0), "Acme, contract 5550001", "+15550100001", "+17038803095", ["2", "5550001#", "1"], TimeSpan.FromMinutes(25)));
                     break;
                 case IsoDayOfWeek.Tuesday:
                     calls.Add(new(Zh(10, 30), "Alpenbank (Premier), severity 1", "+41445550102", "+41525550100", ["2", "200002#", "1"], TimeSpan.FromMinutes(15)));
-                    calls.Add(new(Ny(14, 0), "Globex, membership", "+15550100002", "+17038803095", ["3", "1"], TimeSpan.FromMinutes(20)));
+                    calls.Add(new(Ny(14, 0), "Globex buys 30 minutes, talks 40", "+15550100002", "+17038803095", ["3", "1", "1"], TimeSpan.FromMinutes(40)));
                     break;
                 case IsoDayOfWeek.Thursday:
-                    calls.Add(new(Ny(19, 30), "Acme after hours: callback promised", "+15550100001", "+17038803095", ["3", "1"], TimeSpan.FromMinutes(12),
-                        WaitForCallback: true));
+                    calls.Add(new(Zh(19, 0), "Zürich Software (Standard) after hours: callback promised", "+41445550103", "+41525550100", ["1", "200003#", "1", "1"],
+                        TimeSpan.FromMinutes(12), CallbackMorning: Zurich.AtLeniently(date.PlusDays(1).At(new LocalTime(8, 30))).ToInstant()));
                     break;
                 case IsoDayOfWeek.Saturday:
                     calls.Add(new(Ny(23, 0), "Acme weekend night, 2 h 40 min", "+15550100001", "+17038803095", ["2", "5550001#", "1"], TimeSpan.FromMinutes(160)));
@@ -101,11 +101,10 @@ public static class DemoHistoryCommand
                 output.MarkupLine($"{Markup.Escape(InstantPattern.ExtendedIso.Format(call.At))}  {Markup.Escape(call.Label)}: {(result.Succeeded ? "[green]done[/]" : "[red]failed[/]")}");
                 // Past the talk time and the wrap-up, so the next call finds the technicians free and the charges are due for posting.
                 await AdvanceToAsync(http, call.At + Duration.FromTimeSpan(call.Talk) + Duration.FromMinutes(10), ct);
-                if (call.WaitForCallback)
+                if (call.CallbackMorning is { } morning)
                 {
-                    // The next business morning: the service's dispatcher (polling every few seconds) rings the technician, then the customer.
-                    var morning = call.At.InZone(NewYork).Date.PlusDays(1).At(new LocalTime(9, 15));
-                    await AdvanceToAsync(http, NewYork.AtLeniently(morning).ToInstant(), ct);
+                    // The next morning: the service's dispatcher (polling every few seconds) rings the technician, then the customer.
+                    await AdvanceToAsync(http, morning, ct);
                     await Task.Delay(TimeSpan.FromSeconds(8), ct);
                 }
             }
