@@ -46,7 +46,7 @@ public static class DemoHistoryCommand
                     calls.Add(new(Ny(14, 0), "Globex buys 30 minutes, talks 40", "+15550100002", "+17038803095", ["3", "1", "1"], TimeSpan.FromMinutes(40)));
                     break;
                 case IsoDayOfWeek.Thursday:
-                    calls.Add(new(Zh(19, 0), "Zürich Software (Standard) after hours: callback promised", "+41445550103", "+41525550100", ["1", "200003#", "1", "1"],
+                    calls.Add(new(Zh(21, 30), "Zürich Software (Standard) at night: callback promised", "+41445550103", "+41525550100", ["1", "200003#", "1", "1"],
                         TimeSpan.FromMinutes(12), CallbackMorning: Zurich.AtLeniently(date.PlusDays(1).At(new LocalTime(8, 30))).ToInstant()));
                     break;
                 case IsoDayOfWeek.Saturday:
