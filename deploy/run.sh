@@ -47,15 +47,38 @@ emulator=$!
 dotnet src/PhoneSupport.Cli/bin/Release/net10.0/PhoneSupport.Cli.dll stripe-emulator --port 5082 --webhook-url "$base/stripe/webhook" > .local/stripe-emulator.log 2>&1 &
 stripe=$!
 
-ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$base" PhoneSupport__Clock__StartAt="${PHONESUPPORT_START_AT:-}" \
-  dotnet src/PhoneSupport/bin/Release/net10.0/PhoneSupport.dll &
-service=$!
+# start_service <clock start instant, empty for now>
+start_service() {
+  ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$base" PhoneSupport__Clock__StartAt="$1" \
+    dotnet src/PhoneSupport/bin/Release/net10.0/PhoneSupport.dll &
+  service=$!
+  for _ in $(seq 1 60); do
+    curl -fsS "$base/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$service" 2>/dev/null || { echo "The service stopped during start-up (see above)." >&2; exit 1; }
+    sleep 1
+  done
+}
+stop_service() { kill "$service" 2>/dev/null && wait "$service" 2>/dev/null; service=""; }
 
-for _ in $(seq 1 60); do
-  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-  kill -0 "$service" 2>/dev/null || { echo "The service stopped during start-up (see above)." >&2; exit 1; }
-  sleep 1
-done
+start_service "${PHONESUPPORT_START_AT:-}"
+# Demo history, once, on an empty database: a few weeks of past calls, callbacks, incidents and charges played through the
+# service's own webhooks by the simulator, its clock started that many weeks back and moved forward call by call; then the
+# service starts again at the intended instant. PHONESUPPORT_DEMO_HISTORY_DAYS=0 skips it.
+history_days="${PHONESUPPORT_DEMO_HISTORY_DAYS:-21}"
+if [ "$history_days" -gt 0 ] && curl -fsS -H "Authorization: Bearer dev-admin-key-change-me" "$base/api/calls?limit=1" | grep -q '"items":\[\]'; then
+  until_at=$(curl -fsS "$base/dev/clock" | sed -E 's/.*"now":"([^"]*)".*/\1/')
+  from_at=$(date -u -d "$until_at - $history_days days" +%Y-%m-%dT%H:%M:%SZ)
+  echo "Playing $history_days days of demo history ($from_at to $until_at)..."
+  history_started=$(date +%s)
+  stop_service
+  start_service "$from_at"
+  curl -fsS -X POST "$base/dev/demo-data" >/dev/null
+  dotnet src/PhoneSupport.Cli/bin/Release/net10.0/PhoneSupport.Cli.dll demo-history --url "$base" --until "$until_at" > .local/demo-history.log 2>&1 ||
+    echo "Some history calls failed: see .local/demo-history.log" >&2
+  stop_service
+  start_service "${PHONESUPPORT_START_AT:-}"
+  echo "Demo history: $(tail -n 1 .local/demo-history.log) Start-up with history: $(( $(date +%s) - history_started )) s."
+fi
 demo=$(curl -fsS -X POST "$base/dev/demo-data")
 # The demo staff users get new passwords at every start: print them (compact JSON, read without jq).
 staff=$(printf '%s' "$demo" | grep -o '"userName":"[^"]*","role":"[^"]*","password":"[^"]*"' |

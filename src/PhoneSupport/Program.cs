@@ -1,6 +1,7 @@
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Calls;
 using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
@@ -39,6 +40,7 @@ builder.AddPriorityQueue();
 builder.AddBilling();
 builder.AddMessages();
 builder.AddAdmin();
+builder.AddCalls();
 builder.AddVoice();
 builder.AddDevelopment();
 builder.AddConsole();

@@ -80,6 +80,12 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "policies flow lists open", Laptop },
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
+        { "technician", "call", Laptop },
+        { "technician", "call", Phone },
+        { "finance", "call", Laptop },
+        { "admin", "call failed note", Laptop },
+        { "technician", "settings", Laptop },
+        { "admin", "settings failed", Phone },
     };
 
     /// <summary>The Razor page (its route) each view is, or why a page has no view of its own.</summary>
@@ -99,6 +105,8 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("staff", StringComparison.Ordinal) => "console/admin/staff",
         _ when view.StartsWith("api keys", StringComparison.Ordinal) => "console/admin/api-keys",
         _ when view.StartsWith("policies", StringComparison.Ordinal) => "console/admin/policies",
+        _ when view.StartsWith("call", StringComparison.Ordinal) => "console/calls/{callSid}",
+        _ when view.StartsWith("settings", StringComparison.Ordinal) => "console/settings",
         _ => throw new ArgumentOutOfRangeException(nameof(view), view, "no such console view"),
     };
 
@@ -306,7 +314,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 break;
             case "account failed session":
                 await page.GotoAsync($"/console/admin/accounts/{data.AccountId}");
-                await page.GetByLabel("Start (UTC, like 2026-07-04T07:00:00Z)").FillAsync("tomorrow");
+                // No start (a datetime-local input takes no free text): the API's errors show next to the fields.
                 await page.GetByRole(AriaRole.Button, new() { Name = "Add exam session" }).ClickAsync();
                 await Expect(page.Locator("section:has(#new-session-title) .field-error:not(:empty)").First).ToBeVisibleAsync();
                 break;
@@ -406,6 +414,27 @@ public sealed class AccessibilityTests(ConsoleHost host)
                     userName, (host.Clock.GetCurrentInstant() + Duration.FromMinutes(15)).ToDateTimeUtc());
                 await page.GotoAsync("/console/admin/staff");
                 await Expect(page.Locator("#staff tr", new() { HasText = userName })).ToContainTextAsync("locked until");
+                break;
+            case "call":
+                // The charged weekend-night call: Dana took it, so the technician may read it too.
+                await page.GotoAsync("/console/calls/" + await ChargedCallSidAsync(data));
+                await Expect(page.Locator("#timeline tr[data-kind='connected']")).ToBeVisibleAsync();
+                await Expect(page.Locator("#timeline")).ToContainTextAsync("Charge");
+                break;
+            case "call failed note":
+                await page.GotoAsync("/console/calls/" + await ChargedCallSidAsync(data));
+                await page.GetByRole(AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
+                await Expect(page.Locator("#note-form .field-error").First).ToContainTextAsync("Required");
+                break;
+            case "settings":
+                await page.GotoAsync("/console/settings");
+                await Expect(page.Locator("#zone-in-use")).ToContainTextAsync("America/New_York");
+                break;
+            case "settings failed":
+                await page.GotoAsync("/console/settings");
+                await page.GetByRole(AriaRole.Combobox, new() { Name = "Time zone (an IANA name; empty for the default)" }).FillAsync("Nowhere/Special");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+                await Expect(page.Locator(".field-error")).ToContainTextAsync("not a time zone");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(view), view, $"no such console view (as {role})");
@@ -512,6 +541,9 @@ public sealed class AccessibilityTests(ConsoleHost host)
             host.Clock.Set(ConsoleHost.BusinessHours);
         }
     }
+
+    private async Task<string> ChargedCallSidAsync(Seeded data) =>
+        (await host.ScalarAsync<string>("select i.call_sid from charges c join incidents i on i.id = c.incident_id where c.id = $1", data.ChargeId))!;
 
     private Task<int> SetTechniciansAsync(string status) =>
         host.ScalarAsync<int>($"with t as (update technicians set status = {status}, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");

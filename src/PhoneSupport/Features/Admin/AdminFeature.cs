@@ -44,6 +44,7 @@ public static class AdminFeature
         api.MapPurchases();
         Messages.MessagesFeature.MapMessages(api);
         Routing.TransferEndpoints.MapTransfers(api);
+        Calls.CallsFeature.MapCalls(api);
         return app;
     }
 }

@@ -23,14 +23,14 @@ public sealed record IncidentLegResource(string LegSid, string CallSid, int Seco
 
 /// <summary>
 /// An incident with its calls, talk time, window, allowance use and charges; <see cref="Sla"/> is the SLA record of the call
-/// that opened it (plans with response targets, null otherwise). <see cref="Notes"/> stays empty until incident notes exist.
+/// that opened it (plans with response targets, null otherwise); <see cref="Notes"/> in the order they were written (<c>POST /api/incidents/{id}/notes</c>).
 /// </summary>
 public sealed record IncidentResource(
     Guid Id, string Provider, Guid? AccountId, Guid? ContractId, string CallSid, string Decision, string Window, string PolicyVersion,
     string OpenedAt, string? ClosedAt, string Status, int TalkSeconds, IReadOnlyList<IncidentLegResource> Calls,
     string? AllowanceUse, IReadOnlyList<IncidentChargeResource> Charges, Sla.SlaResource? Sla, IReadOnlyList<IncidentNoteResource> Notes);
 
-/// <summary>A technician's note on an incident (none are written yet: the notes endpoint comes with its own issue).</summary>
+/// <summary>A note on an incident: its text, the disposition it records (or null), who wrote it (staff user or API key name) and when.</summary>
 public sealed record IncidentNoteResource(Guid Id, string Text, string? Disposition, string By, string At);
 
 public sealed record IncidentChargeResource(Guid Id, string Kind, int Steps, MoneyJson Amount, string Status, string? StatusReason);
@@ -73,13 +73,15 @@ public sealed class IncidentsHandler(PhoneSupportDb db, NodaTime.IClock clock)
         var charges = (await db.Charges.AsNoTracking().Where(c => ids.Contains(c.IncidentId)).ToListAsync(ct)).ToLookup(c => c.IncidentId);
         var uses = await db.AllowanceUses.AsNoTracking().Where(u => sids.Contains(u.CallSid)).ToListAsync(ct);
         var slas = (await db.SlaRecords.AsNoTracking().Where(r => sids.Contains(r.CallSid)).ToListAsync(ct)).ToDictionary(r => r.CallSid);
+        var notes = (await db.IncidentNotes.AsNoTracking().Where(n => ids.Contains(n.IncidentId)).OrderBy(n => n.CreatedAt).ThenBy(n => n.Id).ToListAsync(ct))
+            .ToLookup(n => n.IncidentId);
         var items = incidents.Select(i => new IncidentResource(
             i.Id, i.Provider, i.AccountId, i.ContractId, i.CallSid, i.Decision, i.Window, i.PolicyVersion,
             AdminFormats.Format(i.OpenedAt), i.ClosedAt is { } closed ? AdminFormats.Format(closed) : null, i.Status, i.TalkSeconds,
             [.. legs[i.Id].OrderBy(l => l.At).Select(l => new IncidentLegResource(l.LegSid, l.CallSid, l.Seconds, l.Source, AdminFormats.Format(l.At)))],
             uses.Where(u => u.CallSid == i.CallSid).Select(u => u.Status.ToString().ToLowerInvariant()).OrderBy(s => s).LastOrDefault(),
             [.. charges[i.Id].Select(c => new IncidentChargeResource(c.Id, c.Kind, c.Steps, new MoneyJson(c.Amount, c.Currency), c.Status, c.StatusReason))],
-            slas.TryGetValue(i.CallSid, out var sla) ? Sla.SlaResource.Of(sla, now) : null, [])).ToList();
+            slas.TryGetValue(i.CallSid, out var sla) ? Sla.SlaResource.Of(sla, now) : null, [.. notes[i.Id].Select(Calls.CallsHandler.NoteOf)])).ToList();
         return items;
     }
 }

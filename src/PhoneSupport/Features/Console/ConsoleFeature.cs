@@ -25,6 +25,8 @@ public static class ConsoleFeature
             pages.Conventions.AuthorizeFolder("/Finance", ConsolePolicies.Finance);
             pages.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Admin);
             pages.Conventions.AuthorizeFolder("/Board", ConsolePolicies.Staff);
+            pages.Conventions.AuthorizeFolder("/Calls", ConsolePolicies.Staff);
+            pages.Conventions.AuthorizePage("/Settings", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Index", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/SignOut", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Forbidden", ConsolePolicies.Staff);
@@ -33,6 +35,8 @@ public static class ConsoleFeature
         builder.Services.AddScoped<StaffUsersHandler>();
         builder.Services.AddScoped<TechnicianDesk>();
         builder.Services.AddScoped<LiveBoard>();
+        builder.Services.AddScoped<ViewerZones>();
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(mvc => mvc.Filters.Add<ViewerZoneFilter>());
         return builder;
     }
 
@@ -40,6 +44,7 @@ public static class ConsoleFeature
     {
         app.UseWhen(context => IsConsole(context.Request.Path), console => console.Use(async (context, next) =>
         {
+            ViewerTime.Begin();
             context.Response.OnStarting(() =>
             {
                 SecurityHeaders(context.Response.Headers);

@@ -7,12 +7,24 @@ using NodaTime.Text;
 
 namespace PhoneSupport.Features.Console;
 
-/// <summary>How the console writes instants, durations and money: UTC with the zone named, whole minutes, currency symbols.</summary>
+/// <summary>
+/// How the console writes instants, durations and money: in the viewer's zone (<see cref="ViewerTime"/>) to the minute with the
+/// zone named ("Mon 11 Jan 2027, 10:00 EST (America/New_York)"; UTC outside a signed-in page), durations in words, currency symbols.
+/// </summary>
 public static class ConsoleFormat
 {
     private static readonly InstantPattern Minutes = InstantPattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm 'UTC'");
 
-    public static string Instant(Instant instant) => Minutes.Format(instant);
+    public static string Instant(Instant instant) =>
+        ViewerTime.Zone is { } zone ? Domain.Desk.ReadableTime.Format(instant, zone) : Minutes.Format(instant);
+
+    /// <summary>The viewer's zone (UTC when none is known): for <c>datetime-local</c> inputs and their labels.</summary>
+    public static DateTimeZone Zone => ViewerTime.Zone ?? DateTimeZone.Utc;
+
+    /// <summary>An ISO-8601 period or duration as words: <c>PT2H</c> "2 hours", <c>PT15M</c> "15 minutes".</summary>
+    public static string Words(string iso) => Domain.Desk.ReadableTime.Words(iso);
+
+    public static string Words(Duration duration) => Domain.Desk.ReadableTime.Words(duration);
 
     public static string Instant(Instant? instant) => instant is { } i ? Instant(i) : "—";
 

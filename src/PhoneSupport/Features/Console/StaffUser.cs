@@ -54,6 +54,11 @@ public sealed class StaffUser
     public Instant CreatedAt { get; private set; }
     public string CreatedBy { get; private set; } = "";
 
+    /// <summary>The IANA zone the user reads instants in (checked against tzdb when set); null: the default of <see cref="ViewerZones"/>.</summary>
+    public string? TimeZone { get; private set; }
+
+    public void SetTimeZone(string? zoneId) => TimeZone = zoneId;
+
     public void SetPassword(string passwordHash)
     {
         PasswordHash = passwordHash;

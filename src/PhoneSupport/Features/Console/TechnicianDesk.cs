@@ -37,10 +37,16 @@ public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Cal
 
     /// <summary>While on a live call: the colleagues of the technician's lines it can be transferred to (decision 013).</summary>
     public IReadOnlyList<DeskColleague> Colleagues { get; init; } = [];
+
+    /// <summary>The call the technician finished last, and the disposition they gave it (asked for in wrap-up until given).</summary>
+    public DeskLastCall? LastCall { get; init; }
 }
 
 /// <summary>A colleague a live call can be transferred to, with their state now.</summary>
 public sealed record DeskColleague(Guid Id, string Name, string Status);
+
+/// <summary>The technician's last finished call: its incident and the disposition they recorded on it (null: not yet).</summary>
+public sealed record DeskLastCall(string CallSid, string From, string? AccountName, Guid? IncidentId, string? Disposition);
 
 /// <summary>A caller's message on the desk: who, when, the recording to play and the callback it promised.</summary>
 public sealed record DeskMessage(Guid Id, string Provider, string From, string? AccountName, string? RecordingUrl, int? DurationSeconds, Instant ReceivedAt,
@@ -56,10 +62,15 @@ public sealed record DeskQuote(Guid Id, string? AccountName, string PhoneNumber,
 /// </summary>
 public sealed class TechnicianDesk(
     PhoneSupportDb db, TechniciansHandler technicians, CallbackDispatcher dispatcher, Domain.Policies.PolicyCatalog policies,
-    IOptions<ConsoleOptions> options, IClock clock, Messages.MessageService messages, Billing.PhoneQuoteService quotes)
+    IOptions<ConsoleOptions> options, IClock clock, Messages.MessageService messages, Billing.PhoneQuoteService quotes, Calls.IncidentNotes notes,
+    Calls.CallHistory history)
 {
     public static Guid? TechnicianOf(ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(StaffSignIn.TechnicianClaim), out var id) ? id : null;
+
+    /// <summary>A signed-in staff user as a reader of call history: technicians read (and annotate) what they worked, others everything.</summary>
+    public static Calls.CallViewer CallViewerOf(ClaimsPrincipal user) =>
+        new(user.IsInRole(StaffRoles.Technician) && !user.IsInRole(StaffRoles.Admin), TechnicianOf(user), user.Identity?.Name ?? "console");
 
     public async Task<TechnicianView?> ViewAsync(Guid technicianId, CancellationToken ct)
     {
@@ -75,7 +86,32 @@ public sealed class TechnicianDesk(
         {
             Messages = await MessagesAsync(technician.Providers, ct), Quotes = await RequestedQuotesAsync(technician.Providers, ct),
             Colleagues = colleagues,
+            LastCall = call is null ? await LastCallAsync(technicianId, ct) : null,
         };
+    }
+
+    /// <summary>The call the technician finished last, with the disposition they last recorded on its incident.</summary>
+    public async Task<DeskLastCall?> LastCallAsync(Guid technicianId, CancellationToken ct)
+    {
+        if (await notes.LastFinishedCallAsync(technicianId, ct) is not { } sid) return null;
+        var call = await db.Calls.AsNoTracking().Where(c => c.CallSid == sid)
+            .Select(c => new { c.FromNumber, Account = db.Accounts.Where(a => a.Id == c.AccountId).Select(a => a.Name).FirstOrDefault() }).FirstOrDefaultAsync(ct);
+        if (call is null) return null;
+        var incident = await history.IncidentOfAsync(sid, ct);
+        var disposition = incident is null ? null : await db.IncidentNotes.AsNoTracking()
+            .Where(n => n.IncidentId == incident.Id && n.TechnicianId == technicianId && n.Disposition != null)
+            .OrderByDescending(n => n.CreatedAt).Select(n => n.Disposition).FirstOrDefaultAsync(ct);
+        return new DeskLastCall(sid, call.FromNumber, call.Account, incident?.Id, disposition);
+    }
+
+    /// <summary>The wrap-up disposition (with an optional note) on the incident of the technician's last call, by the notes' rules.</summary>
+    public async Task<string?> RecordDispositionAsync(Guid technicianId, string? disposition, string? text, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!Domain.Desk.Dispositions.IsKnown(disposition)) return "Choose a disposition for your last call.";
+        if (await LastCallAsync(technicianId, ct) is not { IncidentId: { } incident }) return "Your last call has no incident to record a disposition on.";
+        var note = string.IsNullOrWhiteSpace(text) ? $"Wrap-up: {Domain.Desk.Dispositions.Words(disposition!)}." : text;
+        var (outcome, _, _, why) = await notes.AddAsync(incident, note, disposition, CallViewerOf(user), ct);
+        return outcome == Calls.NoteOutcome.Added ? null : why ?? "The disposition was not saved.";
     }
 
     /// <summary>New messages of the given providers, oldest first, with the due time of the callback each promised.</summary>

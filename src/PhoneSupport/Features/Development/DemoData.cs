@@ -14,7 +14,7 @@ namespace PhoneSupport.Features.Development;
 /// present are left alone, and a TAM is set only on an account that has none. The demo staff users (one per console
 /// role) get a fresh generated password at every load, returned so the run command can print it.
 /// </summary>
-public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hasher, IClock clock)
+public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hasher, IClock clock, DemoClockRewind rewind)
 {
     public sealed record DemoAccount(string Provider, string Name, string Membership, string AccountNumber, string[] Phones, string[] UserNames, DemoContract? Contract = null);
 
@@ -63,6 +63,8 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
     public async Task<object> LoadAsync(CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
+        // State stamped later than this process's clock (an earlier PHONESUPPORT_START_AT than last time) holds nobody.
+        var released = await rewind.ReleaseFutureStateAsync(ct);
         var added = new List<string>();
         foreach (var demo in Accounts)
         {
@@ -94,7 +96,7 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
             await SetTamAsync(demo, ct);
         await db.SaveChangesAsync(ct);
         var staff = await StaffAsync(now, ct);
-        return new { added, total = Accounts.Count, technicians = Technicians.Count, staff };
+        return new { added, total = Accounts.Count, technicians = Technicians.Count, staff, released };
     }
 
     /// <summary>Creates the demo staff users that are missing and gives every one of them a new password (Development only).</summary>

@@ -9,6 +9,7 @@ public static class DevelopmentFeature
     public static WebApplicationBuilder AddDevelopment(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<DemoData>();
+        builder.Services.AddScoped<DemoClockRewind>();
         return builder;
     }
 

@@ -7,8 +7,11 @@ using PhoneSupport.Features.Admin;
 namespace PhoneSupport.Features.Console.Pages.Admin;
 
 /// <summary>One account: membership, what it is entitled to now, contracts with this contract year's allowance, exam sessions.</summary>
-public sealed class AccountModel(AccountsHandler accounts, ContractsHandler contracts, PhoneSupportDb db) : PageModel
+public sealed class AccountModel(AccountsHandler accounts, ContractsHandler contracts, PhoneSupportDb db, NodaTime.IClock clock) : PageModel
 {
+    /// <summary>The instant the entitlement was decided at, shown in the viewer's zone.</summary>
+    public NodaTime.Instant Now { get; } = clock.GetCurrentInstant();
+
     public sealed class ContractInput
     {
         public string? AccountId { get; set; }
@@ -49,9 +52,14 @@ public sealed class AccountModel(AccountsHandler accounts, ContractsHandler cont
 
     public async Task<IActionResult> OnPostSessionAsync(CancellationToken ct)
     {
-        var result = (await accounts.AddExamSessionAsync(Id.ToString(), new CreateExamSessionRequest(Session.Start, Session.End), ct)).Result;
+        // datetime-local values are wall times in the viewer's zone (skipped and repeated times resolved leniently, ReadableTime.ParseInput);
+        // anything else goes to the API as typed, so its error names the field.
+        var result = (await accounts.AddExamSessionAsync(Id.ToString(), new CreateExamSessionRequest(Local(Session.Start), Local(Session.End)), ct)).Result;
         return await AnswerAsync(result, "Session.", ["membership", "start", "end"], "Exam session added.", ct);
     }
+
+    private static string? Local(string? text) =>
+        Domain.Desk.ReadableTime.ParseInput(text, ConsoleFormat.Zone) is { } instant ? AdminFormats.Format(instant) : text;
 
     private async Task<IActionResult> AnswerAsync(IResult result, string prefix, string[] fields, string done, CancellationToken ct)
     {

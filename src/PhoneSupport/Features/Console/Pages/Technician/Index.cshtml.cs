@@ -71,9 +71,17 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
         return Redirect("/console/technician?done=transferring");
     }
 
+    public async Task<IActionResult> OnPostDispositionAsync([FromForm] string? disposition, [FromForm] string? note, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
+        var problem = await desk.RecordDispositionAsync(id, disposition, note, User, ct);
+        return problem is null ? Redirect("/console/technician?done=disposition") : Redirect($"/console/technician?error={Uri.EscapeDataString(problem)}");
+    }
+
     private static string? Message(string? done) => done switch
     {
         "transferring" => "Transferring: your colleague's phone is ringing. Your leg ends when the caller is moved.",
+        "disposition" => "The disposition is recorded on the incident.",
         "handled" => "The message is marked handled.",
         "quoted" => "The quote is priced and texted to the caller.",
         "available" => "You are available: calls and callbacks can reach you.",
