@@ -1,6 +1,8 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.Closures;
 using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
@@ -39,6 +41,8 @@ builder.AddPriorityQueue();
 builder.AddBilling();
 builder.AddMessages();
 builder.AddAdmin();
+builder.AddAudit();
+builder.AddClosures();
 builder.AddVoice();
 builder.AddDevelopment();
 builder.AddConsole();
