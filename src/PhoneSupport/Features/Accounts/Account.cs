@@ -122,6 +122,7 @@ internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
     public void Configure(EntityTypeBuilder<Account> account)
     {
         account.ToTable("accounts");
+        account.Property(a => a.Revision).IsConcurrencyToken();
         account.HasIndex(a => new { a.Provider, a.AccountNumber }).IsUnique().HasDatabaseName("accounts_provider_account_number_key");
         account.HasMany(a => a.PhoneNumbers).WithOne().HasForeignKey(p => p.AccountId);
         account.HasMany(a => a.UserNames).WithOne().HasForeignKey(u => u.AccountId);
@@ -157,6 +158,7 @@ internal sealed class ContractConfiguration : IEntityTypeConfiguration<Contract>
     public void Configure(EntityTypeBuilder<Contract> contract)
     {
         contract.ToTable("contracts");
+        contract.Property(c => c.Revision).IsConcurrencyToken();
         contract.HasIndex(c => c.ContractNumber).IsUnique().HasDatabaseName("contracts_contract_number_key");
         contract.HasIndex(c => c.AccountId).HasDatabaseName("contracts_account");
     }

@@ -23,7 +23,7 @@ public static class TechnicianEndpoints
                 handler.ListAsync(limit, cursor, provider, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesValidationProblem();
         api.MapGet("/technicians/{id}", (string id, TechniciansHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
-            .RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithETag().RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/technicians/{id}/availability", (string id, HttpRequest request, TechniciansHandler handler, CancellationToken ct) =>
                 AdminJson.WithBodyAsync<SetAvailabilityRequest, Ok<TechnicianResource>>(request, body => handler.SetAvailabilityAsync(id, body, request.HttpContext.User, ct), ct))
             .JsonBody<SetAvailabilityRequest>().RequireAuthorization(TechnicianPolicies.Availability).WithTags("Technicians")
@@ -32,6 +32,7 @@ public static class TechnicianEndpoints
                 AdminJson.WithBodyAsync<ReplaceOnCallRequest, Ok<TechnicianResource>>(request, body => handler.ReplaceOnCallAsync(id, body, request.HttpContext.User, ct), ct))
             .JsonBody<ReplaceOnCallRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Technicians")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapTechnicianEdits();
         return api;
     }
 }
@@ -222,7 +223,8 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
             var (status, since, callSid) = Current(t, now);
             var rota = windows[t.Id].OrderBy(w => w.StartsAt).ToList();
             return new TechnicianResource(t.Id, t.Name, t.PhoneNumber, t.Providers, t.Skills, status, AdminFormats.Format(since), callSid,
-                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages);
+                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages,
+                t.Active, t.Revision);
         })];
     }
 

@@ -92,6 +92,7 @@ internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technic
     {
         technician.ToTable("technicians");
         technician.Property(t => t.Version).IsConcurrencyToken();
+        technician.Property(t => t.Revision).IsConcurrencyToken();
         technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
         technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
         technician.HasIndex(t => new { t.Status, t.StatusSince }).HasDatabaseName("technicians_idle");
