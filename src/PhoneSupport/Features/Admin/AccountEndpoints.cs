@@ -34,7 +34,7 @@ public static class AccountEndpoints
 }
 
 /// <summary>Accounts, their exam sessions, and an account's view with its contracts and what it is entitled to now.</summary>
-public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, EntitlementService entitlements, AllowanceLedger ledger, IClock clock)
+public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, EntitlementService entitlements, AllowanceLedger ledger, IClock clock, Audit.AuditLog audit)
 {
     public async Task<Results<Created<AccountResource>, ProblemHttpResult>> CreateAsync(CreateAccountRequest body, CancellationToken ct)
     {
@@ -70,6 +70,7 @@ public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog pol
         foreach (var phone in body.PhoneNumbers!) account.AddPhoneNumber(phone);
         foreach (var userName in body.UserNames ?? []) account.AddUserName(userName.Trim());
         db.Accounts.Add(account);
+        audit.Record("account", account.Id, "created", null, AccountSummary.Of(account));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -132,6 +133,7 @@ public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog pol
 
         var session = new ExamSession(Guid.CreateVersion7(), account.Id, start!.Value, end!.Value, clock.GetCurrentInstant());
         db.ExamSessions.Add(session);
+        audit.Record("examSession", session.Id, "created", null, ExamSessionResource.Of(session));
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/accounts/{account.Id}/exam-sessions/{session.Id}", ExamSessionResource.Of(session));
     }

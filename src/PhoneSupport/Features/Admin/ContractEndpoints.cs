@@ -28,7 +28,7 @@ public static class ContractEndpoints
 }
 
 /// <summary>Dedicated Phone Support Contracts: created for accounts whose plan has contract terms (Constellix Corporate).</summary>
-public sealed partial class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, AllowanceLedger ledger, IClock clock)
+public sealed partial class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, AllowanceLedger ledger, IClock clock, Audit.AuditLog audit)
 {
     public async Task<Results<Created<ContractResource>, ProblemHttpResult>> CreateAsync(CreateContractRequest body, CancellationToken ct)
     {
@@ -48,6 +48,7 @@ public sealed partial class ContractsHandler(PhoneSupportDb db, PolicyCatalog po
 
         var contract = new Contract(Guid.CreateVersion7(), account.Id, body.ContractNumber!, startsOn!.Value, endsOn!.Value, clock.GetCurrentInstant());
         db.Contracts.Add(contract);
+        audit.Record("contract", contract.ContractNumber, "created", null, ContractResource.Of(contract, null));
         try
         {
             await db.SaveChangesAsync(ct);

@@ -41,7 +41,7 @@ public static class TechnicianEndpoints
 /// Technicians: provisioning, their availability (the only states a person sets; routing sets the rest) and the
 /// on-call rota. Every change is appended to <c>technician_events</c> with the key that made it.
 /// </summary>
-public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing)
+public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing, Audit.AuditLog audit)
 {
     private const int MaxName = 200;
     private const int MaxSkill = 50;
@@ -77,6 +77,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
         var technician = new Technician(Guid.CreateVersion7(), name!, body.PhoneNumber!, [.. providers], [.. skills], now, [.. languages]);
         db.Technicians.Add(technician);
         db.TechnicianEvents.Add(Event(technician.Id, now, "created", new { status = technician.Status, by = Who(user) }));
+        audit.Record("technician", technician.Id, "created", null, new { technician.Name, technician.PhoneNumber, technician.Providers, technician.Skills, technician.Languages });
         try
         {
             await db.SaveChangesAsync(ct);
@@ -135,6 +136,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
             if (technician.Status == TechnicianStatus.Reserved) technician.SetAvailability(true, now);
             technician.SetAvailability(available, now);
             db.TechnicianEvents.Add(Event(id, now, "availability", new { from = current, to = technician.Status, by = Who(user) }));
+            audit.Record("technician", id, "availability", new { status = current }, new { status = technician.Status });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -174,6 +176,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
                 to = windows.Select(w => Window(w.Start, w.End)),
                 by = Who(user),
             }));
+            audit.Record("technician", id, "onCall", previous.Select(w => Window(w.StartsAt, w.EndsAt)), windows.Select(w => Window(w.Start, w.End)));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         });
