@@ -42,7 +42,7 @@ public sealed record AuditResource(Guid Id, string At, string Actor, string Acto
 }
 
 /// <summary>Reads the audit log newest first, filtered by entity, entity id and period (<c>from</c> inclusive, <c>to</c> exclusive).</summary>
-public sealed class AuditQueries(PhoneSupportDb db)
+public sealed partial class AuditQueries(PhoneSupportDb db)
 {
     public async Task<Results<Ok<Page<AuditResource>>, ProblemHttpResult>> ListAsync(AuditFilter filter, CancellationToken ct)
     {
@@ -63,6 +63,8 @@ public sealed class AuditQueries(PhoneSupportDb db)
         Instant? to = string.IsNullOrWhiteSpace(filter.To) ? null : AdminFormats.Instant(filter.To, "to", errors);
         if (from is { } f && to is { } t && t <= f) errors.Add("to", "'to' must be after 'from'.");
         if (filter.Id is { Length: > 0 } && string.IsNullOrWhiteSpace(filter.Entity)) errors.Add("entity", "Required with 'id': the kind of entity (account, technician, …).");
+        else if (!string.IsNullOrEmpty(filter.Entity) && !EntityName().IsMatch(filter.Entity))
+            errors.Add("entity", $"'{filter.Entity}' is not an entity kind: a camelCase name like account, technician, callback, closure.");
         if (errors.Any) return (null, limit);
 
         var query = db.AuditLog.AsNoTracking();
@@ -73,4 +75,8 @@ public sealed class AuditQueries(PhoneSupportDb db)
         if (before is { } last) query = query.Where(e => e.Id < last);
         return (query.OrderByDescending(e => e.Id), limit);
     }
+
+    /// <summary>Entity kinds are camelCase names (<c>account</c>, <c>examSession</c>); any feature may add its own.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z][A-Za-z]{1,39}\z")]
+    private static partial System.Text.RegularExpressions.Regex EntityName();
 }
