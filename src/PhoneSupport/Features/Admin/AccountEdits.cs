@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Features.Accounts;
-using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
@@ -10,14 +9,14 @@ public static class AccountEditEndpoints
 {
     public static RouteGroupBuilder MapAccountEdits(this RouteGroupBuilder api)
     {
-        api.MapPatch("/accounts/{id}", (string id, HttpRequest request, AccountsHandler handler, AuditLog audit, CancellationToken ct) =>
-                MergePatch.WithPatchAsync<PatchAccountRequest, Ok<AccountResource>>(request, (body, sent) => handler.PatchAsync(id, body, sent, request, audit, ct), ct))
+        api.MapPatch("/accounts/{id}", (string id, HttpRequest request, AccountsHandler handler, CancellationToken ct) =>
+                MergePatch.WithPatchAsync<PatchAccountRequest, Ok<AccountResource>>(request, (body, sent) => handler.PatchAsync(id, body, sent, ETags.IfMatch(request), ct), ct))
             .WithETag().JsonBody<PatchAccountRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/accounts/{id}/exam-sessions", (string id, AccountsHandler handler, CancellationToken ct) => handler.ListExamSessionsAsync(id, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapDelete("/accounts/{id}/exam-sessions/{sessionId}", (string id, string sessionId, AccountsHandler handler, AuditLog audit, CancellationToken ct) =>
-                handler.CancelExamSessionAsync(id, sessionId, audit, ct))
+        api.MapDelete("/accounts/{id}/exam-sessions/{sessionId}", (string id, string sessionId, AccountsHandler handler, CancellationToken ct) =>
+                handler.CancelExamSessionAsync(id, sessionId, ct))
             .RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
@@ -35,7 +34,7 @@ public sealed partial class AccountsHandler
     /// decision, policy version and entitlement stored with them, incidents and charges theirs.
     /// </summary>
     public async Task<Results<Ok<AccountResource>, ProblemHttpResult>> PatchAsync(
-        string idText, PatchAccountRequest body, IReadOnlySet<string> sent, HttpRequest request, AuditLog audit, CancellationToken ct)
+        string idText, PatchAccountRequest body, IReadOnlySet<string> sent, string? ifMatch, CancellationToken ct)
     {
         if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id)) return Problems.NotFound($"No account '{idText}'.");
@@ -44,7 +43,7 @@ public sealed partial class AccountsHandler
             db.ChangeTracker.Clear();
             var account = await db.Accounts.Include(a => a.PhoneNumbers).Include(a => a.UserNames).AsSplitQuery().FirstOrDefaultAsync(a => a.Id == id, ct);
             if (account is null) return Problems.NotFound($"No account {id}.");
-            if (ETags.Precondition(request, account.Revision) is { } stale) return stale;
+            if (ETags.Precondition(ifMatch, account.Revision) is { } stale) return stale;
 
             var errors = new FieldErrors();
             var policy = policies.For(account.Provider);
@@ -106,7 +105,7 @@ public sealed partial class AccountsHandler
     }
 
     /// <summary>Cancels (removes) an exam session; calls decided during it keep the decision stored with them.</summary>
-    public async Task<Results<NoContent, ProblemHttpResult>> CancelExamSessionAsync(string idText, string sessionIdText, AuditLog audit, CancellationToken ct)
+    public async Task<Results<NoContent, ProblemHttpResult>> CancelExamSessionAsync(string idText, string sessionIdText, CancellationToken ct)
     {
         var session = Guid.TryParse(idText, out var id) && Guid.TryParse(sessionIdText, out var sessionId)
             ? await db.ExamSessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.AccountId == id, ct)

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Hardening;
 
 namespace PhoneSupport.Features.Admin;
@@ -9,8 +8,8 @@ public static class ContractEditEndpoints
 {
     public static RouteGroupBuilder MapContractEdits(this RouteGroupBuilder api)
     {
-        api.MapPatch("/contracts/{contractNumber}", (string contractNumber, HttpRequest request, ContractsHandler handler, AuditLog audit, CancellationToken ct) =>
-                MergePatch.WithPatchAsync<PatchContractRequest, Ok<ContractResource>>(request, (body, _) => handler.PatchAsync(contractNumber, body, request, audit, ct), ct))
+        api.MapPatch("/contracts/{contractNumber}", (string contractNumber, HttpRequest request, ContractsHandler handler, CancellationToken ct) =>
+                MergePatch.WithPatchAsync<PatchContractRequest, Ok<ContractResource>>(request, (body, _) => handler.PatchAsync(contractNumber, body, ETags.IfMatch(request), ct), ct))
             .WithETag().JsonBody<PatchContractRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Contracts")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
@@ -27,7 +26,7 @@ public sealed partial class ContractsHandler
     /// recorded against the calls that used it; the contract years from now on follow the new dates.
     /// </summary>
     public async Task<Results<Ok<ContractResource>, ProblemHttpResult>> PatchAsync(
-        string contractNumber, PatchContractRequest body, HttpRequest request, AuditLog audit, CancellationToken ct)
+        string contractNumber, PatchContractRequest body, string? ifMatch, CancellationToken ct)
     {
         if (InputRules.Refuse(body) is { } refused) return refused;
         for (var attempt = 1; ; attempt++)
@@ -35,7 +34,7 @@ public sealed partial class ContractsHandler
             db.ChangeTracker.Clear();
             var contract = await db.Contracts.FirstOrDefaultAsync(c => c.ContractNumber == contractNumber, ct);
             if (contract is null) return Problems.NotFound($"No contract {contractNumber}.");
-            if (ETags.Precondition(request, contract.Revision) is { } stale) return stale;
+            if (ETags.Precondition(ifMatch, contract.Revision) is { } stale) return stale;
 
             var errors = new FieldErrors();
             var startsOn = body.StartsOn is null ? contract.StartsOn : AdminFormats.Date(body.StartsOn, "startsOn", errors);

@@ -23,17 +23,19 @@ public static class ETags
     public static string Format(int revision) => $"\"{revision}\"";
 
     /// <summary>Null when the request may proceed on this revision; the 412 problem otherwise.</summary>
-    public static ProblemHttpResult? Precondition(HttpRequest request, int revision)
+    public static ProblemHttpResult? Precondition(string? ifMatch, int revision)
     {
-        var header = request.Headers.IfMatch;
-        if (StringValues.IsNullOrEmpty(header)) return null;
+        if (string.IsNullOrWhiteSpace(ifMatch)) return null;
         var current = Format(revision);
-        foreach (var value in header)
-            foreach (var tag in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                if (tag == "*" || tag == current)
-                    return null;
+        foreach (var tag in ifMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (tag == "*" || tag == current)
+                return null;
         return Stale(revision);
     }
+
+    /// <summary>The request's <c>If-Match</c> header as one comma-separated list (null when absent).</summary>
+    public static string? IfMatch(HttpRequest request) =>
+        StringValues.IsNullOrEmpty(request.Headers.IfMatch) ? null : string.Join(",", request.Headers.IfMatch.ToArray());
 
     public static ProblemHttpResult Stale(int revision) =>
         TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition failed",

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Routing;
 
@@ -10,9 +9,9 @@ public static class TechnicianEditEndpoints
 {
     public static RouteGroupBuilder MapTechnicianEdits(this RouteGroupBuilder api)
     {
-        api.MapPatch("/technicians/{id}", (string id, HttpRequest request, TechniciansHandler handler, AuditLog audit, CancellationToken ct) =>
+        api.MapPatch("/technicians/{id}", (string id, HttpRequest request, TechniciansHandler handler, CancellationToken ct) =>
                 MergePatch.WithPatchAsync<PatchTechnicianRequest, Ok<TechnicianResource>>(request,
-                    (body, sent) => handler.PatchAsync(id, body, sent, request, audit, ct), ct))
+                    (body, sent) => handler.PatchAsync(id, body, sent, ETags.IfMatch(request), request.HttpContext.User, ct), ct))
             .WithETag().JsonBody<PatchTechnicianRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Technicians")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
@@ -31,7 +30,7 @@ public sealed partial class TechniciansHandler
     /// judged again on the revision, which only edits move.
     /// </summary>
     public async Task<Results<Ok<TechnicianResource>, ProblemHttpResult>> PatchAsync(
-        string idText, PatchTechnicianRequest body, IReadOnlySet<string> sent, HttpRequest request, AuditLog audit, CancellationToken ct)
+        string idText, PatchTechnicianRequest body, IReadOnlySet<string> sent, string? ifMatch, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         if (InputRules.Refuse(body) is { } refused) return refused;
         if (!Guid.TryParse(idText, out var id)) return NotFound(idText);
@@ -71,7 +70,7 @@ public sealed partial class TechniciansHandler
             db.ChangeTracker.Clear();
             var technician = await db.Technicians.FirstOrDefaultAsync(t => t.Id == id, ct);
             if (technician is null) return NotFound(idText);
-            if (ETags.Precondition(request, technician.Revision) is { } stale) return stale;
+            if (ETags.Precondition(ifMatch, technician.Revision) is { } stale) return stale;
             var now = clock.GetCurrentInstant();
             var before = (await ResourcesAsync([technician], ct))[0];
             technician.Edit(sent.Contains("name") ? name : null, sent.Contains("phoneNumber") ? body.PhoneNumber : null,
@@ -84,7 +83,7 @@ public sealed partial class TechniciansHandler
             }
             var after = (await ResourcesAsync([technician], ct))[0];
             audit.Record("technician", technician.Id, "updated", before, after);
-            db.TechnicianEvents.Add(Event(id, now, "edited", new { active = technician.Active, by = Who(request.HttpContext.User) }));
+            db.TechnicianEvents.Add(Event(id, now, "edited", new { active = technician.Active, by = Who(user) }));
             try
             {
                 await db.SaveChangesAsync(ct);
