@@ -179,6 +179,7 @@ public sealed class CallbackDispatcher(
 
         db.ChangeTracker.Clear();
         var callback = await db.Callbacks.FirstAsync(c => c.Id == callbackId, ct);
+        if (callback.Status != CallbackStatus.Dialing || callback.LeaseOwner != Instance) return ChosenDispatch.NotScheduled; // cancelled since the lease
         var previousAttempt = callback.NextAttemptAt;
         var technician = await router.ReserveAsync(
             new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [], Only: technicianId), ct);
