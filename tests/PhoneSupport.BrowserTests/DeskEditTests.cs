@@ -44,6 +44,38 @@ public sealed class DeskEditTests(ConsoleHost host)
     }
 
     [Fact]
+    public async Task Admin_EndsAContract_AndRetiresATechnician()
+    {
+        host.Clock.Set(ConsoleHost.BusinessHours);
+        var account = await host.CreateAccountAsync("Corporate", contract: true);
+        var technicianName = "Retiree " + ConsoleHost.Unique(4);
+        var technicianId = Guid.CreateVersion7();
+        await host.ScalarAsync<int>(
+            "insert into technicians (id, name, phone_number, providers, skills, languages, status, status_since, created_at, version) values ($1, $2, $3, '{constellix}', '{}', '{en}', 'offline', now(), now(), 0) returning 1",
+            technicianId, technicianName, "+1444" + ConsoleHost.Unique(7));
+        var page = await host.SignInAsync("admin");
+        try
+        {
+            await page.GotoAsync($"/console/admin/accounts/{account.Id}");
+            await page.GetByLabel($"New last day of contract {account.ContractNumber}").FillAsync("2026-09-30");
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Save the end of contract {account.ContractNumber}" }).ClickAsync();
+            await Expect(page.GetByText($"Contract {account.ContractNumber} now ends on 2026-09-30.")).ToBeVisibleAsync();
+            await Expect(page.Locator("#contracts")).ToContainTextAsync("2026-09-30");
+
+            await page.GotoAsync("/console/admin/technicians");
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Retire {technicianName}" }).ClickAsync();
+            await Expect(page.GetByText("Technician retired.")).ToBeVisibleAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = $"Reinstate {technicianName}" })).ToBeVisibleAsync();
+            Assert.False(await host.ScalarAsync<bool>("select active from technicians where id = $1", technicianId));
+            Assert.Equal("offline", await host.ScalarAsync<string>("select status from technicians where id = $1", technicianId));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task Technician_CancelsACallback_FromTheDesk_AndItIsNeverDialled()
     {
         host.Clock.Set(ConsoleHost.BusinessHours);

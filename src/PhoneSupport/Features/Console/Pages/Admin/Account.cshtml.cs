@@ -89,6 +89,13 @@ public sealed class AccountModel(AccountsHandler accounts, ContractsHandler cont
         return await AnswerAsync(result, "Session.", ["membership", "start", "end"], "Exam session added.", ct);
     }
 
+    /// <summary>Renews, shortens or ends a contract (its last day, inclusive) under the revision shown.</summary>
+    public async Task<IActionResult> OnPostContractEndAsync([FromForm] string contractNumber, [FromForm] int revision, [FromForm] string? endsOn, CancellationToken ct)
+    {
+        var result = (await contracts.PatchAsync(contractNumber, new PatchContractRequest(null, endsOn), ETags.Format(revision), ct)).Result;
+        return await AnswerAsync(result, "", [], $"Contract {contractNumber} now ends on {endsOn}.", ct);
+    }
+
     private async Task<IActionResult> AnswerAsync(IResult result, string prefix, string[] fields, string done, CancellationToken ct)
     {
         if (!ConsoleResults.AddTo(result, ModelState, prefix, fields)) return Redirect($"/console/admin/accounts/{Id}?done={Uri.EscapeDataString(done)}");
