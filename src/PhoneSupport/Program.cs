@@ -1,7 +1,9 @@
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Calls;
+using PhoneSupport.Features.Closures;
 using PhoneSupport.Features.Console;
 using PhoneSupport.Features.Development;
 using PhoneSupport.Features.Entitlements;
@@ -41,6 +43,8 @@ builder.AddBilling();
 builder.AddMessages();
 builder.AddAdmin();
 builder.AddCalls();
+builder.AddAudit();
+builder.AddClosures();
 builder.AddVoice();
 builder.AddDevelopment();
 builder.AddConsole();

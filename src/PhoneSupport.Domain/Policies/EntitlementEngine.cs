@@ -148,7 +148,7 @@ public static class EntitlementEngine
         {
             var zoned = at.InZone(policy.Coverage.Zone);
             var window = policy.Coverage.WindowAt(at);
-            var holiday = window == Window.Holiday ? policy.Coverage.Holidays.HolidayOn(zoned.Date) : null;
+            var holiday = window == Window.Holiday ? policy.Coverage.HolidayAt(at) : null;
             return new Context(policy, at, window, holiday, zoned.LocalDateTime, zoned.GetZoneInterval().Name);
         }
 

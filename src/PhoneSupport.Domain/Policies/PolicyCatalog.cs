@@ -3,20 +3,46 @@ using PhoneSupport.Domain.Flows;
 
 namespace PhoneSupport.Domain.Policies;
 
-/// <summary>The loaded support policies, one per provider; refuses the set when a file is broken or a provider repeats.</summary>
+/// <summary>
+/// The loaded support policies, one per provider; refuses the set when a file is broken or a provider repeats.
+/// The files are the regular calendar; run-time closures are laid over them with <see cref="UseClosures"/>, which
+/// swaps the whole set at once (readers see the old set or the new one, never a mix within one policy).
+/// </summary>
 public sealed class PolicyCatalog
 {
-    private readonly FrozenDictionary<string, SupportPolicy> _byProvider;
+    private readonly IReadOnlyList<SupportPolicy> _files;
+    private volatile Snapshot _current;
 
     private PolicyCatalog(IReadOnlyList<SupportPolicy> policies)
     {
-        Policies = policies;
-        _byProvider = policies.ToFrozenDictionary(p => p.Provider);
+        _files = policies;
+        _current = new Snapshot(policies);
     }
 
-    public IReadOnlyList<SupportPolicy> Policies { get; }
+    public IReadOnlyList<SupportPolicy> Policies => _current.Policies;
 
-    public SupportPolicy? For(string provider) => _byProvider.GetValueOrDefault(provider);
+    public SupportPolicy? For(string provider) => _current.ByProvider.GetValueOrDefault(provider);
+
+    /// <summary>The policy as its file says, without run-time closures.</summary>
+    public SupportPolicy? FromFile(string provider) => _files.FirstOrDefault(p => p.Provider == provider);
+
+    /// <summary>
+    /// Lays these closures over the files' calendars (each provider's own; a provider without any gets its file's
+    /// calendar back). Pure: it only replaces the in-memory set.
+    /// </summary>
+    public void UseClosures(IEnumerable<(string Provider, Closure Closure)> closures)
+    {
+        var byProvider = closures.GroupBy(c => c.Provider, c => c.Closure).ToDictionary(g => g.Key, g => g.ToList());
+        _current = new Snapshot([.. _files.Select(p => byProvider.TryGetValue(p.Provider, out var list)
+            ? p with { Coverage = p.Coverage.WithClosures(list) }
+            : p)]);
+    }
+
+    private sealed class Snapshot(IReadOnlyList<SupportPolicy> policies)
+    {
+        public IReadOnlyList<SupportPolicy> Policies { get; } = policies;
+        public FrozenDictionary<string, SupportPolicy> ByProvider { get; } = policies.ToFrozenDictionary(p => p.Provider);
+    }
 
     public static (PolicyCatalog? Catalog, IReadOnlyList<FlowError> Errors) Load(IEnumerable<(string FileName, string Text)> files)
     {

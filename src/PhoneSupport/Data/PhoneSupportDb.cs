@@ -44,6 +44,8 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
     public DbSet<Features.Console.StaffUser> StaffUsers => Set<Features.Console.StaffUser>();
     public DbSet<Features.Sla.SlaRecord> SlaRecords => Set<Features.Sla.SlaRecord>();
     public DbSet<Features.Calls.IncidentNote> IncidentNotes => Set<Features.Calls.IncidentNote>();
+    public DbSet<Features.Audit.AuditEntry> AuditLog => Set<Features.Audit.AuditEntry>();
+    public DbSet<Features.Closures.ClosureRecord> Closures => Set<Features.Closures.ClosureRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -77,6 +79,8 @@ public sealed class PhoneSupportDb(DbContextOptions<PhoneSupportDb> options) : D
         modelBuilder.ApplyConfiguration(new Features.Console.StaffUserConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Sla.SlaRecordConfiguration());
         modelBuilder.ApplyConfiguration(new Features.Calls.IncidentNoteConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Audit.AuditEntryConfiguration());
+        modelBuilder.ApplyConfiguration(new Features.Closures.ClosureRecordConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -242,6 +242,21 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         ["POST /api/incidents/{id}/calls"] = new() { ["callSid"] = "CA" + new string('0', 32) },
         ["POST /api/calls/{callSid}/transfer"] = new() { ["skill"] = "sales", ["mode"] = "warm" },
         ["POST /api/incidents/{id}/notes"] = new() { ["text"] = "probe note", ["disposition"] = "resolved" },
+        ["PATCH /api/accounts/{id}"] = new()
+        {
+            ["name"] = "Probe Corp", ["membership"] = "Business", ["phoneNumbers"] = new JsonArray("+15557770303"), ["userNames"] = new JsonArray("probe.user"),
+            ["stripeCustomerId"] = "cus_Probe", ["active"] = true,
+        },
+        ["PATCH /api/contracts/{contractNumber}"] = new() { ["startsOn"] = "2026-01-15", ["endsOn"] = "2027-01-14" },
+        ["PATCH /api/technicians/{id}"] = new()
+        {
+            ["name"] = "Probe Tech", ["phoneNumber"] = "+15557770404", ["providers"] = new JsonArray("constellix"), ["skills"] = new JsonArray("sales"),
+            ["languages"] = new JsonArray("en"), ["active"] = true,
+        },
+        ["POST /api/callbacks/{id}/cancel"] = new() { ["reason"] = "probe" },
+        ["POST /api/callbacks/{id}/reschedule"] = new() { ["dueAt"] = "2026-08-03T14:00:00Z" },
+        ["POST /api/callbacks/{id}/assign"] = new() { ["technicianId"] = ids.TechnicianId },
+        ["POST /api/closures"] = new() { ["provider"] = "constellix", ["name"] = "Probe closure", ["start"] = "2026-08-03T14:00:00Z", ["end"] = "2026-08-03T16:00:00Z" },
     };
 
     /// <summary>A valid query per operation that needs one (besides the parameter probed).</summary>

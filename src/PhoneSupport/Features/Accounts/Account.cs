@@ -33,6 +33,12 @@ public sealed class Account
     public string? StripeCustomerId { get; set; }
     public Guid? TamTechnicianId { get; set; }
     public Instant CreatedAt { get; private set; }
+
+    /// <summary>Bumped by every edit; the ETag of the account (optimistic concurrency, <c>If-Match</c>).</summary>
+    public int Revision { get; private set; } = 1;
+
+    /// <summary>A retired account (false) stays for its history; its callers hear the non-member path.</summary>
+    public bool Active { get; private set; } = true;
     public IReadOnlyList<AccountPhoneNumber> PhoneNumbers => _phoneNumbers;
     public IReadOnlyList<AccountUserName> UserNames => _userNames;
     public IReadOnlyList<Contract> Contracts => _contracts;
@@ -41,6 +47,29 @@ public sealed class Account
 
     public void AddUserName(string userName) =>
         _userNames.Add(new AccountUserName(Id, Provider, userName, Domain.Identity.UserNames.Normalize(userName)));
+
+    /// <summary>Applies an edit (null: unchanged) and bumps <see cref="Revision"/>.</summary>
+    public void Edit(string? name, string? membership, bool? active)
+    {
+        if (name is not null) Name = name;
+        if (membership is not null) Membership = membership;
+        if (active is { } a) Active = a;
+        Revision++;
+    }
+
+    /// <summary>Replaces the phone numbers (the rows whose numbers stay are kept).</summary>
+    public void ReplacePhoneNumbers(IReadOnlyCollection<string> phones)
+    {
+        _phoneNumbers.RemoveAll(p => !phones.Contains(p.PhoneNumber));
+        foreach (var phone in phones.Where(p => _phoneNumbers.All(x => x.PhoneNumber != p)).ToList()) AddPhoneNumber(phone);
+    }
+
+    /// <summary>Replaces the user names (the rows whose names stay are kept).</summary>
+    public void ReplaceUserNames(IReadOnlyCollection<string> names)
+    {
+        _userNames.RemoveAll(u => !names.Contains(u.UserName));
+        foreach (var name in names.Where(n => _userNames.All(x => x.UserName != n)).ToList()) AddUserName(name);
+    }
 
     public Contract AddContract(Guid id, string contractNumber, LocalDate startsOn, LocalDate endsOn, Instant createdAt)
     {
@@ -75,6 +104,17 @@ public sealed class Contract
     public LocalDate StartsOn { get; private set; }
     public LocalDate EndsOn { get; private set; }
     public Instant CreatedAt { get; private set; }
+
+    /// <summary>Bumped by every edit; the ETag of the contract.</summary>
+    public int Revision { get; private set; } = 1;
+
+    /// <summary>Renew, shorten or end: new dates (null: unchanged); <see cref="Revision"/> bumped.</summary>
+    public void Edit(LocalDate? startsOn, LocalDate? endsOn)
+    {
+        if (startsOn is { } s) StartsOn = s;
+        if (endsOn is { } e) EndsOn = e;
+        Revision++;
+    }
 }
 
 internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
@@ -82,6 +122,7 @@ internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
     public void Configure(EntityTypeBuilder<Account> account)
     {
         account.ToTable("accounts");
+        account.Property(a => a.Revision).IsConcurrencyToken();
         account.HasIndex(a => new { a.Provider, a.AccountNumber }).IsUnique().HasDatabaseName("accounts_provider_account_number_key");
         account.HasMany(a => a.PhoneNumbers).WithOne().HasForeignKey(p => p.AccountId);
         account.HasMany(a => a.UserNames).WithOne().HasForeignKey(u => u.AccountId);
@@ -117,6 +158,7 @@ internal sealed class ContractConfiguration : IEntityTypeConfiguration<Contract>
     public void Configure(EntityTypeBuilder<Contract> contract)
     {
         contract.ToTable("contracts");
+        contract.Property(c => c.Revision).IsConcurrencyToken();
         contract.HasIndex(c => c.ContractNumber).IsUnique().HasDatabaseName("contracts_contract_number_key");
         contract.HasIndex(c => c.AccountId).HasDatabaseName("contracts_account");
     }

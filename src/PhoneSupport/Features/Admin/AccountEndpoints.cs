@@ -21,19 +21,20 @@ public static class AccountEndpoints
                 handler.ListAsync(limit, cursor, provider, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesValidationProblem();
         api.MapGet("/accounts/{id}", (string id, [FromQuery] string? severity, AccountsHandler handler, CancellationToken ct) => handler.GetAsync(id, severity, ct))
-            .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithETag().RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/accounts/{id}/exam-sessions", (string id, HttpRequest request, AccountsHandler handler, CancellationToken ct) =>
                 AdminJson.WithBodyAsync<CreateExamSessionRequest, Created<ExamSessionResource>>(request, body => handler.AddExamSessionAsync(id, body, ct), ct))
             .JsonBody<CreateExamSessionRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Accounts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/accounts/{id}/exam-sessions/{sessionId}", (string id, string sessionId, AccountsHandler handler, CancellationToken ct) =>
                 handler.GetExamSessionAsync(id, sessionId, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Accounts").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapAccountEdits();
         return api;
     }
 }
 
 /// <summary>Accounts, their exam sessions, and an account's view with its contracts and what it is entitled to now.</summary>
-public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, EntitlementService entitlements, AllowanceLedger ledger, IClock clock)
+public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, EntitlementService entitlements, AllowanceLedger ledger, IClock clock, Audit.AuditLog audit)
 {
     public async Task<Results<Created<AccountResource>, ProblemHttpResult>> CreateAsync(CreateAccountRequest body, CancellationToken ct)
     {
@@ -69,6 +70,7 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
         foreach (var phone in body.PhoneNumbers!) account.AddPhoneNumber(phone);
         foreach (var userName in body.UserNames ?? []) account.AddUserName(userName.Trim());
         db.Accounts.Add(account);
+        audit.Record("account", account.Id, "created", null, AccountSummary.Of(account));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -131,6 +133,7 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
 
         var session = new ExamSession(Guid.CreateVersion7(), account.Id, start!.Value, end!.Value, clock.GetCurrentInstant());
         db.ExamSessions.Add(session);
+        audit.Record("examSession", session.Id, "created", null, ExamSessionResource.Of(session));
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/accounts/{account.Id}/exam-sessions/{session.Id}", ExamSessionResource.Of(session));
     }
@@ -173,7 +176,7 @@ public sealed class AccountsHandler(PhoneSupportDb db, PolicyCatalog policies, E
         var summary = AccountSummary.Of(account);
         return new AccountResource(summary.Id, summary.Provider, summary.Name, summary.Membership, summary.AccountNumber, summary.PhoneNumbers,
             summary.UserNames, summary.StripeCustomerId, summary.TamTechnicianId, summary.CreatedAt,
-            contracts, [.. sessions.Select(ExamSessionResource.Of)], entitlementNow);
+            contracts, [.. sessions.Select(ExamSessionResource.Of)], entitlementNow, account.Active, account.Revision);
     }
 
     private SupportPolicy? Provider(string? provider, FieldErrors errors)

@@ -17,6 +17,7 @@ public static class AdminFeature
         builder.Services.AddScoped<PoliciesHandler>();
         builder.Services.AddScoped<TechniciansHandler>();
         builder.Services.AddScoped<CallbacksHandler>();
+        builder.Services.AddScoped<CallbackControl>();
         builder.Services.AddScoped<IncidentsHandler>();
         builder.Services.AddScoped<ChargesHandler>();
         builder.Services.AddScoped<PurchasesHandler>();
@@ -45,6 +46,8 @@ public static class AdminFeature
         Messages.MessagesFeature.MapMessages(api);
         Routing.TransferEndpoints.MapTransfers(api);
         Calls.CallsFeature.MapCalls(api);
+        Audit.AuditFeature.MapAudit(api);
+        Closures.ClosuresFeature.MapClosures(api);
         return app;
     }
 }

@@ -23,12 +23,12 @@ public sealed record CreateAccountRequest(
 
 public sealed record AccountSummary(
     Guid Id, string Provider, string Name, string Membership, string AccountNumber, IReadOnlyList<string> PhoneNumbers,
-    IReadOnlyList<string> UserNames, string? StripeCustomerId, Guid? TamTechnicianId, string CreatedAt)
+    IReadOnlyList<string> UserNames, string? StripeCustomerId, Guid? TamTechnicianId, string CreatedAt, bool Active = true)
 {
     public static AccountSummary Of(Account a) => new(a.Id, a.Provider, a.Name, a.Membership, a.AccountNumber,
         [.. a.PhoneNumbers.Select(p => p.PhoneNumber).Order(StringComparer.Ordinal)],
         [.. a.UserNames.Select(u => u.UserName).Order(StringComparer.Ordinal)],
-        a.StripeCustomerId, a.TamTechnicianId, AdminFormats.Format(a.CreatedAt));
+        a.StripeCustomerId, a.TamTechnicianId, AdminFormats.Format(a.CreatedAt), a.Active);
 }
 
 /// <summary><c>GET /api/accounts/{id}</c>, and the answer of <c>POST /api/accounts</c>.</summary>
@@ -36,7 +36,9 @@ public sealed record AccountResource(
     Guid Id, string Provider, string Name, string Membership, string AccountNumber, IReadOnlyList<string> PhoneNumbers,
     IReadOnlyList<string> UserNames, string? StripeCustomerId, Guid? TamTechnicianId, string CreatedAt,
     IReadOnlyList<ContractResource> Contracts, IReadOnlyList<ExamSessionResource> ExamSessions,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntitlementNowResource? EntitlementsNow);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntitlementNowResource? EntitlementsNow,
+    bool Active = true,
+    [property: JsonIgnore] int Revision = 0) : IRevisioned;
 
 /// <summary>What the account is entitled to at this moment (the engine's decision for a call now).</summary>
 public sealed record EntitlementNowResource(
@@ -73,11 +75,12 @@ public sealed record CreateContractRequest(string? AccountId, string? ContractNu
 /// <summary>A contract with <see cref="Allowance"/> for its contract year now; <see cref="EndsOn"/> is inclusive.</summary>
 public sealed record ContractResource(
     Guid Id, Guid AccountId, string ContractNumber, string StartsOn, string EndsOn, string CreatedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AllowanceResource? Allowance)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AllowanceResource? Allowance,
+    [property: JsonIgnore] int Revision = 0) : IRevisioned
 {
     public static ContractResource Of(Contract c, AllowanceSnapshot? allowance) => new(
         c.Id, c.AccountId, c.ContractNumber, AdminFormats.Format(c.StartsOn), AdminFormats.Format(c.EndsOn), AdminFormats.Format(c.CreatedAt),
-        allowance is null ? null : AllowanceResource.Of(allowance));
+        allowance is null ? null : AllowanceResource.Of(allowance), c.Revision);
 }
 
 /// <summary><c>GET /api/contracts/{contractNumber}/allowance</c>.</summary>
@@ -126,16 +129,17 @@ public sealed record OnCallWindowResource(string Start, string End);
 public sealed record TechnicianResource(
     Guid Id, string Name, string PhoneNumber, IReadOnlyList<string> Providers, IReadOnlyList<string> Skills,
     string Status, string StatusSince, string? ReservedCallSid, bool OnCallNow, IReadOnlyList<OnCallWindowResource> OnCall, string CreatedAt,
-    IReadOnlyList<string> Languages);
+    IReadOnlyList<string> Languages, bool Active = true, [property: JsonIgnore] int Revision = 0) : IRevisioned;
 
 /// <summary>A callback promise: <see cref="PhoneNumber"/> is the number promised a call, <see cref="CallSid"/> the call that made the promise.</summary>
 public sealed record CallbackResource(
     Guid Id, string Provider, Guid? AccountId, string Status, string DueAt, string NotBefore, bool CoverageOnly, int Priority,
     bool AtRisk, string? EscalatedAt, int Attempts, string NextAttemptAt, string PhoneNumber, string CallSid, Guid? TechnicianId,
-    string Reason, string CreatedAt, string UpdatedAt)
+    string Reason, string CreatedAt, string UpdatedAt, string? CancelledAt = null, string? CancelReason = null, Guid? AssignedTechnicianId = null)
 {
     public static CallbackResource Of(Features.Callbacks.Callback c) => new(
         c.Id, c.Provider, c.AccountId, c.Status, AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
         c.AtRisk, c.EscalatedAt is { } e ? AdminFormats.Format(e) : null, c.Attempts, AdminFormats.Format(c.NextAttemptAt), c.PhoneNumber, c.CallSid,
-        c.TechnicianId, c.Reason, AdminFormats.Format(c.CreatedAt), AdminFormats.Format(c.UpdatedAt));
+        c.TechnicianId, c.Reason, AdminFormats.Format(c.CreatedAt), AdminFormats.Format(c.UpdatedAt),
+        c.CancelledAt is { } cancelled ? AdminFormats.Format(cancelled) : null, c.CancelReason, c.AssignedTechnicianId);
 }

@@ -22,7 +22,7 @@ public static class ApiKeyEndpoints
 }
 
 /// <summary>API keys: created with the key shown once (only its SHA-256 hash is stored), read without it, revoked.</summary>
-public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiKeysHandler> logger)
+public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiKeysHandler> logger, Audit.AuditLog audit)
 {
     public async Task<Results<Created<ApiKeyResource>, ProblemHttpResult>> CreateAsync(CreateApiKeyRequest body, CancellationToken ct)
     {
@@ -45,6 +45,7 @@ public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiK
 
         var (key, secret) = ApiKey.Create(body.Name!.Trim(), body.Role!, clock.GetCurrentInstant(), technicianId);
         db.ApiKeys.Add(key);
+        audit.Record("apiKey", key.Id, "created", null, ApiKeyResource.Of(key));
         await db.SaveChangesAsync(ct);
         logger.LogInformation("API key {KeyId} ({Name}, {Role}, technician {TechnicianId}) created", key.Id, key.Name, key.Role, key.TechnicianId);
         return TypedResults.Created($"/api/api-keys/{key.Id}", ApiKeyResource.Of(key, secret));
@@ -65,7 +66,14 @@ public sealed class ApiKeysHandler(PhoneSupportDb db, IClock clock, ILogger<ApiK
     {
         if (!Guid.TryParse(idText, out var id) || !await db.ApiKeys.AnyAsync(k => k.Id == id, ct)) return Problems.NotFound($"No API key '{idText}'.");
         Instant? now = clock.GetCurrentInstant();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        if (revoked > 0)
+        {
+            audit.Record("apiKey", id, "revoked", null, new { revokedAt = AdminFormats.Format(now.Value) });
+            await db.SaveChangesAsync(ct);
+        }
+        await tx.CommitAsync(ct);
         if (revoked > 0) logger.LogInformation("API key {KeyId} revoked", id);
         return TypedResults.NoContent();
     }

@@ -18,16 +18,17 @@ public static class ContractEndpoints
                 AdminJson.WithBodyAsync<CreateContractRequest, Created<ContractResource>>(request, body => handler.CreateAsync(body, ct), ct))
             .JsonBody<CreateContractRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Contracts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/contracts/{contractNumber}", (string contractNumber, ContractsHandler handler, CancellationToken ct) => handler.GetAsync(contractNumber, ct))
-            .RequireAuthorization(AdminPolicies.Read).WithTags("Contracts").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithETag().RequireAuthorization(AdminPolicies.Read).WithTags("Contracts").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/contracts/{contractNumber}/allowance", (string contractNumber, [FromQuery] string? at, ContractsHandler handler, CancellationToken ct) =>
                 handler.AllowanceAsync(contractNumber, at, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Contracts").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapContractEdits();
         return api;
     }
 }
 
 /// <summary>Dedicated Phone Support Contracts: created for accounts whose plan has contract terms (Constellix Corporate).</summary>
-public sealed class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, AllowanceLedger ledger, IClock clock)
+public sealed partial class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, AllowanceLedger ledger, IClock clock, Audit.AuditLog audit)
 {
     public async Task<Results<Created<ContractResource>, ProblemHttpResult>> CreateAsync(CreateContractRequest body, CancellationToken ct)
     {
@@ -47,6 +48,7 @@ public sealed class ContractsHandler(PhoneSupportDb db, PolicyCatalog policies, 
 
         var contract = new Contract(Guid.CreateVersion7(), account.Id, body.ContractNumber!, startsOn!.Value, endsOn!.Value, clock.GetCurrentInstant());
         db.Contracts.Add(contract);
+        audit.Record("contract", contract.ContractNumber, "created", null, ContractResource.Of(contract, null));
         try
         {
             await db.SaveChangesAsync(ct);

@@ -75,7 +75,7 @@ public sealed class PoliciesHandler(PhoneSupportDb db, PolicyCatalog policies, I
         var instant = at!.Value;
         var window = policy.Coverage.WindowAt(instant);
         var local = instant.InZone(policy.Coverage.Zone).LocalDateTime;
-        var holiday = window == Window.Holiday ? policy.Coverage.Holidays.HolidayOn(local.Date) : null;
+        var holiday = window == Window.Holiday ? policy.Coverage.HolidayAt(instant) : null;
         var inSession = account is not null && planDef?.ExamSessionTargets is not null ? (await SessionsAsync(account.Id, instant, ct)).Count > 0 : (bool?)null;
         var offer = planDef is null ? null : Offer(planDef.Phone.GetValueOrDefault(window, PhoneOffer.NotCovered));
         return TypedResults.Ok(new WindowResource(policy.Provider, AdminFormats.Format(instant), window.Name(), holiday, AdminFormats.Format(local),

@@ -23,7 +23,7 @@ public static class TechnicianEndpoints
                 handler.ListAsync(limit, cursor, provider, ct))
             .RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesValidationProblem();
         api.MapGet("/technicians/{id}", (string id, TechniciansHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
-            .RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithETag().RequireAuthorization(AdminPolicies.Read).WithTags("Technicians").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/technicians/{id}/availability", (string id, HttpRequest request, TechniciansHandler handler, CancellationToken ct) =>
                 AdminJson.WithBodyAsync<SetAvailabilityRequest, Ok<TechnicianResource>>(request, body => handler.SetAvailabilityAsync(id, body, request.HttpContext.User, ct), ct))
             .JsonBody<SetAvailabilityRequest>().RequireAuthorization(TechnicianPolicies.Availability).WithTags("Technicians")
@@ -32,6 +32,7 @@ public static class TechnicianEndpoints
                 AdminJson.WithBodyAsync<ReplaceOnCallRequest, Ok<TechnicianResource>>(request, body => handler.ReplaceOnCallAsync(id, body, request.HttpContext.User, ct), ct))
             .JsonBody<ReplaceOnCallRequest>().RequireAuthorization(AdminPolicies.Admin).WithTags("Technicians")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapTechnicianEdits();
         return api;
     }
 }
@@ -40,7 +41,7 @@ public static class TechnicianEndpoints
 /// Technicians: provisioning, their availability (the only states a person sets; routing sets the rest) and the
 /// on-call rota. Every change is appended to <c>technician_events</c> with the key that made it.
 /// </summary>
-public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing)
+public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog policies, IClock clock, IOptions<RoutingOptions> routing, Audit.AuditLog audit)
 {
     private const int MaxName = 200;
     private const int MaxSkill = 50;
@@ -76,6 +77,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
         var technician = new Technician(Guid.CreateVersion7(), name!, body.PhoneNumber!, [.. providers], [.. skills], now, [.. languages]);
         db.Technicians.Add(technician);
         db.TechnicianEvents.Add(Event(technician.Id, now, "created", new { status = technician.Status, by = Who(user) }));
+        audit.Record("technician", technician.Id, "created", null, new { technician.Name, technician.PhoneNumber, technician.Providers, technician.Skills, technician.Languages });
         try
         {
             await db.SaveChangesAsync(ct);
@@ -134,6 +136,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
             if (technician.Status == TechnicianStatus.Reserved) technician.SetAvailability(true, now);
             technician.SetAvailability(available, now);
             db.TechnicianEvents.Add(Event(id, now, "availability", new { from = current, to = technician.Status, by = Who(user) }));
+            audit.Record("technician", id, "availability", new { status = current }, new { status = technician.Status });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -173,6 +176,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
                 to = windows.Select(w => Window(w.Start, w.End)),
                 by = Who(user),
             }));
+            audit.Record("technician", id, "onCall", previous.Select(w => Window(w.StartsAt, w.EndsAt)), windows.Select(w => Window(w.Start, w.End)));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         });
@@ -222,7 +226,8 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
             var (status, since, callSid) = Current(t, now);
             var rota = windows[t.Id].OrderBy(w => w.StartsAt).ToList();
             return new TechnicianResource(t.Id, t.Name, t.PhoneNumber, t.Providers, t.Skills, status, AdminFormats.Format(since), callSid,
-                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages);
+                rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages,
+                t.Active, t.Revision);
         })];
     }
 

@@ -15,7 +15,7 @@ public enum WaiveOutcome { Waived, AlreadyWaived, NotFound, NotWaivable }
 /// carries other charges that stand); paid → a credit note with a refund. The Stripe part is an outbox job written in
 /// the same transaction as the waiver, so it is carried out even if this instance dies right after answering.
 /// </summary>
-public sealed class ChargeWaiver(PhoneSupportDb db, IClock clock)
+public sealed class ChargeWaiver(PhoneSupportDb db, IClock clock, Audit.AuditLog audit)
 {
     public async Task<(WaiveOutcome Outcome, Charge? Charge, string? Why)> WaiveAsync(Guid chargeId, string reason, string actor, CancellationToken ct)
     {
@@ -45,6 +45,7 @@ public sealed class ChargeWaiver(PhoneSupportDb db, IClock clock)
             }
             if (charge.PostingStartedAt is not null && unstarted.Count == 0)
                 db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Undo, charge.IncidentId, [charge.Id], now));
+            audit.Record("charge", charge.Id, "waived", new { status = from }, new { status = charge.Status, reason });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return (WaiveOutcome.Waived, charge, null);

@@ -19,7 +19,7 @@ namespace PhoneSupport.Features.Billing;
 /// re-prices what has not started posting, and adds an adjustment charge for what has.
 /// </summary>
 public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, PolicyCatalog policies, IOptions<BillingOptions> options, IClock clock,
-    ILogger<IncidentService> logger)
+    ILogger<IncidentService> logger, Audit.AuditLog audit)
 {
     /// <summary>Why a billable part without a recorded consent was never charged (the charge's waived reason).</summary>
     public const string NoConsent = "no recorded consent: the caller never accepted a price on this call, so it is not charged";
@@ -285,6 +285,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
                 db.IncidentCalls.Add(new IncidentCall(callSid, target.Id, actor, now));
             }
             if (target.Status == "closed") target.Reopen();
+            audit.Record("incident", target.Id, "callAttached", null, new { callSid, mergedIncidentId = own?.Id });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return (target, null);

@@ -21,7 +21,7 @@ namespace PhoneSupport.Features.Billing;
 /// </summary>
 public sealed class PhoneQuoteService(
     PhoneSupportDb db, PolicyCatalog policies, Domain.Flows.FlowCatalog flows, PurchaseService purchases, ITwilioRestClient twilio, IOptions<BillingOptions> options,
-    IClock clock, ILogger<PhoneQuoteService> logger)
+    IClock clock, ILogger<PhoneQuoteService> logger, Audit.AuditLog audit)
 {
     public const string AcceptWord = "YES";
 
@@ -82,6 +82,7 @@ public sealed class PhoneQuoteService(
             {
                 quoteId = locked.Id, actor, estimatedMinutes, amount = amount.Amount, currency = amount.Currency,
             })));
+            audit.Record("quote", locked.Id, "priced", null, new { estimatedMinutes, amount = amount.Amount, currency = amount.Currency });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return (locked, null);

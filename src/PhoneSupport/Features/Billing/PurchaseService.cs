@@ -20,7 +20,8 @@ public sealed record BillingRefusal(string Field, string Message, bool NotFound 
 /// accepts through the API). Purchases and accepted quotes record who consented to what, and schedule the callback;
 /// the incident they open is billed through the same invoice path as any other, on the card on file.
 /// </summary>
-public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, Domain.Flows.FlowCatalog flows, CallbackScheduler callbacks, IOptions<BillingOptions> options, IClock clock)
+public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, Domain.Flows.FlowCatalog flows, CallbackScheduler callbacks, IOptions<BillingOptions> options, IClock clock,
+    Audit.AuditLog audit)
 {
     /// <summary>The caller pressed the option's key: buy it on this call (idempotent per call).</summary>
     public async Task<PurchaseFact> BuyOnCallAsync(FactRequest.Purchase request, CancellationToken ct)
@@ -84,6 +85,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             var purchase = new Purchase(Guid.CreateVersion7(), account.Provider, account.Id, contact.CallSid, "api", window.Name(), minutes, option.Price, rate, policy.Currency,
                 policy.Version, JsonSerializer.Serialize(new { channel = "api", actor, minutes, price = option.Price }), now) { CallbackId = callback.Id };
             db.Purchases.Add(purchase);
+            audit.Record("purchase", purchase.Id, "created", null, new { purchase.AccountId, minutes, price = option.Price, currency = policy.Currency, callbackId = callback.Id });
             await db.SaveChangesAsync(ct);
             return purchase;
         }, ct), null);
@@ -107,6 +109,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
         var quote = new Quote(Guid.CreateVersion7(), account!.Provider, account.Id, window.Name(), estimatedMinutes, rate, amount.Amount, policy.Currency, policy.Version,
             requestCallSid, actor, now, now + Duration.FromTimeSpan(options.Value.QuoteValidity));
         db.Quotes.Add(quote);
+        audit.Record("quote", quote.Id, "created", null, new { quote.AccountId, estimatedMinutes, amount = amount.Amount, currency = amount.Currency });
         await db.SaveChangesAsync(ct);
         return (quote, null);
     }
@@ -138,6 +141,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             var within = policy!.CallbackPromise?.Within ?? Duration.FromHours(1);
             var callback = await callbacks.ScheduleAsync(new FactRequest.ScheduleCallback(contact.CallSid, account.Provider, account.Id, phone, now + within, false, plan!.Priority, "quote"), ct);
             quote.Accept(actor, contact.CallSid, callback.Id, now);
+            audit.Record("quote", quote.Id, "accepted", null, new { callbackId = callback.Id, callSid = contact.CallSid });
             await db.SaveChangesAsync(ct);
             return (quote, null);
         }, ct);

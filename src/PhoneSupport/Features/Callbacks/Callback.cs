@@ -74,6 +74,13 @@ public sealed class Callback
     public Instant UpdatedAt { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>When a person cancelled it (with <see cref="CancelReason"/>); never dialled afterwards.</summary>
+    public Instant? CancelledAt { get; private set; }
+    public string? CancelReason { get; private set; }
+
+    /// <summary>Assigned by a person: only this technician is rung for it.</summary>
+    public Guid? AssignedTechnicianId { get; private set; }
+
     public bool IsOpen => Status is CallbackStatus.Scheduled or CallbackStatus.Dialing;
 
     /// <summary>
@@ -119,6 +126,45 @@ public sealed class Callback
         if (!countAttempt) Attempts = Math.Max(0, Attempts - 1);
         ClearDial();
         EndLease(now);
+    }
+
+    /// <summary>
+    /// A person cancels the promise. A scheduled callback, or one leased whose technician leg was not yet asked of Twilio
+    /// (the dispatcher's intent save then fails on <see cref="Version"/> and nothing is dialled), is cancelled; one whose
+    /// leg is ringing or bridged is not (false).
+    /// </summary>
+    public bool Cancel(string reason, Instant now)
+    {
+        if (Status == CallbackStatus.Scheduled || Status == CallbackStatus.Dialing && DialStartedAt is null && TwilioCallSid is null)
+        {
+            Status = CallbackStatus.Cancelled;
+            CancelledAt = now;
+            CancelReason = reason;
+            ClearDial();
+            EndLease(now);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>A new due time (inside the promise's window, checked by the caller): the next attempt moves with it.</summary>
+    public void Reschedule(Instant dueAt, Instant notBefore, Instant now)
+    {
+        Guard(CallbackStatus.Scheduled);
+        DueAt = dueAt;
+        NotBefore = notBefore;
+        NextAttemptAt = notBefore;
+        AtRisk = false;
+        EscalatedAt = null;
+        Touch(now);
+    }
+
+    /// <summary>Only <paramref name="technicianId"/> is rung (null: any technician of the line again).</summary>
+    public void Assign(Guid? technicianId, Instant now)
+    {
+        if (!IsOpen) throw new InvalidOperationException($"Callback {Id} is {Status}.");
+        AssignedTechnicianId = technicianId;
+        Touch(now);
     }
 
     public bool Escalate(Instant now)

@@ -34,9 +34,31 @@ public sealed class CallbackDispatcher(
         await EscalateAsync(ct);
         var dialled = 0;
         for (var i = 0; i < 10 && !stopping.IsCancellationRequested && await LeaseAsync(ct) is { } id; i++)
-            if (await DialAsync(id, ct)) dialled++;
+            if (await DialLeasedAsync(id, ct)) dialled++;
         return dialled;
     }
+
+    /// <summary>
+    /// Dials one callback this instance has leased. A person may cancel it between the lease and the dial: the cancel
+    /// bumps its version, so the dial intent (saved under the version it was loaded with, before anything is asked of
+    /// Twilio) fails and nothing is dialled.
+    /// </summary>
+    internal async Task<bool> DialLeasedAsync(Guid id, CancellationToken ct)
+    {
+        try
+        {
+            return await DialAsync(id, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("Callback {Callback} changed while being dialled (cancelled or rescheduled); not dialled", id);
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    /// <summary>Leases the next due callback for this instance (the first half of a pass; tests lease then cancel then dial).</summary>
+    internal Task<Guid?> LeaseNextAsync(CancellationToken ct) => LeaseAsync(ct);
 
     /// <summary>
     /// Shutdown, after the last pass: the leases this instance holds on callbacks whose technician leg is up run out
@@ -76,6 +98,7 @@ public sealed class CallbackDispatcher(
     {
         db.ChangeTracker.Clear();
         var callback = await db.Callbacks.FirstAsync(c => c.Id == id, ct);
+        if (callback.Status != CallbackStatus.Dialing || callback.LeaseOwner != Instance) return false; // cancelled since the lease
         var now = clock.GetCurrentInstant();
         var policy = policies.For(callback.Provider)!;
 
@@ -117,7 +140,7 @@ public sealed class CallbackDispatcher(
             return false;
         }
         var technician = await router.ReserveAsync(new ReservationRequest(Key(callback), callback.Provider, callback.Skill, null, !policy.Coverage.IsCovered(now), [],
-            Priority: callback.Priority), ct);
+            Priority: callback.Priority, Only: callback.AssignedTechnicianId), ct);
         if (technician is null)
         {
             callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
@@ -156,6 +179,7 @@ public sealed class CallbackDispatcher(
 
         db.ChangeTracker.Clear();
         var callback = await db.Callbacks.FirstAsync(c => c.Id == callbackId, ct);
+        if (callback.Status != CallbackStatus.Dialing || callback.LeaseOwner != Instance) return ChosenDispatch.NotScheduled; // cancelled since the lease
         var previousAttempt = callback.NextAttemptAt;
         var technician = await router.ReserveAsync(
             new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [], Only: technicianId), ct);
@@ -186,7 +210,18 @@ public sealed class CallbackDispatcher(
         };
         // The intent first, committed: from here on a leg may exist, and whoever takes the lease over looks for it.
         callback.DialIntended(technician.Id, technician.PhoneNumber, now);
-        await SaveAsync(callback, "callbackDialIntent", new { technicianId = technician.Id, attempt = callback.Attempts }, ct);
+        try
+        {
+            await SaveAsync(callback, "callbackDialIntent", new { technicianId = technician.Id, attempt = callback.Attempts }, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Cancelled (or changed) by a person since it was leased: the intent is not saved, nothing is asked of Twilio.
+            db.ChangeTracker.Clear();
+            await router.ReleaseAsync(technician.Id, Key(callback), "callbackCancelled", ct);
+            logger.LogInformation("Callback {Callback} was cancelled after its lease; not dialled", id);
+            return false;
+        }
         try
         {
             var created = await twilio.CreateCallAsync(request, ct);

@@ -23,7 +23,7 @@ public sealed record StaffUserResource(
 /// (<see cref="FieldErrors"/>, <see cref="Problems"/>), so the console shows each error next to its field. The first
 /// password is generated (20 random characters, shown once) rather than typed by the admin.
 /// </summary>
-public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher<StaffUser> hasher, IClock clock, ILogger<StaffUsersHandler> logger)
+public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher<StaffUser> hasher, IClock clock, ILogger<StaffUsersHandler> logger, Audit.AuditLog audit)
 {
     public async Task<Results<Created<StaffUserResource>, ProblemHttpResult>> CreateAsync(CreateStaffUserRequest body, ClaimsPrincipal by, CancellationToken ct)
     {
@@ -46,6 +46,7 @@ public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher
         var user = new StaffUser(Guid.CreateVersion7(), userName!, displayName!, body.Role!, technicianId, "", clock.GetCurrentInstant(), by.Identity?.Name ?? "system");
         user.SetPassword(hasher.HashPassword(user, password));
         db.StaffUsers.Add(user);
+        audit.Record("staffUser", user.Id, "created", null, new { user.UserName, user.DisplayName, user.Role, user.TechnicianId });
         try
         {
             await db.SaveChangesAsync(ct);
@@ -83,6 +84,7 @@ public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher
         var changed = disabled ? user.Disable(clock.GetCurrentInstant()) : user.Enable();
         if (changed)
         {
+            audit.Record("staffUser", user.Id, disabled ? "disabled" : "enabled", new { disabled = !disabled }, new { disabled });
             await db.SaveChangesAsync(ct);
             logger.LogInformation("Staff user {User} {Change} by {By}", user.UserName, disabled ? "disabled" : "enabled", by.Identity?.Name);
         }
@@ -96,6 +98,7 @@ public sealed partial class StaffUsersHandler(PhoneSupportDb db, IPasswordHasher
         if (user is null) return Problems.NotFound($"No staff user {id}.");
         var password = NewPassword();
         user.SetPassword(hasher.HashPassword(user, password));
+        audit.Record("staffUser", user.Id, "passwordReset", null, null);
         await db.SaveChangesAsync(ct);
         logger.LogInformation("Password of staff user {User} reset by {By}", user.UserName, by.Identity?.Name);
         return TypedResults.Ok((await ReadAsync(id, ct))! with { Password = password });

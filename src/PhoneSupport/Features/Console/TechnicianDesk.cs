@@ -177,6 +177,10 @@ public sealed class TechnicianDesk(
     public Task<ChosenDispatch> CallBackNowAsync(Guid callbackId, Guid technicianId, CancellationToken ct) =>
         dispatcher.DispatchChosenAsync(callbackId, technicianId, ct);
 
+    /// <summary>The provider of a callback (its zone reads a due time typed on the desk); null when there is no such callback.</summary>
+    public Task<string?> ProviderOfCallbackAsync(Guid callbackId, CancellationToken ct) =>
+        db.Callbacks.Where(c => c.Id == callbackId).Select(c => c.Provider).FirstOrDefaultAsync(ct);
+
     private async Task<LiveCall?> LiveCallAsync(string sid, CancellationToken ct)
     {
         if (sid.StartsWith("cb-", StringComparison.Ordinal) && Guid.TryParseExact(sid[3..], "N", out var callbackId))

@@ -15,7 +15,8 @@ namespace PhoneSupport.Features.Messages;
 /// Both upsert the one row of the call (<c>messages_call_key</c>), each filling what it knows and never blanking what
 /// the other wrote, so either order, repeats and races leave one message.
 /// </summary>
-public sealed class MessageService(PhoneSupportDb db, CallbackScheduler callbacks, PhoneQuoteService quotes, Domain.Policies.PolicyCatalog policies, IClock clock, ILogger<MessageService> logger)
+public sealed class MessageService(PhoneSupportDb db, CallbackScheduler callbacks, PhoneQuoteService quotes, Domain.Policies.PolicyCatalog policies, IClock clock, ILogger<MessageService> logger,
+    Audit.AuditLog audit)
 {
     public async Task<MessageFact> StoreAsync(FactRequest.StoreMessage request, CancellationToken ct)
     {
@@ -53,14 +54,17 @@ public sealed class MessageService(PhoneSupportDb db, CallbackScheduler callback
     public async Task<Message?> MarkHandledAsync(Guid id, string actor, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var changed = await db.Messages.Where(m => m.Id == id && m.Status == MessageStatus.New)
             .ExecuteUpdateAsync(m => m.SetProperty(x => x.Status, MessageStatus.Handled).SetProperty(x => x.HandledAt, now).SetProperty(x => x.HandledBy, actor), ct);
         var message = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
         if (message is not null && changed > 0)
         {
             db.CallEvents.Add(new CallEventRecord(message.CallSid, now, "messageHandled", JsonSerializer.Serialize(new { messageId = id, actor })));
+            audit.Record("message", id, "handled", new { status = MessageStatus.New }, new { status = MessageStatus.Handled });
             await db.SaveChangesAsync(ct);
         }
+        await tx.CommitAsync(ct);
         return message;
     }
 

@@ -51,6 +51,25 @@ public sealed class Technician
     public Instant CreatedAt { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>Bumped by every edit (not by state changes); the ETag of the technician.</summary>
+    public int Revision { get; private set; } = 1;
+
+    /// <summary>A retired technician (false) is never reserved; one on a call finishes it.</summary>
+    public bool Active { get; private set; } = true;
+
+    /// <summary>Applies an edit (null: unchanged) and bumps <see cref="Revision"/>.</summary>
+    public void Edit(string? name, string? phoneNumber, string[]? providers, string[]? skills, string[]? languages, bool? active)
+    {
+        if (name is not null) Name = name;
+        if (phoneNumber is not null) PhoneNumber = phoneNumber;
+        if (providers is not null) Providers = providers;
+        if (skills is not null) Skills = skills;
+        if (languages is not null) Languages = languages;
+        if (active is { } a) Active = a;
+        Revision++;
+        Version++;
+    }
+
     /// <summary>The technician's own choice: available or offline. Refused while they hold a call.</summary>
     public bool SetAvailability(bool available, Instant now)
     {
@@ -73,6 +92,7 @@ internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technic
     {
         technician.ToTable("technicians");
         technician.Property(t => t.Version).IsConcurrencyToken();
+        technician.Property(t => t.Revision).IsConcurrencyToken();
         technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
         technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
         technician.HasIndex(t => new { t.Status, t.StatusSince }).HasDatabaseName("technicians_idle");

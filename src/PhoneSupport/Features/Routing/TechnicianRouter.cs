@@ -97,7 +97,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
                                     and not exists (select 1 from technicians h where h.reserved_call_sid = 'cb-' || replace(b.id::text, '-', '')))))
                        as waiting,
                        (select count(*) from technicians f
-                         where {request.Provider} = any (f.providers)
+                         where {request.Provider} = any (f.providers) and f.active
                            and (f.status = 'available'
                                 or (f.status = 'wrapUp' and f.status_since <= {wrapUpBefore})
                                 or (f.status = 'reserved' and f.reserved_until < {now}))
@@ -114,6 +114,7 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
             candidate as (
                 select t.id from technicians t
                 where not exists (select 1 from held)
+                  and t.active
                   and {request.Provider} = any (t.providers)
                   and ({request.Skill}::text is null or {request.Skill}::text = any (t.skills))
                   and not (t.id = any ({excluded}))

@@ -69,7 +69,7 @@ public sealed class FactsLoader(
         var found = await (
             from c in db.Contracts.AsNoTracking()
             join a in db.Accounts.AsNoTracking() on c.AccountId equals a.Id
-            where c.ContractNumber == contractNumber
+            where c.ContractNumber == contractNumber && a.Active
             select new { Account = a, Contract = c }).ToListAsync(ct);
         foreach (var f in found)
         {
@@ -82,7 +82,8 @@ public sealed class FactsLoader(
 
     private async Task<IReadOnlyList<AccountFact>> Accounts(IQueryable<Account> accounts, CancellationToken ct)
     {
-        var found = await accounts.AsNoTracking().OrderBy(a => a.Id).Take(2).ToListAsync(ct);
+        // A retired account (active = false) identifies no caller: they hear the non-member path.
+        var found = await accounts.AsNoTracking().Where(a => a.Active).OrderBy(a => a.Id).Take(2).ToListAsync(ct);
         foreach (var a in found) _accounts[a.Id] = a;
         return found.Select(a => new AccountFact(a.Id, a.Name, a.Membership, a.AccountNumber, null)).ToList();
     }

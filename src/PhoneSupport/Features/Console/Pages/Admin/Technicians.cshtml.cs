@@ -26,6 +26,9 @@ public sealed class TechniciansModel(TechniciansHandler technicians, PolicyCatal
     [FromQuery(Name = "created")]
     public bool Done { get; set; }
 
+    [FromQuery(Name = "changed")]
+    public string? Changed { get; set; }
+
     public IReadOnlyList<TechnicianResource> Technicians { get; private set; } = [];
     public Dictionary<Guid, string> TamOf { get; private set; } = [];
     public IReadOnlyList<string> Providers => [.. policies.Policies.Select(p => p.Provider).Order(StringComparer.Ordinal)];
@@ -40,6 +43,18 @@ public sealed class TechniciansModel(TechniciansHandler technicians, PolicyCatal
         if (!ConsoleResults.AddTo(result, ModelState, "Input.", ["name", "phoneNumber", "providers", "skills", "languages"])) return Redirect("/console/admin/technicians?created=true");
         await LoadAsync(ct);
         Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+
+    /// <summary>Retires (never reserved again; a call in progress is finished) or reinstates a technician, under the revision shown.</summary>
+    public async Task<IActionResult> OnPostActiveAsync([FromForm] Guid id, [FromForm] int revision, [FromForm] bool active, CancellationToken ct)
+    {
+        var result = (await technicians.PatchAsync(id.ToString(), new PatchTechnicianRequest(null, null, null, null, null, active),
+            new HashSet<string>(["active"], StringComparer.OrdinalIgnoreCase), ETags.Format(revision), User, ct)).Result;
+        if (!ConsoleResults.AddTo(result, ModelState, "", []))
+            return Redirect($"/console/admin/technicians?changed={Uri.EscapeDataString(active ? "Technician reinstated." : "Technician retired.")}");
+        await LoadAsync(ct);
+        Response.StatusCode = StatusCodes.Status409Conflict;
         return Page();
     }
 

@@ -6,7 +6,8 @@ using PhoneSupport.Features.Callbacks;
 namespace PhoneSupport.Features.Console.Pages.Technician;
 
 /// <summary>The technician's own desk: state, rota, live call and the callback queue; "call back now".</summary>
-public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions> options, Routing.TransferService transfers) : PageModel
+public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions> options, Routing.TransferService transfers,
+    PhoneSupport.Features.Admin.CallbackControl control, Domain.Policies.PolicyCatalog policies) : PageModel
 {
     public TechnicianView? View { get; private set; }
 
@@ -78,10 +79,44 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
         return problem is null ? Redirect("/console/technician?done=disposition") : Redirect($"/console/technician?error={Uri.EscapeDataString(problem)}");
     }
 
+    /// <summary>Cancels a callback from the desk with the reason typed (audited as the signed-in technician).</summary>
+    public async Task<IActionResult> OnPostCancelCallbackAsync([FromForm] Guid callbackId, [FromForm] string? reason, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is null) return Forbid();
+        return Answer((await control.CancelAsync(callbackId.ToString(), new PhoneSupport.Features.Admin.CancelCallbackRequest(reason), ct)).Result, "cancelled");
+    }
+
+    /// <summary>Rings only the signed-in technician for this callback.</summary>
+    public async Task<IActionResult> OnPostAssignCallbackAsync([FromForm] Guid callbackId, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
+        return Answer((await control.AssignAsync(callbackId.ToString(), new PhoneSupport.Features.Admin.AssignCallbackRequest(id.ToString()), ct)).Result, "assigned");
+    }
+
+    /// <summary>A new due time, typed in the provider's local time (the API checks it against the promise's window).</summary>
+    public async Task<IActionResult> OnPostRescheduleCallbackAsync([FromForm] Guid callbackId, [FromForm] string? dueAt, CancellationToken ct)
+    {
+        if (TechnicianDesk.TechnicianOf(User) is null) return Forbid();
+        var provider = await desk.ProviderOfCallbackAsync(callbackId, ct);
+        var zone = provider is null ? null : policies.For(provider)?.Coverage.Zone;
+        var local = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm").Parse(dueAt?.Trim() ?? "");
+        if (zone is null || !local.Success) return Redirect($"/console/technician?error={Uri.EscapeDataString("Enter the new due time as a local date and time.")}");
+        var instant = NodaTime.Text.InstantPattern.ExtendedIso.Format(zone.AtLeniently(local.Value).ToInstant());
+        return Answer((await control.RescheduleAsync(callbackId.ToString(), new PhoneSupport.Features.Admin.RescheduleCallbackRequest(instant), ct)).Result, "rescheduled");
+    }
+
+    private RedirectResult Answer(IResult result, string done) =>
+        ConsoleResults.Problem(result) is { } problem
+            ? Redirect($"/console/technician?error={Uri.EscapeDataString(problem is Microsoft.AspNetCore.Http.HttpValidationProblemDetails { Errors.Count: > 0 } v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : problem.Detail ?? "The change failed.")}")
+            : Redirect($"/console/technician?done={done}");
+
     private static string? Message(string? done) => done switch
     {
         "transferring" => "Transferring: your colleague's phone is ringing. Your leg ends when the caller is moved.",
         "disposition" => "The disposition is recorded on the incident.",
+        "cancelled" => "The callback is cancelled: it will not be dialled.",
+        "assigned" => "The callback is yours: only your phone rings for it.",
+        "rescheduled" => "The callback is rescheduled.",
         "handled" => "The message is marked handled.",
         "quoted" => "The quote is priced and texted to the caller.",
         "available" => "You are available: calls and callbacks can reach you.",
