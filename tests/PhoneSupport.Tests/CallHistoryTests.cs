@@ -161,6 +161,9 @@ public sealed class CallHistoryTests(ServiceFixture fixture) : IAsyncLifetime
         var call = await AdminApi.ExpectAsync(await technician.GetAsync($"/api/calls/{sid}"), HttpStatusCode.OK);
         Assert.Equal(2, call["notes"]!.AsArray().Count);
         Assert.Equal("resolved", (string?)call["timeline"]!.AsArray().First(e => (string?)e!["kind"] == "note")!["data"]!["disposition"]);
+        var audit = await Desk.DeskApi.AuditAsync(_api.Admin, "incident", incidentId.ToString());
+        Assert.Equal(2, audit.Count(a => (string?)a["action"] == "noteAdded"));
+        Assert.Contains(audit, a => (string?)a["actor"] == (string?)keyBody["name"] && (string?)a["after"]!["disposition"] == "resolved");
     }
 
     [Fact]

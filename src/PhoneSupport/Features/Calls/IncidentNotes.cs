@@ -12,7 +12,7 @@ public enum NoteOutcome { Added, NotFound, Forbidden, Invalid }
 /// on an incident one of whose calls (or callbacks) they worked — the same rule as reading a call's history. Notes are
 /// appended, never edited: the latest disposition is the incident's current one.
 /// </summary>
-public sealed class IncidentNotes(PhoneSupportDb db, CallHistory history, IClock clock)
+public sealed class IncidentNotes(PhoneSupportDb db, CallHistory history, IClock clock, Audit.AuditLog audit)
 {
     public async Task<(NoteOutcome Outcome, IncidentNote? Note, string? Field, string? Why)> AddAsync(
         Guid incidentId, string? text, string? disposition, CallViewer viewer, CancellationToken ct)
@@ -28,6 +28,7 @@ public sealed class IncidentNotes(PhoneSupportDb db, CallHistory history, IClock
             return (NoteOutcome.Forbidden, null, null, "A technician adds notes only to incidents whose calls they worked.");
         var note = new IncidentNote(incident.Id, viewer.Name, viewer.IsTechnician ? viewer.TechnicianId : null, trimmed, disposition, clock.GetCurrentInstant());
         db.IncidentNotes.Add(note);
+        audit.Record("incident", incident.Id, "noteAdded", null, new { note.Id, note.Text, note.Disposition, note.Author });
         await db.SaveChangesAsync(ct);
         return (NoteOutcome.Added, note, null, null);
     }
