@@ -40,6 +40,18 @@ public sealed partial class FailureThrottleTests(ServiceFixture fixture, ITestOu
     }
 
     /// <summary>A fresh documentation-range address per test run: counters outlive a run by a few minutes.</summary>
+    /// <summary>
+    /// Failures are counted in fixed wall-clock windows (5 minutes by default): a scenario that straddles a window's end starts
+    /// counting afresh half-way (seen once on a loaded machine: four 401s, no 429). Waits out the last 30 s of a window.
+    /// </summary>
+    private static async Task OutsideTheEndOfTheFailureWindowAsync()
+    {
+        var window = new RateLimitOptions().FailureWindow;
+        var now = TimeProvider.System.GetUtcNow();
+        var left = PostgresRateLimiter.WindowStart(now, window) + window - now;
+        if (left < TimeSpan.FromSeconds(30)) await Task.Delay(left + TimeSpan.FromMilliseconds(200));
+    }
+
     private static string NewAddress() => $"198.51.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
 
     private static HttpClient Client(WebApplicationFactory<Program> host, string address, string? key)
@@ -57,6 +69,7 @@ public sealed partial class FailureThrottleTests(ServiceFixture fixture, ITestOu
         await using var second = first.WithWebHostBuilder(_ => { });
         var attacker = NewAddress();
         var neighbour = NewAddress();
+        await OutsideTheEndOfTheFailureWindowAsync();
 
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 4; i++) answers.Add((await Client(i % 2 == 0 ? first : second, attacker, "psk_guess" + i).GetAsync("/api/accounts?limit=1")).StatusCode);
@@ -100,6 +113,7 @@ public sealed partial class FailureThrottleTests(ServiceFixture fixture, ITestOu
         var address = NewAddress();
         using var client = Client(host, address, null);
 
+        await OutsideTheEndOfTheFailureWindowAsync();
         var statuses = new List<HttpStatusCode>();
         foreach (var name in new[] { "nobody.a", "nobody.b", user, "nobody.c" }) statuses.Add((await ConsoleClient.SignInAsync(client, name, "wrong")).StatusCode);
         var blocked = await ConsoleClient.SignInAsync(client, user, password);
@@ -150,10 +164,12 @@ public sealed partial class FailureThrottleTests(ServiceFixture fixture, ITestOu
 
         var all = answers.Values.SelectMany(a => a).Distinct().ToList();
         Assert.Equal(System.Net.WebUtility.HtmlEncode(SignInModel.Failed), Assert.Single(all));
-        var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
-        foreach (var (name, median) in medians) output.WriteLine($"{name}: median {median:F1} ms ({string.Join(", ", times[name].Select(t => t.ToString("F1")))})");
+        // The fastest of each path's rounds: a busy machine only ever adds time, so the minimum is the path's own cost (a median
+        // moved with the load of a parallel test run: 141 to 499 ms in one run).
+        var fastest = times.ToDictionary(t => t.Key, t => t.Value.Min());
+        foreach (var (name, least) in fastest) output.WriteLine($"{name}: fastest {least:F1} ms ({string.Join(", ", times[name].Select(t => t.ToString("F1")))})");
         // Each path verifies one password hash (tens of milliseconds); a path that skipped it would answer several times faster.
-        Assert.True(medians.Values.Max() < 3 * medians.Values.Min(), string.Join("; ", medians.Select(m => $"{m.Key} {m.Value:F1} ms")));
+        Assert.True(fastest.Values.Max() < 3 * fastest.Values.Min(), string.Join("; ", fastest.Select(m => $"{m.Key} {m.Value:F1} ms")));
     }
 
     private static async Task<string> AdminApiProblem(HttpResponseMessage response) => await response.Content.ReadAsStringAsync();
