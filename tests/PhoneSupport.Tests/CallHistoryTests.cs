@@ -42,6 +42,24 @@ public sealed class CallHistoryTests(ServiceFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetCall_ACallbackPromise_AppearsOnce_AsTheEngineSpokeIt()
+    {
+        var night = NewYork.AtStrictly(new LocalDateTime(2026, 7, 18, 23, 0)).ToInstant();
+        fixture.Clock.Set(night);
+        await TestTechnicians.OfflineAllAsync(fixture);
+        var account = await TestAccounts.CreateAsync(fixture, "constellix", "Corporate", new LocalDate(2026, 1, 15));
+        var (result, _) = await SimulatedCalls.CallAsync(fixture, "+17038803095", "+1555999" + TestAccounts.UniqueDigits(4),
+            ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), TechnicianScript.Accepting(TimeSpan.FromMinutes(5)));
+        var callbackId = await fixture.ScalarAsync<Guid>("select id from callbacks where call_sid = $1", result.CallSid);
+
+        var call = await AdminApi.ExpectAsync(await _api.Admin.GetAsync($"/api/calls/{result.CallSid}"), HttpStatusCode.OK);
+
+        var promises = call["timeline"]!.AsArray().Select(e => e!.AsObject())
+            .Where(e => (string?)e["kind"] is "callbackScheduled" or "callbackPromised").ToList();
+        Assert.Equal(callbackId.ToString(), (string?)Assert.Single(promises)["data"]!["callbackId"]);
+    }
+
+    [Fact]
     public async Task GetCall_TimelineHoldsStepsKeysDecisionReservationLegIncidentAndCharge_InOrderWithInstants()
     {
         var (account, sid, technicianId) = await NightCallAsync(TimeSpan.FromMinutes(160));

@@ -117,9 +117,12 @@ public sealed class CallHistory(PhoneSupportDb db)
         }
 
         var callbackIds = callbacks.Select(c => c.Id).ToList();
+        // The engine logs the promise it spoke (callbackScheduled, with the callback's id); a callback made elsewhere (a
+        // message's promise) is read from its row, so each promise appears once.
+        var spoken = entries.Where(e => e.Kind == "callbackScheduled").Select(e => e.Data.GetValueOrDefault("callbackId")).ToHashSet();
         foreach (var c in callbacks)
         {
-            entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
+            if (!spoken.Contains(c.Id.ToString())) entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
                 Map(("callbackId", c.Id.ToString()), ("dueAt", AdminFormats.Format(c.DueAt)), ("phoneNumber", c.PhoneNumber), ("reason", c.Reason))));
             if (c.Status is Callbacks.CallbackStatus.Completed or Callbacks.CallbackStatus.Missed or Callbacks.CallbackStatus.Cancelled)
                 entries.Add(new(c.UpdatedAt, "callback" + char.ToUpperInvariant(c.Status[0]) + c.Status[1..], TimelineSource.Callback, 1,
