@@ -43,6 +43,7 @@ public static class AdminFeature
         api.MapCharges();
         api.MapPurchases();
         Messages.MessagesFeature.MapMessages(api);
+        Reports.ReportEndpoints.MapReports(api);
         return app;
     }
 }

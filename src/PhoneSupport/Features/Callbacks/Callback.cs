@@ -74,6 +74,9 @@ public sealed class Callback
     public Instant UpdatedAt { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>When the customer was bridged with the technician (a completed callback): kept on time when at or before <see cref="DueAt"/>.</summary>
+    public Instant? ConnectedAt { get; private set; }
+
     public bool IsOpen => Status is CallbackStatus.Scheduled or CallbackStatus.Dialing;
 
     /// <summary>
@@ -90,11 +93,14 @@ public sealed class Callback
         Touch(now);
     }
 
-    /// <summary>The customer was connected to the technician: the promise is kept.</summary>
-    public bool Complete(Instant now)
+    /// <summary>
+    /// The customer was connected to the technician (at <paramref name="connectedAt"/>, now when not known): the promise is kept.
+    /// </summary>
+    public bool Complete(Instant now, Instant? connectedAt = null)
     {
         if (Status != CallbackStatus.Dialing) return false;
         Status = CallbackStatus.Completed;
+        ConnectedAt = connectedAt ?? now;
         EndLease(now);
         return true;
     }
