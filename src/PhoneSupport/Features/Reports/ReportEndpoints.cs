@@ -65,7 +65,7 @@ public sealed class ReportsHandler(ReportQueries queries, PolicyCatalog policies
     [
         "period", "provider", "plan", "severity", "offered", "answeredLive", "answeredWithinTarget", "abandoned", "abandonedInIvr", "abandonedInQueue",
         "callbacksPromised", "callbacksKeptOnTime", "callbacksLate", "callbacksMissed", "slaMet", "slaMissed", "avgSpeedOfAnswerSeconds",
-        "p90SpeedOfAnswerSeconds", "avgTalkSeconds", "avgHandleSeconds",
+        "p90SpeedOfAnswerSeconds", "avgTalkSeconds", "avgHandleSeconds", "serviceLevelPercent", "slaMetPercent", "callbacksOnTimePercent",
     ];
 
     public static readonly string[] RevenueHeader = ["month", "provider", "window", "currency", "charges", "billed", "paid", "waived", "refunded"];
@@ -121,7 +121,8 @@ public sealed class ReportsHandler(ReportQueries queries, PolicyCatalog policies
     [
         r.Period, r.Provider, r.Plan, N(r.Severity), N(r.Offered), N(r.AnsweredLive), N(r.AnsweredWithinTarget), N(r.Abandoned), N(r.AbandonedInIvr),
         N(r.AbandonedInQueue), N(r.CallbacksPromised), N(r.CallbacksKeptOnTime), N(r.CallbacksLate), N(r.CallbacksMissed), N(r.SlaMet), N(r.SlaMissed),
-        D(r.AvgSpeedOfAnswerSeconds), D(r.P90SpeedOfAnswerSeconds), D(r.AvgTalkSeconds), D(r.AvgHandleSeconds),
+        D(r.AvgSpeedOfAnswerSeconds), D(r.P90SpeedOfAnswerSeconds), D(r.AvgTalkSeconds), D(r.AvgHandleSeconds), D(r.ServiceLevelPercent),
+        D(r.SlaMetPercent), D(r.CallbacksOnTimePercent),
     ];
 
     public async Task<Results<Ok<RevenueReportResource>, ProblemHttpResult>> RevenueAsync(ReportQuery query, CancellationToken ct)
