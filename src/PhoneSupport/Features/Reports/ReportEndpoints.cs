@@ -169,7 +169,7 @@ public sealed class ReportsHandler(ReportQueries queries, PolicyCatalog policies
         var (report, problem) = await ReadAllowancesAsync(query, ct);
         if (report is null) return problem!;
         return await CsvAsync(http, "allowances.csv", AllowanceHeader, report.Rows.Select(r => (IReadOnlyList<string?>)[r.ContractNumber, r.AccountId.ToString(),
-            r.AccountName, r.Provider, AdminFormats.Format(r.YearStartsOn), AdminFormats.Format(r.YearEndsOn), N(r.Included), N(r.Used), N(r.InProgress), N(r.Left)]), ct);
+            r.AccountName, r.Provider, r.YearStartsOn, r.YearEndsOn, N(r.Included), N(r.Used), N(r.InProgress), N(r.Left)]), ct);
     }
 
     public static readonly string[] CallsHeader =

@@ -134,8 +134,8 @@ public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
             var mine = uses.Where(u => u.ContractId == c.Id && u.YearStart == yearStart).ToList();
             var used = mine.Where(u => u.Status == "committed").Sum(u => u.Count);
             var claimed = mine.Where(u => u.Status == "claimed").Sum(u => u.Count);
-            return new AllowanceRow(c.ContractNumber, c.AccountId, c.AccountName, provider, ReportPeriods.LocalDay(yearStart, zone),
-                ReportPeriods.LocalDay(yearEnd, zone).PlusDays(-1), included, used, claimed, Math.Max(0, included - used - claimed));
+            return new AllowanceRow(c.ContractNumber, c.AccountId, c.AccountName, provider, Admin.AdminFormats.Format(ReportPeriods.LocalDay(yearStart, zone)),
+                Admin.AdminFormats.Format(ReportPeriods.LocalDay(yearEnd, zone).PlusDays(-1)), included, used, claimed, Math.Max(0, included - used - claimed));
         })];
     }
 
@@ -259,7 +259,7 @@ public sealed class UseRow
 }
 
 /// <summary>A contract's included incidents in the contract year containing the report day.</summary>
-public sealed record AllowanceRow(string ContractNumber, Guid AccountId, string AccountName, string Provider, LocalDate YearStartsOn, LocalDate YearEndsOn,
+public sealed record AllowanceRow(string ContractNumber, Guid AccountId, string AccountName, string Provider, string YearStartsOn, string YearEndsOn,
     int Included, int Used, int InProgress, int Left);
 
 public sealed class CallExportRow
