@@ -78,6 +78,11 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "policies flow lists open", Laptop },
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
+        { "manager", "reports", Laptop },
+        { "manager", "reports", Phone },
+        { "manager", "reports bad range", Laptop },
+        { "finance", "reports", Laptop },
+        { "admin", "reports", WallScreen },
     };
 
     /// <summary>The Razor page (its route) each view is, or why a page has no view of its own.</summary>
@@ -97,6 +102,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("staff", StringComparison.Ordinal) => "console/admin/staff",
         _ when view.StartsWith("api keys", StringComparison.Ordinal) => "console/admin/api-keys",
         _ when view.StartsWith("policies", StringComparison.Ordinal) => "console/admin/policies",
+        _ when view.StartsWith("reports", StringComparison.Ordinal) => "console/reports",
         _ => throw new ArgumentOutOfRangeException(nameof(view), view, "no such console view"),
     };
 
@@ -106,6 +112,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         ["console/board/live"] = "the fragment the board refreshes itself with, checked inside the board",
         ["console/technician/desk"] = "the fragment the desk refreshes itself with, checked inside the desk",
         ["console/finance/charges.csv"] = "CSV, not HTML",
+        ["console/reports/export/{kind:regex(^(service|revenue)$)}"] = "CSV, not HTML",
     };
 
     [Fact]
@@ -249,6 +256,14 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 await page.GotoAsync("/console/finance");
                 await Expect(page.Locator($"#charges tr[data-charge='{data.ChargeId}']")).ToBeVisibleAsync();
                 await Expect(page.Locator("#totals")).ToContainTextAsync(data.AccountName);
+                break;
+            case "reports":
+                await page.GotoAsync("/console/reports?provider=constellix");
+                await Expect(page.Locator("section.report svg[role='img']")).ToHaveCountAsync(4);
+                break;
+            case "reports bad range":
+                await page.GotoAsync("/console/reports?provider=constellix&from=2026-07-10&to=2026-07-01");
+                await Expect(page.Locator("#from-error")).ToContainTextAsync("on or before");
                 break;
             case "charges bad filter":
                 await page.GotoAsync("/console/finance?from=yesterday&to=2026-02-30&status=lost");
