@@ -10,6 +10,13 @@ public sealed class ReportsTests(ConsoleHost host)
     [Fact]
     public async Task Manager_OpensReports_FindsAChartAndItsTableInEachSection_AndTheCsv()
     {
+        // A weekend night contract call, answered and talked 2 h 40 min: a call answered live and a charge beyond the included 2 hours.
+        host.At(new NodaTime.LocalDateTime(2026, 7, 11, 23, 0));
+        await host.ScalarAsync<int>("with t as (update technicians set status = case when phone_number = '+15550200001' then 'available' else 'offline' end, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");
+        var account = await host.CreateAccountAsync("Corporate", contract: true, stripeCustomer: "cus_R" + ConsoleHost.Unique(12));
+        await host.CallAsync("+1555998" + ConsoleHost.Unique(4), "+17038803095",
+            Emulators.Twilio.ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), Emulators.Twilio.TechnicianScript.Accepting(TimeSpan.FromMinutes(160)));
+        await host.PostChargesAsync();
         host.Clock.Set(ConsoleHost.BusinessHours);
         var page = await host.SignInAsync("manager");
         try
@@ -17,7 +24,7 @@ public sealed class ReportsTests(ConsoleHost host)
             await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/reports"));
             await page.GetByLabel("Support line").SelectOptionAsync("constellix");
             await page.GetByLabel("From (local date)").FillAsync("2026-06-01");
-            await page.GetByLabel("To (local date, inclusive)").FillAsync("2026-07-01");
+            await page.GetByLabel("To (local date, inclusive)").FillAsync("2026-07-31");
             await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
 
             foreach (var (section, title) in new[]
@@ -33,6 +40,9 @@ public sealed class ReportsTests(ConsoleHost host)
                 await Expect(page.Locator($"#{section} table caption")).Not.ToBeEmptyAsync();
             }
             Assert.True(await page.Locator("#calls svg text.tick").CountAsync() > 5); // the scale's 5 labels and day labels
+            await Expect(page.Locator("#calls table tbody tr", new() { HasText = "2026-07-11" })).ToBeVisibleAsync();
+            await Expect(page.Locator("#revenue table tbody tr", new() { HasText = "2026-07" }).First).ToBeVisibleAsync();
+            Assert.True(await page.Locator("#calls svg rect.c2").CountAsync() > 1); // an "answered" bar beside the legend's swatch
             await ConsoleHost.ScreenshotAsync(page, "40-reports");
 
             var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "service report" }).ClickAsync());

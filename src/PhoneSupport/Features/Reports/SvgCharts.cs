@@ -86,14 +86,14 @@ public static class SvgCharts
         return svg.ToString();
     }
 
-    /// <summary>A round upper bound for the scale (1, 2, 2.5, 5 × 10ⁿ), at least 1.</summary>
+    /// <summary>The scale's top: four equal steps of a round size (1, 2 or 5 × 10ⁿ, at least 1), so counts get whole labels.</summary>
     public static double Nice(double max)
     {
-        if (max <= 1) return 1;
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(max)));
-        foreach (var f in new[] { 1, 2, 2.5, 5, 10 })
-            if (f * magnitude >= max) return f * magnitude;
-        return 10 * magnitude;
+        var step = Math.Max(1, max / 4);
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(step)));
+        foreach (var f in new[] { 1, 2, 5, 10 })
+            if (f * magnitude >= step) return 4 * f * magnitude;
+        return 40 * magnitude;
     }
 
     private static string Format(double value) => value.ToString(value >= 100 || value == Math.Floor(value) ? "0" : "0.#", CultureInfo.InvariantCulture);
