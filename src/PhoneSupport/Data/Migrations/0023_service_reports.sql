@@ -46,7 +46,7 @@ create table service_rollups (
 );
 
 -- Callbacks and SLA records by the day they came due, read index-only (with the columns the figures need).
-create index callbacks_report on callbacks (provider, due_at) include (status, connected_at, account_id, call_sid);
+create index callbacks_report on callbacks (provider, due_at) include (status, connected_at, updated_at, account_id, call_sid);
 create index sla_records_report on sla_records (provider, due_at) include (plan, severity, met, first_contact_at);
 -- Revenue by the month a charge was made.
 create index charges_report on charges (created_at) include (incident_id, status, amount, currency, "window");

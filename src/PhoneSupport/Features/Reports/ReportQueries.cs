@@ -45,16 +45,18 @@ public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
             At(r.Day, r.Plan, r.Severity).Add(t);
         }
 
+        // Plan and severity only when the rows are split by them: the account and SLA joins cost a look-up per callback.
+        var split = range.Grouping is ReportGrouping.Plan or ReportGrouping.Severity;
         var callbacks = await db.Database.SqlQuery<CallbackDayRow>($"""
-            select (b.due_at at time zone {zone})::date as "Day", coalesce(a.membership, '') as "Plan", coalesce(s.severity, 0) as "Severity",
+            select (b.due_at at time zone {zone})::date as "Day",
+                   case when {split} then coalesce((select a.membership from accounts a where a.id = b.account_id), '') else '' end as "Plan",
+                   case when {split} then coalesce((select s.severity from sla_records s where s.call_sid = b.call_sid), 0) else 0 end as "Severity",
                    count(*) as "Promised",
                    count(*) filter (where b.status = 'completed' and coalesce(b.connected_at, b.updated_at) <= b.due_at) as "Kept",
                    count(*) filter (where (b.status = 'completed' and coalesce(b.connected_at, b.updated_at) > b.due_at)
                                        or (b.status in ('scheduled', 'dialing') and b.due_at < {now})) as "Late",
                    count(*) filter (where b.status = 'missed') as "Missed"
               from callbacks b
-              left join accounts a on a.id = b.account_id
-              left join sla_records s on s.call_sid = b.call_sid
              where b.provider = {provider} and b.due_at >= {start} and b.due_at < {end} and b.status <> 'cancelled'
              group by 1, 2, 3
             """).ToListAsync(ct);
@@ -66,7 +68,8 @@ public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
         }
 
         var slas = await db.Database.SqlQuery<SlaDayRow>($"""
-            select (due_at at time zone {zone})::date as "Day", plan as "Plan", severity as "Severity",
+            select (due_at at time zone {zone})::date as "Day", case when {split} then plan else '' end as "Plan",
+                   case when {split} then severity else 0 end as "Severity",
                    count(*) filter (where met) as "Met",
                    count(*) filter (where met = false or (met is null and first_contact_at is null and due_at < {now})) as "Missed"
               from sla_records
