@@ -229,5 +229,14 @@ public sealed class ServiceReportTests(ServiceFixture fixture) : IAsyncLifetime
         var again = await AdminApi.ExpectAsync(await _api.Admin.GetAsync("/api/reports/service?provider=constructor&from=2030-03-01&to=2030-03-31&groupBy=month"), HttpStatusCode.OK);
         Assert.Equal(3, (long)again["rows"]![0]!["offered"]!);
         Assert.Equal(2, (long)again["rows"]![0]!["answeredLive"]!);
+
+        // Two days on, Tuesday is final (over, no callback open): its callback and SLA figures are stored once and read back the same.
+        At(7, 12);
+        var stored = await AdminApi.ExpectAsync(await _api.Admin.GetAsync("/api/reports/service?provider=constructor&from=2030-03-01&to=2030-03-31&groupBy=plan"), HttpStatusCode.OK);
+        Assert.Equal(1, await fixture.ScalarAsync<long>("select count(*) from report_days_cached where provider = 'constructor' and day = '2030-03-05'"));
+        Assert.True(await fixture.ScalarAsync<long>("select count(*) from report_day_cache where provider = 'constructor' and day = '2030-03-05'") >= 2);
+        var fromCache = await AdminApi.ExpectAsync(await _api.Admin.GetAsync("/api/reports/service?provider=constructor&from=2030-03-01&to=2030-03-31&groupBy=plan"), HttpStatusCode.OK);
+        Assert.Equal(plans["rows"]!.ToJsonString(), stored["rows"]!.ToJsonString());
+        Assert.Equal(plans["rows"]!.ToJsonString(), fromCache["rows"]!.ToJsonString());
     }
 }

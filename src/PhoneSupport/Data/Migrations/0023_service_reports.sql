@@ -58,3 +58,36 @@ begin
     end if;
 end
 $$;
+
+-- Callback and SLA figures of final due days (the day is over, an hour's grace, and no callback due that day is still open:
+-- nothing about them changes any more), computed once by the first report that reads them (Features/Reports/ReportQueries.cs)
+-- and read from here after. report_days_cached marks a day as stored (also a day with nothing), per provider and zone.
+create table report_days_cached (
+    provider    text not null,
+    zone        text not null,
+    day         date not null,
+    computed_at timestamptz not null,
+    primary key (provider, zone, day)
+);
+create table report_day_cache (
+    provider           text not null,
+    zone               text not null,
+    day                date not null,
+    plan               text not null,
+    severity           integer not null,
+    callbacks_promised bigint not null,
+    callbacks_kept     bigint not null,
+    callbacks_late     bigint not null,
+    callbacks_missed   bigint not null,
+    sla_met            bigint not null,
+    sla_missed         bigint not null,
+    primary key (provider, zone, day, plan, severity)
+);
+
+do $$
+begin
+    if exists (select 1 from pg_roles where rolname = 'phonesupport_app') then
+        grant select, insert, update, delete on report_days_cached, report_day_cache to phonesupport_app;
+    end if;
+end
+$$;

@@ -45,43 +45,111 @@ public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
             At(r.Day, r.Plan, r.Severity).Add(t);
         }
 
-        // Plan and severity only when the rows are split by them: the account and SLA joins cost a look-up per callback.
-        var split = range.Grouping is ReportGrouping.Plan or ReportGrouping.Severity;
-        var callbacks = await db.Database.SqlQuery<CallbackDayRow>($"""
-            select (b.due_at at time zone {zone})::date as "Day",
+        // Callbacks and SLA records by due day. A day that is over (an hour's grace for late webhooks) with no callback due that day
+        // still open no longer changes: its figures are computed once into report_day_cache and read from there. Days not final
+        // yet are computed each time, split by plan and severity only when the rows are (those look-ups cost one per callback).
+        var horizon = ReportPeriods.LocalDay(clock.GetCurrentInstant() - Duration.FromHours(1), range.Zone).PlusDays(-1);
+        var cachedTo = to < horizon ? to : horizon;
+        var cached = from > cachedTo ? [] : (await db.Database.SqlQuery<LocalDate>($"""
+            select day as "Value" from report_days_cached where provider = {provider} and zone = {zone} and day >= {from} and day <= {cachedTo}
+            """).ToListAsync(ct)).ToHashSet();
+        var missing = new List<LocalDate>();
+        for (var day = from; day <= cachedTo; day = day.PlusDays(1))
+            if (!cached.Contains(day)) missing.Add(day);
+        if (missing.Count > 0)
+        {
+            var span = ReportPeriods.Span(missing[0], missing[^1], range.Zone);
+            var computed = await DueDaysAsync(provider, range.Zone, span, split: true, [.. missing], ct);
+            var final = missing.Except(computed.Where(r => r.Open > 0).Select(r => r.Day)).ToArray();
+            await PersistAsync(provider, zone, final, computed.Where(r => final.Contains(r.Day)).ToList(), ct);
+            foreach (var r in computed.Where(r => !final.Contains(r.Day))) Add(r);
+        }
+        if (cached.Count > 0 || missing.Count > 0)
+            foreach (var r in await db.Database.SqlQuery<DueDayRow>($"""
+                select day as "Day", plan as "Plan", severity as "Severity", callbacks_promised as "Promised", callbacks_kept as "Kept",
+                       callbacks_late as "Late", callbacks_missed as "Missed", 0::bigint as "Open", sla_met as "Met", sla_missed as "SlaMissed"
+                  from report_day_cache where provider = {provider} and zone = {zone} and day >= {from} and day <= {cachedTo}
+                """).ToListAsync(ct)) Add(r);
+        if (to > cachedTo)
+        {
+            var liveFrom = from > cachedTo ? from : cachedTo.PlusDays(1);
+            foreach (var r in await DueDaysAsync(provider, range.Zone, ReportPeriods.Span(liveFrom, to, range.Zone),
+                         range.Grouping is ReportGrouping.Plan or ReportGrouping.Severity, null, ct)) Add(r);
+        }
+
+        void Add(DueDayRow r)
+        {
+            var t = At(r.Day, r.Plan, r.Severity);
+            (t.CallbacksPromised, t.CallbacksKeptOnTime, t.CallbacksLate, t.CallbacksMissed) =
+                (t.CallbacksPromised + r.Promised, t.CallbacksKeptOnTime + r.Kept, t.CallbacksLate + r.Late, t.CallbacksMissed + r.Missed);
+            (t.SlaMet, t.SlaMissed) = (t.SlaMet + r.Met, t.SlaMissed + r.SlaMissed);
+        }
+        return ServiceReport.Fold(provider, facts.Select(f => new ServiceFact(f.Key.Item1, f.Key.Item2, f.Key.Item3, f.Value)), range.Grouping, from, to);
+    }
+
+    /// <summary>
+    /// Callback and SLA figures per local due day in <paramref name="span"/> (only <paramref name="days"/> when given), split by plan
+    /// and severity when <paramref name="split"/>; <c>Open</c> counts callbacks due that day still scheduled or dialing.
+    /// </summary>
+    private async Task<List<DueDayRow>> DueDaysAsync(string provider, DateTimeZone zone, Interval span, bool split, LocalDate[]? days, CancellationToken ct)
+    {
+        var (zoneId, start, end, now) = (zone.Id, span.Start.ToDateTimeUtc(), span.End.ToDateTimeUtc(), clock.GetCurrentInstant().ToDateTimeUtc());
+        var (all, only) = (days is null, days ?? []);
+        var rows = await db.Database.SqlQuery<DueDayRow>($"""
+            select (b.due_at at time zone {zoneId})::date as "Day",
                    case when {split} then coalesce((select a.membership from accounts a where a.id = b.account_id), '') else '' end as "Plan",
                    case when {split} then coalesce((select s.severity from sla_records s where s.call_sid = b.call_sid), 0) else 0 end as "Severity",
                    count(*) as "Promised",
                    count(*) filter (where b.status = 'completed' and coalesce(b.connected_at, b.updated_at) <= b.due_at) as "Kept",
                    count(*) filter (where (b.status = 'completed' and coalesce(b.connected_at, b.updated_at) > b.due_at)
                                        or (b.status in ('scheduled', 'dialing') and b.due_at < {now})) as "Late",
-                   count(*) filter (where b.status = 'missed') as "Missed"
+                   count(*) filter (where b.status = 'missed') as "Missed",
+                   count(*) filter (where b.status in ('scheduled', 'dialing')) as "Open",
+                   0::bigint as "Met", 0::bigint as "SlaMissed"
               from callbacks b
              where b.provider = {provider} and b.due_at >= {start} and b.due_at < {end} and b.status <> 'cancelled'
+               and ({all} or (b.due_at at time zone {zoneId})::date = any({only}))
              group by 1, 2, 3
             """).ToListAsync(ct);
-        foreach (var r in callbacks)
-        {
-            var t = At(r.Day, r.Plan, r.Severity);
-            (t.CallbacksPromised, t.CallbacksKeptOnTime, t.CallbacksLate, t.CallbacksMissed) =
-                (t.CallbacksPromised + r.Promised, t.CallbacksKeptOnTime + r.Kept, t.CallbacksLate + r.Late, t.CallbacksMissed + r.Missed);
-        }
-
-        var slas = await db.Database.SqlQuery<SlaDayRow>($"""
-            select (due_at at time zone {zone})::date as "Day", case when {split} then plan else '' end as "Plan",
+        rows.AddRange(await db.Database.SqlQuery<DueDayRow>($"""
+            select (due_at at time zone {zoneId})::date as "Day", case when {split} then plan else '' end as "Plan",
                    case when {split} then severity else 0 end as "Severity",
+                   0::bigint as "Promised", 0::bigint as "Kept", 0::bigint as "Late", 0::bigint as "Missed", 0::bigint as "Open",
                    count(*) filter (where met) as "Met",
-                   count(*) filter (where met = false or (met is null and first_contact_at is null and due_at < {now})) as "Missed"
+                   count(*) filter (where met = false or (met is null and first_contact_at is null and due_at < {now})) as "SlaMissed"
               from sla_records
              where provider = {provider} and due_at >= {start} and due_at < {end}
+               and ({all} or (due_at at time zone {zoneId})::date = any({only}))
              group by 1, 2, 3
-            """).ToListAsync(ct);
-        foreach (var r in slas)
-        {
-            var t = At(r.Day, r.Plan, r.Severity);
-            (t.SlaMet, t.SlaMissed) = (t.SlaMet + r.Met, t.SlaMissed + r.Missed);
-        }
-        return ServiceReport.Fold(provider, facts.Select(f => new ServiceFact(f.Key.Item1, f.Key.Item2, f.Key.Item3, f.Value)), range.Grouping, from, to);
+            """).ToListAsync(ct));
+        return rows;
+    }
+
+    /// <summary>Stores final days' figures (and marks the days, with none too) once; a concurrent request storing the same days loses quietly.</summary>
+    private async Task PersistAsync(string provider, string zone, LocalDate[] days, List<DueDayRow> rows, CancellationToken ct)
+    {
+        if (days.Length == 0) return;
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var merged = rows.GroupBy(r => (r.Day, r.Plan, r.Severity)).Select(g => (g.Key, Promised: g.Sum(r => r.Promised), Kept: g.Sum(r => r.Kept),
+            Late: g.Sum(r => r.Late), Missed: g.Sum(r => r.Missed), Met: g.Sum(r => r.Met), SlaMissed: g.Sum(r => r.SlaMissed))).ToList();
+        var (dayList, plans, severities) = (merged.Select(m => m.Key.Day).ToArray(), merged.Select(m => m.Key.Plan).ToArray(), merged.Select(m => m.Key.Severity).ToArray());
+        var (promised, kept, late, missed, met, slaMissed) = (merged.Select(m => m.Promised).ToArray(), merged.Select(m => m.Kept).ToArray(),
+            merged.Select(m => m.Late).ToArray(), merged.Select(m => m.Missed).ToArray(), merged.Select(m => m.Met).ToArray(), merged.Select(m => m.SlaMissed).ToArray());
+        // One statement: the days are marked and their rows stored together, or (another request did it first) not at all.
+        await db.Database.ExecuteSqlAsync($"""
+            with marked as (
+                insert into report_days_cached (provider, zone, day, computed_at)
+                select {provider}, {zone}, d, {now} from unnest({days}::date[]) d
+                on conflict do nothing
+                returning day)
+            insert into report_day_cache (provider, zone, day, plan, severity, callbacks_promised, callbacks_kept, callbacks_late, callbacks_missed, sla_met, sla_missed)
+            select {provider}, {zone}, r.day, r.plan, r.severity, r.promised, r.kept, r.late, r.missed, r.met, r.sla_missed
+              from unnest({dayList}::date[], {plans}::text[], {severities}::int[], {promised}::bigint[], {kept}::bigint[], {late}::bigint[],
+                          {missed}::bigint[], {met}::bigint[], {slaMissed}::bigint[])
+                   as r (day, plan, severity, promised, kept, late, missed, met, sla_missed)
+             where r.day in (select day from marked)
+            on conflict do nothing
+            """, ct);
     }
 
     /// <summary>
@@ -210,7 +278,7 @@ public sealed class RollupRow
     public long HandleSeconds { get; init; }
 }
 
-public sealed class CallbackDayRow
+public sealed class DueDayRow
 {
     public LocalDate Day { get; init; }
     public string Plan { get; init; } = "";
@@ -219,15 +287,9 @@ public sealed class CallbackDayRow
     public long Kept { get; init; }
     public long Late { get; init; }
     public long Missed { get; init; }
-}
-
-public sealed class SlaDayRow
-{
-    public LocalDate Day { get; init; }
-    public string Plan { get; init; } = "";
-    public int Severity { get; init; }
+    public long Open { get; init; }
     public long Met { get; init; }
-    public long Missed { get; init; }
+    public long SlaMissed { get; init; }
 }
 
 public sealed class RevenueRow
