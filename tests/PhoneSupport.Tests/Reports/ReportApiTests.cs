@@ -122,6 +122,17 @@ public sealed class ReportApiTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal((1L, 3_000L, 0L, 0L, 0L), Figures(byKey["2030-06|night"]));
         Assert.All(rows, r => Assert.Equal("usd", (string?)r["currency"]));
 
+        // A month on, the days are stored once; a charge refunded since drops its day, and the next report counts it again.
+        fixture.Clock.Set(Instant.FromUtc(2030, 7, 2, 12, 0));
+        var cached = await AdminApi.ExpectAsync(await _api.Admin.GetAsync("/api/reports/revenue?provider=constellix&from=2030-05-01&to=2030-06-30"), HttpStatusCode.OK);
+        Assert.Equal(report["rows"]!.ToJsonString(), cached["rows"]!.ToJsonString());
+        Assert.True(await fixture.ScalarAsync<long>("select count(*) from revenue_days_cached where provider = 'constellix' and day = '2030-05-10'") == 1);
+        await fixture.ScalarAsync<int>("update charges set status = 'refunded', updated_at = $2 where incident_id = $1 and kind = 'a' returning 1",
+            incident, Instant.FromUtc(2030, 7, 2, 12, 0).ToDateTimeUtc());
+        var after = await AdminApi.ExpectAsync(await _api.Admin.GetAsync("/api/reports/revenue?provider=constellix&from=2030-05-01&to=2030-06-30"), HttpStatusCode.OK);
+        var night = after["rows"]!.AsArray().Single(r => (string?)r!["month"] == "2030-05" && (string?)r!["window"] == "night")!.AsObject();
+        Assert.Equal((2L, 0L, 0L, 5_000L, 12_000L), Figures(night));
+
         static (long, long, long, long, long) Figures(System.Text.Json.Nodes.JsonObject r) =>
             ((long)r["charges"]!, (long)r["billed"]!, (long)r["paid"]!, (long)r["waived"]!, (long)r["refunded"]!);
     }

@@ -91,3 +91,41 @@ begin
     end if;
 end
 $$;
+
+-- Revenue per local day, window and currency of days before today, computed once (Features/Reports/RevenueDays.cs). A charge
+-- changed since (its updated_at after the provider's last check, found through charges_updated) drops its creation day.
+create table revenue_days_cached (
+    provider    text not null,
+    zone        text not null,
+    day         date not null,
+    computed_at timestamptz not null,
+    primary key (provider, zone, day)
+);
+create table revenue_day_cache (
+    provider  text not null,
+    zone      text not null,
+    day       date not null,
+    "window"  text not null,
+    currency  text not null,
+    charges   bigint not null,
+    billed    bigint not null,
+    paid      bigint not null,
+    waived    bigint not null,
+    refunded  bigint not null,
+    primary key (provider, zone, day, "window", currency)
+);
+create table revenue_cache_watermarks (
+    provider   text not null,
+    zone       text not null,
+    checked_at timestamptz not null,
+    primary key (provider, zone)
+);
+create index charges_updated on charges (updated_at) include (created_at);
+
+do $$
+begin
+    if exists (select 1 from pg_roles where rolname = 'phonesupport_app') then
+        grant select, insert, update, delete on revenue_days_cached, revenue_day_cache, revenue_cache_watermarks to phonesupport_app;
+    end if;
+end
+$$;

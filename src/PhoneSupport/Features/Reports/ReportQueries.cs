@@ -15,7 +15,7 @@ public sealed record ReportRange(string Provider, DateTimeZone Zone, LocalDate F
 /// The SQL behind the reports and exports (docs/reports.md): the service report reads the daily roll-up and the callbacks and
 /// SLA records due in the range (index scans on <c>(provider, due_at)</c>); the figures are folded in the domain.
 /// </summary>
-public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
+public sealed class ReportQueries(PhoneSupportDb db, RevenueDays revenue, IClock clock)
 {
     public async Task<IReadOnlyList<ServiceRow>> ServiceAsync(ReportRange range, CancellationToken ct)
     {
@@ -156,23 +156,7 @@ public sealed class ReportQueries(PhoneSupportDb db, IClock clock)
     /// Revenue per month (the provider's zone, by the charge's creation), window and currency: billed (everything not waived,
     /// voided or refunded, as <c>/api/charges/totals</c>), paid, waived, refunded — minor units.
     /// </summary>
-    public async Task<IReadOnlyList<RevenueRow>> RevenueAsync(ReportRange range, CancellationToken ct)
-    {
-        var (provider, zone) = (range.Provider, range.Zone.Id);
-        var (start, end) = (range.Span.Start.ToDateTimeUtc(), range.Span.End.ToDateTimeUtc());
-        return await db.Database.SqlQuery<RevenueRow>($"""
-            select to_char(c.created_at at time zone {zone}, 'YYYY-MM') as "Month", {provider} as "Provider", c."window" as "Window", c.currency as "Currency",
-                   count(*) as "Charges",
-                   coalesce(sum(c.amount) filter (where c.status not in ('waived', 'voided', 'refunded')), 0)::bigint as "Billed",
-                   coalesce(sum(c.amount) filter (where c.status = 'paid'), 0)::bigint as "Paid",
-                   coalesce(sum(c.amount) filter (where c.status = 'waived'), 0)::bigint as "Waived",
-                   coalesce(sum(c.amount) filter (where c.status = 'refunded'), 0)::bigint as "Refunded"
-              from charges c join incidents i on i.id = c.incident_id
-             where i.provider = {provider} and c.created_at >= {start} and c.created_at < {end}
-             group by 1, 3, 4
-             order by 1, 3, 4
-            """).ToListAsync(ct);
-    }
+    public Task<IReadOnlyList<RevenueRow>> RevenueAsync(ReportRange range, CancellationToken ct) => revenue.MonthsAsync(range, ct);
 
     /// <summary>
     /// Contracts of the provider in force on <paramref name="on"/> (contract-number order, after <paramref name="after"/>) with

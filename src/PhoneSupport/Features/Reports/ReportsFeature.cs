@@ -16,6 +16,7 @@ public static class ReportsFeature
             .ValidateOnStart();
         builder.Services.AddScoped<ServiceRollup>();
         builder.Services.AddScoped<ReportQueries>();
+        builder.Services.AddScoped<RevenueDays>();
         builder.Services.AddScoped<ReportsHandler>();
         builder.Services.AddHostedService<ServiceRollupSweep>();
         builder.Services.AddAuthorizationBuilder()
