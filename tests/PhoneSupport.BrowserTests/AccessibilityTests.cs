@@ -94,6 +94,11 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "audit", Phone },
         { "admin", "audit bad filter", Laptop },
         { "technician", "desk callback controls open", Laptop },
+        { "manager", "reports", Laptop },
+        { "manager", "reports", Phone },
+        { "manager", "reports bad range", Laptop },
+        { "finance", "reports", Laptop },
+        { "admin", "reports", WallScreen },
     };
 
     /// <summary>The Razor page (its route) each view is, or why a page has no view of its own.</summary>
@@ -117,6 +122,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("settings", StringComparison.Ordinal) => "console/settings",
         _ when view.StartsWith("closures", StringComparison.Ordinal) => "console/admin/closures",
         _ when view.StartsWith("audit", StringComparison.Ordinal) => "console/admin/audit",
+        _ when view.StartsWith("reports", StringComparison.Ordinal) => "console/reports",
         _ => throw new ArgumentOutOfRangeException(nameof(view), view, "no such console view"),
     };
 
@@ -126,6 +132,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         ["console/board/live"] = "the fragment the board refreshes itself with, checked inside the board",
         ["console/technician/desk"] = "the fragment the desk refreshes itself with, checked inside the desk",
         ["console/finance/charges.csv"] = "CSV, not HTML",
+        ["console/reports/export/{kind:regex(^(service|revenue)$)}"] = "CSV, not HTML",
     };
 
     [Fact]
@@ -269,6 +276,14 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 await page.GotoAsync("/console/finance");
                 await Expect(page.Locator($"#charges tr[data-charge='{data.ChargeId}']")).ToBeVisibleAsync();
                 await Expect(page.Locator("#totals")).ToContainTextAsync(data.AccountName);
+                break;
+            case "reports":
+                await page.GotoAsync("/console/reports?provider=constellix");
+                await Expect(page.Locator("section.report svg[role='img']")).ToHaveCountAsync(4);
+                break;
+            case "reports bad range":
+                await page.GotoAsync("/console/reports?provider=constellix&from=2026-07-10&to=2026-07-01");
+                await Expect(page.Locator("#from-error")).ToContainTextAsync("on or before");
                 break;
             case "charges bad filter":
                 await page.GotoAsync("/console/finance?from=yesterday&to=2026-02-30&status=lost");

@@ -40,11 +40,12 @@ public static class DataSet
             var to = Math.Min(incidents, from + chunk);
             await ExecAsync(connection, """
                 insert into calls (call_sid, provider, flow_id, from_number, to_number, step, attempt, language, sequence, vars, phase,
-                                   twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version)
+                                   twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version, caller_hung_up, reported_at)
                 select 'CAhistory' || lpad(i::text, 24, '0'), 'constellix', 'constellix', '+15550000000', '+17038803095', 'contract-route', 0,
                        'en-US', 4, '{}', 'Ended', 'completed', md5('account' || (i % $3))::uuid,
                        timestamptz '2025-01-01' + i * interval '3 seconds', timestamptz '2025-01-01' + i * interval '3 seconds',
-                       timestamptz '2025-01-01' + i * interval '3 seconds' + interval '10 minutes', 600, 1
+                       timestamptz '2025-01-01' + i * interval '3 seconds' + interval '10 minutes', 600, 1, false,
+                       timestamptz '2025-01-01' + i * interval '3 seconds' + interval '10 minutes'
                   from generate_series($1, $2 - 1) i
                 """, from, to, accounts);
             await ExecAsync(connection, """

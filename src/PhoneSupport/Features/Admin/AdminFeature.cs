@@ -48,6 +48,7 @@ public static class AdminFeature
         Calls.CallsFeature.MapCalls(api);
         Audit.AuditFeature.MapAudit(api);
         Closures.ClosuresFeature.MapClosures(api);
+        Reports.ReportEndpoints.MapReports(api);
         return app;
     }
 }

@@ -14,7 +14,7 @@ namespace PhoneSupport.Features.Admin;
 /// </summary>
 public sealed class ApiKey
 {
-    public static readonly string[] Roles = ["admin", "finance", "technician"];
+    public static readonly string[] Roles = ["admin", "finance", "technician", "manager"];
 
     private ApiKey() { }
 

@@ -81,6 +81,9 @@ public sealed class Callback
     /// <summary>Assigned by a person: only this technician is rung for it.</summary>
     public Guid? AssignedTechnicianId { get; private set; }
 
+    /// <summary>When the customer was bridged with the technician (a completed callback): kept on time when at or before <see cref="DueAt"/>.</summary>
+    public Instant? ConnectedAt { get; private set; }
+
     public bool IsOpen => Status is CallbackStatus.Scheduled or CallbackStatus.Dialing;
 
     /// <summary>
@@ -97,11 +100,14 @@ public sealed class Callback
         Touch(now);
     }
 
-    /// <summary>The customer was connected to the technician: the promise is kept.</summary>
-    public bool Complete(Instant now)
+    /// <summary>
+    /// The customer was connected to the technician (at <paramref name="connectedAt"/>, now when not known): the promise is kept.
+    /// </summary>
+    public bool Complete(Instant now, Instant? connectedAt = null)
     {
         if (Status != CallbackStatus.Dialing) return false;
         Status = CallbackStatus.Completed;
+        ConnectedAt = connectedAt ?? now;
         EndLease(now);
         return true;
     }

@@ -73,7 +73,7 @@ public sealed class CallbackCallHandler(
         var now = clock.GetCurrentInstant();
         var bridged = request.DialWasBridged;
         var key = CallbackDispatcher.Key(callback);
-        if (bridged && callback.Complete(now))
+        if (bridged && callback.Complete(now, now - Duration.FromSeconds(request.DialCallDuration ?? 0)))
         {
             await router.FinishAsync(technician, key, ct);
             await LogAsync(callback, "callbackCompleted", new { technicianId = technician, seconds = request.DialCallDuration, dialCallSid = request.DialCallSid }, ct);

@@ -18,6 +18,9 @@ public static class ConsolePolicies
 
     /// <summary>Admin only.</summary>
     public const string Admin = "console:admin";
+
+    /// <summary>The Reports page: admin, manager and finance (as the report API).</summary>
+    public const string Reports = "console:reports";
 }
 
 /// <summary>
@@ -77,7 +80,8 @@ public static class ConsoleAuthentication
             .AddPolicy(ConsolePolicies.Staff, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.All))
             .AddPolicy(ConsolePolicies.Technician, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.Technician).RequireClaim(StaffSignIn.TechnicianClaim))
             .AddPolicy(ConsolePolicies.Finance, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.Admin, StaffRoles.Finance))
-            .AddPolicy(ConsolePolicies.Admin, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.Admin));
+            .AddPolicy(ConsolePolicies.Admin, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.Admin))
+            .AddPolicy(ConsolePolicies.Reports, p => p.AddAuthenticationSchemes(Scheme).RequireRole(StaffRoles.Admin, StaffRoles.Manager, StaffRoles.Finance));
         return services;
     }
 }

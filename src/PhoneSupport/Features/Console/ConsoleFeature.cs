@@ -24,6 +24,7 @@ public static class ConsoleFeature
             pages.Conventions.AuthorizeFolder("/Technician", ConsolePolicies.Technician);
             pages.Conventions.AuthorizeFolder("/Finance", ConsolePolicies.Finance);
             pages.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Admin);
+            pages.Conventions.AuthorizeFolder("/Reports", ConsolePolicies.Reports);
             pages.Conventions.AuthorizeFolder("/Board", ConsolePolicies.Staff);
             pages.Conventions.AuthorizeFolder("/Calls", ConsolePolicies.Staff);
             pages.Conventions.AuthorizePage("/Settings", ConsolePolicies.Staff);

@@ -5,14 +5,17 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Console;
 
-/// <summary>The console's roles: the same three as the API keys' (<see cref="Admin.ApiKey.Roles"/>).</summary>
+/// <summary>The console's roles: the same four as the API keys' (<see cref="Admin.ApiKey.Roles"/>).</summary>
 public static class StaffRoles
 {
     public const string Admin = "admin";
     public const string Finance = "finance";
     public const string Technician = "technician";
 
-    public static readonly string[] All = [Admin, Finance, Technician];
+    /// <summary>A support manager: reads the service, allowance and revenue reports (Reports page), nothing else.</summary>
+    public const string Manager = "manager";
+
+    public static readonly string[] All = [Admin, Finance, Technician, Manager];
 }
 
 /// <summary>

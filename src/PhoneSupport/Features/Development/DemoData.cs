@@ -58,6 +58,7 @@ public sealed class DemoData(PhoneSupportDb db, IPasswordHasher<StaffUser> hashe
         new("demo.technician", "Dana Reyes", StaffRoles.Technician, "+15550200001"),
         new("demo.finance", "Frances Finance", StaffRoles.Finance),
         new("demo.admin", "Alex Admin", StaffRoles.Admin),
+        new("demo.manager", "Morgan Manager", StaffRoles.Manager),
     ];
 
     public async Task<object> LoadAsync(CancellationToken ct)

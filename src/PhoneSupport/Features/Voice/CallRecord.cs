@@ -36,6 +36,12 @@ public sealed class CallRecord
     public int? DurationSeconds { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>Set with <see cref="EndedAt"/>: Twilio reported the end before the flow had ended the call (the caller hung up).</summary>
+    public bool? CallerHungUp { get; private set; }
+
+    /// <summary>When the call was added to the service report's roll-up (Features/Reports: set by SQL, never here).</summary>
+    public Instant? ReportedAt { get; private set; }
+
     /// <summary>The entitlement decided for this call (engine output as JSON), or null before identification.</summary>
     public string? Entitlement { get; set; }
 
@@ -102,6 +108,7 @@ public sealed class CallRecord
     public bool End(string twilioStatus, int? durationSeconds, Instant now)
     {
         if (EndedAt is not null) return false;
+        CallerHungUp = Phase != nameof(CallPhase.Ended);
         TwilioStatus = twilioStatus;
         DurationSeconds = durationSeconds;
         EndedAt = now;

@@ -18,7 +18,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class VoiceHandler(
     PhoneSupportDb db, CallStartWriter starts, FlowCatalog flows, FactsLoader facts, TwimlRenderer renderer, IdentificationLockout lockout, AllowanceLedger ledger,
-    TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, Sla.SlaRecorder slas, IClock clock, ILogger<VoiceHandler> logger)
+    TechnicianRouter router, Queue.QueueService queue, Billing.IncidentService incidents, Sla.SlaRecorder slas, Reports.ServiceRollup rollup, IClock clock, ILogger<VoiceHandler> logger)
 {
     public const string NotInService = "Sorry, this number is not in service. Goodbye.";
 
@@ -140,7 +140,8 @@ public sealed class VoiceHandler(
             // A repeated callback is caught by the dedupe key's unique index when saving (no look-up first).
             var now = clock.GetCurrentInstant();
             db.CallEvents.Add(new CallEventRecord(callSid, now, "status", Json(Webhook("status", request).Data), dedupeKey));
-            if (request.CallEnded && record.End(status, request.CallDuration, now))
+            var endedNow = request.CallEnded && record.End(status, request.CallDuration, now);
+            if (endedNow)
             {
                 // The caller hung up: a technician still ringing for this call is free again, and an included
                 // incident claimed by a call that never reached a technician goes back to the contract year.
@@ -152,6 +153,8 @@ public sealed class VoiceHandler(
             try
             {
                 await db.SaveChangesAsync(ct);
+                // The service report's roll-up: one statement, counted once (Features/Reports/ServiceRollup; a crash here is swept up).
+                if (endedNow) await rollup.AddAsync(callSid, record.Provider, ct);
                 if (record.EndedAt is not null) await incidents.CloseIfDoneAsync(callSid, ct);
                 return empty;
             }

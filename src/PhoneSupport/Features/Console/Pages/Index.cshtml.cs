@@ -12,6 +12,7 @@ public sealed class IndexModel : PageModel
         StaffRoles.Technician => "/console/technician",
         StaffRoles.Finance => "/console/finance",
         StaffRoles.Admin => "/console/admin",
+        StaffRoles.Manager => "/console/reports",
         _ => "/console/board",
     });
 }
