@@ -42,4 +42,22 @@ public sealed class TransferTests
         Assert.Contains("could not be transferred", Transfer.NotTaken(Speech.English), StringComparison.Ordinal);
         Assert.Contains("nicht übergeben", Transfer.NotTaken(Speech.German), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("no-answer", true, "declined")]
+    [InlineData("completed", true, "declined")]
+    [InlineData("no-answer", false, "no-answer")]
+    [InlineData("canceled", false, "no-answer")]
+    [InlineData(null, false, "no-answer")]
+    [InlineData("busy", false, "busy")]
+    [InlineData("failed", false, "failed")]
+    public void Why_the_colleague_did_not_take_it(string? dialCallStatus, bool declined, string expected) =>
+        Assert.Equal(expected, Transfer.NotTakenReason(dialCallStatus, declined));
+
+    [Fact]
+    public void The_caller_hears_they_are_connected_back_in_their_language()
+    {
+        Assert.Equal("Your colleague is not available; connecting you back.", Transfer.Back(Speech.English));
+        Assert.Contains("zurück", Transfer.Back(Speech.German), StringComparison.Ordinal);
+    }
 }
