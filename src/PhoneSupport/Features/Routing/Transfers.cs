@@ -238,6 +238,9 @@ public sealed partial class TransferService(
         }
         if (transfer?.ToTechnicianId is not { } colleague || request.CallSid is not { } legSid) return empty;
         if (!transfer.Warm && request.CallStatus == Twilio.CallStatus.InProgress) await AcceptAsync(transfer, colleague, ct);
+        // A warm transfer's colleague picked up: if the dial then ends unbridged, they declined (or did not press 1) at the whisper.
+        if (transfer.Warm && request.CallStatus == Twilio.CallStatus.InProgress)
+            await db.Database.ExecuteSqlAsync($"update call_transfers set not_taken = 'declined' where id = {transferId} and status = 'ringing' and not_taken is null", ct);
         if (request.CallEnded && request.CallDuration is > 0 && transfer.Status is "accepted" or "completed")
         {
             await incidents.RecordLegAsync(transfer.CallSid, legSid, request.CallDuration.Value, "legStatus", ct);
@@ -355,7 +358,7 @@ public sealed partial class TransferService(
         if (accepted)
         {
             var now = clock.GetCurrentInstant().ToDateTimeUtc();
-            await db.Database.ExecuteSqlAsync($"update call_transfers set status = 'accepted', updated_at = {now} where id = {transfer.Id} and status = 'ringing'", ct);
+            await db.Database.ExecuteSqlAsync($"update call_transfers set status = 'accepted', not_taken = null, updated_at = {now} where id = {transfer.Id} and status = 'ringing'", ct);
         }
         return accepted;
     }
