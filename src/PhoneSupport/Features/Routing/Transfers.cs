@@ -62,7 +62,7 @@ internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianI
 /// </summary>
 public sealed partial class TransferService(
     PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, IOptions<PhoneSupportOptions> service, IOptions<RoutingOptions> routing,
-    FlowCatalog flows, Billing.IncidentService incidents, IClock clock, ILogger<TransferService> logger)
+    FlowCatalog flows, Billing.IncidentService incidents, IServiceProvider services, IClock clock, ILogger<TransferService> logger)
 {
     public const string CallPath = "/twilio/voice/transfer";
     private const int MaxSkill = 50;
@@ -301,7 +301,16 @@ public sealed partial class TransferService(
             await router.ReleaseAsync(colleague, transfer.Key, status ?? "notBridged", ct);
             var notTaken = Transfer.NotTakenReason(status, locked.NotTaken == "declined");
             first = call is { EndedAt: null } ? await router.ReserveBackAsync(transfer.FromTechnicianId, transfer.CallSid, transfer.Key, ct) : null;
-            fallback = first is not null ? "returned-to-first" : "hung-up";
+            IResult? onward = null;
+            if (first is null && call is { EndedAt: null })
+            {
+                // Nobody to go back to: the call goes on in its flow as if no technician were free (the queue keeps its place,
+                // or the route's unavailable exit: the callback offer), saved in this transaction.
+                onward = await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: false, ct);
+            }
+            fallback = first is not null ? "returned-to-first"
+                : onward is null ? "hung-up"
+                : await db.QueueEntries.AnyAsync(q => q.CallSid == transfer.CallSid && q.Status == Queue.QueueStatus.Waiting, ct) ? "queued" : "unavailable-exit";
             await db.Database.ExecuteSqlAsync($"""
                 update call_transfers set status = 'failed', not_taken = {notTaken}, fallback = {fallback}, fallback_at = {now}, updated_at = {now},
                        reason = {$"The colleague did not take the call ({status ?? "not bridged"})."}
@@ -310,6 +319,8 @@ public sealed partial class TransferService(
             await tx.CommitAsync(ct);
         }
         LogFallback(transfer.CallSid, fallback);
+        if (fallback is "queued" or "unavailable-exit")
+            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
         return first is null || call is null
             ? new VoiceResponse().Utter(Transfer.NotTaken(speech), voice, language).Hangup().ToResult()
             : BackDial(transfer, call, first, speech, voice, language);
@@ -319,6 +330,8 @@ public sealed partial class TransferService(
     {
         var first = await db.Technicians.AsNoTracking().Where(t => t.Id == transfer.FromTechnicianId && t.ReservedCallSid == transfer.Key)
             .Select(t => new ReservedTechnician(t.Id, t.Name, t.PhoneNumber)).FirstOrDefaultAsync(ct);
+        if (transfer.Fallback is "queued" or "unavailable-exit")
+            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
         return transfer.Fallback == "returned-to-first" && first is not null && call is not null
             ? BackDial(transfer, call, first, speech, voice, language)
             : new VoiceResponse().Hangup().ToResult();
