@@ -272,6 +272,46 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ColdTransfer_NotAnswered_WhileTheFirstTechnicianWasTakenByAnotherCall_GoesOnWhereNoTechnicianIsFree()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(30)), TimeSpan.FromHours(1)),
+            TechnicianAnswer.NoAnswer);
+        var other = "CA" + Guid.NewGuid().ToString("N");
+        var taken = false;
+
+        var (result, _) = await CallAsync(setup, script, new { skill = "tier2", mode = "cold" }, onWebhook: exchange =>
+        {
+            // The caller's leg is being moved (the first technician is in wrap-up now): another call takes them.
+            if (taken || !exchange.Url.Contains("/voice/transfer?transfer=", StringComparison.Ordinal)) return;
+            taken = true;
+            fixture.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where id = $1 returning 1) select count(*)::int from t",
+                setup.First.Id, other).GetAwaiter().GetResult();
+        });
+
+        Assert.True(taken);
+        var sid = result.CallSid;
+        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
+        Assert.True(said.Contains("Your colleague is not available.", StringComparison.Ordinal), string.Join(Environment.NewLine, result.Transcript));
+        Assert.DoesNotContain("could not be transferred", said, StringComparison.Ordinal);
+        Assert.Single(result.OfKind(TranscriptKind.Bridged));
+        Assert.Equal(("no-answer", "unavailable-exit"), (
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", sid)));
+        // Constellix's route step sends a caller nobody can take to the callback offer: the caller keeps the promise.
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from callbacks where call_sid = $1", sid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1 and kind = 'transferNotTaken'", sid));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reservedBack'", setup.First.Id));
+        Assert.Equal(("busy", other), (await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.First.Id),
+            await fixture.ScalarAsync<string>("select reserved_call_sid from technicians where id = $1", setup.First.Id)));
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
+        // The first technician's half hour is the incident's only leg; it stays open while the promised callback is pending.
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid));
+        Assert.Equal(1800L, await fixture.ScalarAsync<long>("select sum(seconds) from incident_legs where call_sid = $1", sid));
+    }
+
+    [Fact]
     public async Task TheApi_RefusesBadInput_UnknownCalls_EndedCalls_AnotherTechniciansCall_AndAMissingSkill()
     {
         var setup = await NightAsync();

@@ -287,6 +287,7 @@ public sealed partial class TransferService(
         var status = request.Raw.GetValueOrDefault("DialCallStatus");
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
         ReservedTechnician? first;
+        IResult? onward = null;
         string fallback;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
@@ -301,7 +302,6 @@ public sealed partial class TransferService(
             await router.ReleaseAsync(colleague, transfer.Key, status ?? "notBridged", ct);
             var notTaken = Transfer.NotTakenReason(status, locked.NotTaken == "declined");
             first = call is { EndedAt: null } ? await router.ReserveBackAsync(transfer.FromTechnicianId, transfer.CallSid, transfer.Key, ct) : null;
-            IResult? onward = null;
             if (first is null && call is { EndedAt: null })
             {
                 // Nobody to go back to: the call goes on in its flow as if no technician were free (the queue keeps its place,
@@ -319,8 +319,7 @@ public sealed partial class TransferService(
             await tx.CommitAsync(ct);
         }
         LogFallback(transfer.CallSid, fallback);
-        if (fallback is "queued" or "unavailable-exit")
-            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
+        if (onward is not null) return onward;
         return first is null || call is null
             ? new VoiceResponse().Utter(Transfer.NotTaken(speech), voice, language).Hangup().ToResult()
             : BackDial(transfer, call, first, speech, voice, language);
