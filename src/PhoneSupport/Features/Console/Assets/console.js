@@ -15,7 +15,11 @@
       if (field.disabled || field.type === "hidden" || field.type === "submit" || field.type === "button") return false;
       if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
       if (field.tagName === "SELECT") {
-        return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+        if (field.multiple) return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+        // A single select without a selected="" option shows its first option: that is its default.
+        var initial = 0;
+        Array.prototype.forEach.call(field.options, function (o, i) { if (o.defaultSelected) initial = i; });
+        return field.options.length > 0 && field.selectedIndex !== initial;
       }
       return field.value.trim() !== "" && field.value !== field.defaultValue;
     }
