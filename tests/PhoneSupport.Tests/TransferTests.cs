@@ -312,6 +312,63 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConstructorPremierCaller_ColleagueBusy_FirstTechnicianTaken_IsQueuedForTheLine()
+    {
+        var zurich = DateTimeZoneProviders.Tzdb["Europe/Zurich"];
+        fixture.Clock.Set(zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 10, 0)).ToInstant());
+        await TestTechnicians.OfflineAllAsync(fixture);
+        await fixture.ScalarAsync<int>("with q as (update queue_entries set status = 'left' where status in ('waiting', 'connecting') returning 1) select count(*)::int from q");
+        var first = await TestTechnicians.CreateAsync(fixture, "constructor");
+        var colleague = await TestTechnicians.CreateAsync(fixture, "constructor", skills: ["tier2"]);
+        await fixture.ScalarAsync<int>("update technicians set status_since = status_since - interval '5 minutes' where id = $1 returning 1", first.Id);
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Premier");
+        var (key, _) = await _api.CreateKeyAsync("technician", first.Id.ToString());
+        var desk = _api.Client(key);
+        var from = "+41445557" + TestAccounts.UniqueDigits(3);
+        var other = "CA" + Guid.NewGuid().ToString("N");
+        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
+        {
+            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
+            AuthToken = ServiceFixture.AuthToken,
+            AccountSid = ServiceFixture.AccountSid,
+            From = from,
+            To = "+41525550100",
+            Caller = ScriptedCaller.Keys("1", account.AccountNumber, "2"),
+            Technician = new TechnicianScript(
+                TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(10)), TimeSpan.FromMinutes(30)),
+                TechnicianAnswer.Busy),
+            StartTime = fixture.Clock.GetCurrentInstant().ToDateTimeOffset(),
+            Desk = async (call, ct) =>
+            {
+                fixture.Twilio.TrackCall(call.CallSid, from, "+41525550100");
+                await AdminApi.ExpectAsync(await desk.PostAsJsonAsync($"/api/calls/{call.CallSid}/transfer", new { skill = "tier2", mode = "cold" }, ct),
+                    HttpStatusCode.Accepted);
+            },
+            Redirects = (sid, _) => Task.FromResult(fixture.Twilio.TakeRedirect(sid)),
+            OnWebhook = exchange =>
+            {
+                if (exchange.Url.Contains("/voice/transfer?transfer=", StringComparison.Ordinal))
+                    fixture.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where id = $1 returning 1) select count(*)::int from t",
+                        first.Id, other).GetAwaiter().GetResult();
+            },
+            MaxQueueRounds = 1,
+        });
+
+        var result = await driver.RunAsync();
+
+        var sid = result.CallSid;
+        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
+        Assert.True(said.Contains("Your colleague is not available.", StringComparison.Ordinal), string.Join(Environment.NewLine, result.Transcript));
+        Assert.Contains("Please hold for the next engineer.", said, StringComparison.Ordinal);
+        Assert.Equal(("busy", "queued"), (
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", sid)));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from queue_entries where call_sid = $1", sid));
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", colleague.Id));
+        await fixture.ScalarAsync<int>("with t as (update technicians set status = 'offline', reserved_call_sid = null where id = $1 returning 1) select count(*)::int from t", first.Id);
+    }
+
+    [Fact]
     public async Task TheApi_RefusesBadInput_UnknownCalls_EndedCalls_AnotherTechniciansCall_AndAMissingSkill()
     {
         var setup = await NightAsync();
