@@ -33,6 +33,63 @@ public sealed class TechnicianTests(ConsoleHost host)
     }
 }
 
+/// <summary>The desk's auto-refresh never wipes a form the technician is filling in (console.js).</summary>
+[Collection(ConsoleHostCollection.Name)]
+public sealed class DeskRefreshTests(ConsoleHost host)
+{
+    private const string Dana = "+15550200001";
+
+    [Fact]
+    public async Task TheTransferField_KeepsWhatWasTyped_PastRefreshes_FocusedOrNot_AndTheRefreshResumesOnceItIsPutBack()
+    {
+        host.Clock.Set(ConsoleHost.BusinessHours);
+        var page = await host.SignInAsync("technician");
+        // Dana on a live call (a real one, ended since: the desk shows what it holds), so the desk shows the Transfer form.
+        var caller = await host.CreateAccountAsync("Corporate");
+        var live = await host.CallAsync(caller.Phone, "+17038803095", Emulators.Twilio.ScriptedCaller.Keys("3", "1", "1"));
+        try
+        {
+            await host.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where phone_number = $1 returning 1) select count(*)::int from t",
+                Dana, live.CallSid);
+            await host.ScalarAsync<int>("with c as (update calls set ended_at = null where call_sid = $1 returning 1) select count(*)::int from c", live.CallSid);
+            await page.ReloadAsync();
+            var skill = page.GetByLabel("Or to a skill");
+            await Expect(skill).ToBeVisibleAsync();
+            // A mark on the rendered form: a refresh that re-renders the desk replaces the form and loses it.
+            await page.Locator("#transfer-form").EvaluateAsync("f => f.dataset.untouched = 'yes'");
+
+            await Expect(page.Locator("#live-call")).ToContainTextAsync(caller.Name);
+            await skill.FillAsync("tier2");
+            // News the desk would show: the caller's account renamed.
+            await host.ScalarAsync<int>("with a as (update accounts set name = name || ' Renamed' where name = $1 returning 1) select count(*)::int from a", caller.Name);
+            await page.WaitForTimeoutAsync(2500); // the test host refreshes every second
+            await Expect(skill).ToHaveValueAsync("tier2");
+            await Expect(skill).ToBeFocusedAsync();
+
+            // The focus elsewhere, the typed value still holds the refresh back.
+            await skill.EvaluateAsync("e => e.blur()");
+            await page.WaitForTimeoutAsync(2500);
+            await Expect(skill).ToHaveValueAsync("tier2");
+            await Expect(page.Locator("#transfer-form[data-untouched='yes']")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#live-call")).Not.ToContainTextAsync(caller.Name + " Renamed");
+            await AxeAssert.NoViolationsAsync(page, "desk with a transfer being typed");
+
+            // Put back (emptied, unfocused): the refresh runs again and re-renders the desk.
+            await skill.FillAsync("");
+            await skill.EvaluateAsync("e => e.blur()");
+            await Expect(page.Locator("#live-call")).ToContainTextAsync(caller.Name + " Renamed", new() { Timeout = 10_000 });
+            await Expect(page.Locator("#transfer-form[data-untouched='yes']")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#transfer-form")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await host.ScalarAsync<int>("with t as (update technicians set status = 'available', reserved_call_sid = null where phone_number = $1 returning 1) select count(*)::int from t", Dana);
+            await host.ScalarAsync<int>("with c as (update calls set ended_at = now() where call_sid = $1 returning 1) select count(*)::int from c", live.CallSid);
+            await page.Context.CloseAsync();
+        }
+    }
+}
+
 /// <summary>A caller who finds nobody free leaves a callback; the technician sees it arrive, calls back, the board follows.</summary>
 [Collection(ConsoleHostCollection.Name)]
 public sealed class CallbackQueueTests(ConsoleHost host)

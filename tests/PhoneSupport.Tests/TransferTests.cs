@@ -48,7 +48,7 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
     }
 
     private async Task<(CallResult Result, List<HttpResponseMessage> DeskAnswers)> CallAsync(Setup setup, TechnicianScript technicians, object transferBody, int presses = 1,
-        bool together = false)
+        bool together = false, Action<WebhookExchange>? onWebhook = null)
     {
         var answers = new List<HttpResponseMessage>();
         var from = "+1555998" + TestAccounts.UniqueDigits(4);
@@ -74,6 +74,7 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
                         answers.Add(await setup.FirstDesk.PostAsJsonAsync($"/api/calls/{desk.CallSid}/transfer", transferBody, ct));
             },
             Redirects = (sid, _) => Task.FromResult(fixture.Twilio.TakeRedirect(sid)),
+            OnWebhook = onWebhook,
         });
         var result = await driver.RunAsync();
         Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Transcript));
@@ -180,6 +181,191 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", result.CallSid));
         Assert.Contains("could not be transferred", string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WarmTransfer_Declined_ReturnsTheCallerToTheFirstTechnician_OneIncident_TalkCombinedOnce_OneCharge()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "warm", TimeSpan.FromMinutes(90)), TimeSpan.FromHours(3)),
+            TechnicianAnswer.Decline,
+            TechnicianAnswer.Accept(TimeSpan.FromHours(1)));
+
+        var (result, desk) = await CallAsync(setup, script, new { skill = "tier2", mode = "warm" });
+
+        await AdminApi.ExpectAsync(desk[0], HttpStatusCode.Accepted);
+        var entries = result.Transcript.ToList();
+        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
+        Assert.Contains("Your colleague is not available; connecting you back.", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("could not be transferred", said, StringComparison.Ordinal);
+        // Dialled: the first technician, the colleague (whisper, declined), the first technician again (no whisper), bridged.
+        var dials = entries.Where(e => e.Kind == TranscriptKind.Dialing).Select(e => e.Text).ToList();
+        Assert.Equal(3, dials.Count);
+        Assert.Contains(setup.Colleague.Phone, dials[1], StringComparison.Ordinal);
+        Assert.Contains(setup.First.Phone, dials[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("with whisper", dials[2], StringComparison.Ordinal);
+        Assert.Equal(2, result.OfKind(TranscriptKind.Bridged).Count());
+
+        var sid = result.CallSid;
+        Assert.Equal(("failed", "declined", "returned-to-first"), (
+            await fixture.ScalarAsync<string>("select status from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", sid)));
+        var listed = await _api.Admin.GetFromJsonAsync<JsonArray>($"/api/calls/{sid}/transfers");
+        Assert.Equal("returned-to-first", (string?)listed!.Single()!["fallback"]);
+        // One incident: 1 h 30 with the first technician, 1 h with them again; two legs, each once; one charge of one step.
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incidents where call_sid = $1", sid));
+        Assert.Equal(2L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid));
+        Assert.Equal(9000, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid));
+        Assert.Equal("closed", await fixture.ScalarAsync<string>("select status from incidents where call_sid = $1", sid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        Assert.Equal(6000L, await fixture.ScalarAsync<long>("select amount from charges c join incidents i on i.id = c.incident_id where i.call_sid = $1", sid));
+        // The colleague is free; the first technician took the caller back (their wrap-up ended) and wraps up again.
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
+        Assert.Equal("wrapUp", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.First.Id));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reservedBack'", setup.First.Id));
+    }
+
+    [Fact]
+    public async Task ATransferDialActionPostedAgain_WhileTheCallerIsBeingReturned_ReturnsThemOnce()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(20)), TimeSpan.FromHours(1)),
+            TechnicianAnswer.NoAnswer,
+            TechnicianAnswer.Accept(TimeSpan.FromMinutes(10)));
+        var webhooks = new TwilioWebhooks(fixture.Factory.CreateClient());
+        var replays = new List<string>();
+        string? firstAnswer = null;
+
+        var (result, _) = await CallAsync(setup, script, new { skill = "tier2", mode = "cold" }, onWebhook: exchange =>
+        {
+            if (!exchange.Url.Contains("/voice/transfer/ended?", StringComparison.Ordinal) || exchange.Url.Contains("back=", StringComparison.Ordinal) || firstAnswer is not null)
+                return;
+            firstAnswer = exchange.Body;
+            // Twilio posts the same dial action again (twice, at once, from the caller's leg) while the first technician rings.
+            var path = new Uri(exchange.Url).PathAndQuery;
+            var sid = fixture.ScalarAsync<string>("select call_sid from call_transfers where id = $1",
+                Guid.ParseExact(System.Web.HttpUtility.ParseQueryString(new Uri(exchange.Url).Query)["transfer"]!, "N")).GetAwaiter().GetResult();
+            var form = new Dictionary<string, string?>
+            {
+                ["CallSid"] = sid, ["AccountSid"] = ServiceFixture.AccountSid, ["CallStatus"] = "in-progress",
+                ["DialCallStatus"] = "no-answer", ["DialCallSid"] = "CA" + Guid.NewGuid().ToString("N"), ["DialCallDuration"] = "0", ["DialBridged"] = "false",
+            };
+            var answers = Task.WhenAll(webhooks.PostAsync(path, form), webhooks.PostAsync(path, form)).GetAwaiter().GetResult();
+            foreach (var answer in answers) replays.Add(answer.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        });
+
+        Assert.NotNull(firstAnswer);
+        Assert.Equal(2, replays.Count);
+        Assert.All(replays, r => Assert.Equal(firstAnswer, r));
+        Assert.Contains(setup.First.Phone, firstAnswer, StringComparison.Ordinal);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reservedBack'", setup.First.Id));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'accepted' and data ->> 'callSid' like 'tr-%'",
+            setup.First.Id));
+        Assert.Equal(("no-answer", "returned-to-first"), (
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", result.CallSid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", result.CallSid)));
+        Assert.Equal(1800, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", result.CallSid));
+        Assert.Equal(2, result.OfKind(TranscriptKind.Bridged).Count());
+    }
+
+    [Fact]
+    public async Task ColdTransfer_NotAnswered_WhileTheFirstTechnicianWasTakenByAnotherCall_GoesOnWhereNoTechnicianIsFree()
+    {
+        var setup = await NightAsync();
+        var script = new TechnicianScript(
+            TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(30)), TimeSpan.FromHours(1)),
+            TechnicianAnswer.NoAnswer);
+        var other = "CA" + Guid.NewGuid().ToString("N");
+        var taken = false;
+
+        var (result, _) = await CallAsync(setup, script, new { skill = "tier2", mode = "cold" }, onWebhook: exchange =>
+        {
+            // The caller's leg is being moved (the first technician is in wrap-up now): another call takes them.
+            if (taken || !exchange.Url.Contains("/voice/transfer?transfer=", StringComparison.Ordinal)) return;
+            taken = true;
+            fixture.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where id = $1 returning 1) select count(*)::int from t",
+                setup.First.Id, other).GetAwaiter().GetResult();
+        });
+
+        Assert.True(taken);
+        var sid = result.CallSid;
+        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
+        Assert.True(said.Contains("Your colleague is not available.", StringComparison.Ordinal), string.Join(Environment.NewLine, result.Transcript));
+        Assert.DoesNotContain("could not be transferred", said, StringComparison.Ordinal);
+        Assert.Single(result.OfKind(TranscriptKind.Bridged));
+        Assert.Equal(("no-answer", "unavailable-exit"), (
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", sid)));
+        // Constellix's route step sends a caller nobody can take to the callback offer: the caller keeps the promise.
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from callbacks where call_sid = $1", sid));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_events where call_sid = $1 and kind = 'transferNotTaken'", sid));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reservedBack'", setup.First.Id));
+        Assert.Equal(("busy", other), (await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.First.Id),
+            await fixture.ScalarAsync<string>("select reserved_call_sid from technicians where id = $1", setup.First.Id)));
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", setup.Colleague.Id));
+        // The first technician's half hour is the incident's only leg; it stays open while the promised callback is pending.
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid));
+        Assert.Equal(1800L, await fixture.ScalarAsync<long>("select sum(seconds) from incident_legs where call_sid = $1", sid));
+    }
+
+    [Fact]
+    public async Task ConstructorPremierCaller_ColleagueBusy_FirstTechnicianTaken_IsQueuedForTheLine()
+    {
+        var zurich = DateTimeZoneProviders.Tzdb["Europe/Zurich"];
+        fixture.Clock.Set(zurich.AtStrictly(new LocalDateTime(2026, 7, 8, 10, 0)).ToInstant());
+        await TestTechnicians.OfflineAllAsync(fixture);
+        await fixture.ScalarAsync<int>("with q as (update queue_entries set status = 'left' where status in ('waiting', 'connecting') returning 1) select count(*)::int from q");
+        var first = await TestTechnicians.CreateAsync(fixture, "constructor");
+        var colleague = await TestTechnicians.CreateAsync(fixture, "constructor", skills: ["tier2"]);
+        await fixture.ScalarAsync<int>("update technicians set status_since = status_since - interval '5 minutes' where id = $1 returning 1", first.Id);
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Premier");
+        var (key, _) = await _api.CreateKeyAsync("technician", first.Id.ToString());
+        var desk = _api.Client(key);
+        var from = "+41445557" + TestAccounts.UniqueDigits(3);
+        var other = "CA" + Guid.NewGuid().ToString("N");
+        var driver = new CallDriver(fixture.Factory.CreateClient(), new CallDriverOptions
+        {
+            VoiceUrl = ServiceFixture.PublicBaseUrl + "/twilio/voice",
+            AuthToken = ServiceFixture.AuthToken,
+            AccountSid = ServiceFixture.AccountSid,
+            From = from,
+            To = "+41525550100",
+            Caller = ScriptedCaller.Keys("1", account.AccountNumber, "2"),
+            Technician = new TechnicianScript(
+                TechnicianAnswer.AcceptThenTransfer(new TransferAsk("tier2", "cold", TimeSpan.FromMinutes(10)), TimeSpan.FromMinutes(30)),
+                TechnicianAnswer.Busy),
+            StartTime = fixture.Clock.GetCurrentInstant().ToDateTimeOffset(),
+            Desk = async (call, ct) =>
+            {
+                fixture.Twilio.TrackCall(call.CallSid, from, "+41525550100");
+                await AdminApi.ExpectAsync(await desk.PostAsJsonAsync($"/api/calls/{call.CallSid}/transfer", new { skill = "tier2", mode = "cold" }, ct),
+                    HttpStatusCode.Accepted);
+            },
+            Redirects = (sid, _) => Task.FromResult(fixture.Twilio.TakeRedirect(sid)),
+            OnWebhook = exchange =>
+            {
+                if (exchange.Url.Contains("/voice/transfer?transfer=", StringComparison.Ordinal))
+                    fixture.ScalarAsync<int>("with t as (update technicians set status = 'busy', reserved_call_sid = $2 where id = $1 returning 1) select count(*)::int from t",
+                        first.Id, other).GetAwaiter().GetResult();
+            },
+            MaxQueueRounds = 1,
+        });
+
+        var result = await driver.RunAsync();
+
+        var sid = result.CallSid;
+        var said = string.Join(" ", result.OfKind(TranscriptKind.Said).Select(e => e.Text));
+        Assert.True(said.Contains("Your colleague is not available.", StringComparison.Ordinal), string.Join(Environment.NewLine, result.Transcript));
+        Assert.Contains("Please hold for the next engineer.", said, StringComparison.Ordinal);
+        Assert.Equal(("busy", "queued"), (
+            await fixture.ScalarAsync<string>("select not_taken from call_transfers where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select fallback from call_transfers where call_sid = $1", sid)));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from queue_entries where call_sid = $1", sid));
+        Assert.Equal("available", await fixture.ScalarAsync<string>("select status from technicians where id = $1", colleague.Id));
+        await fixture.ScalarAsync<int>("with t as (update technicians set status = 'offline', reserved_call_sid = null where id = $1 returning 1) select count(*)::int from t", first.Id);
     }
 
     [Fact]

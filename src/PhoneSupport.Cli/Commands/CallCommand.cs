@@ -56,7 +56,8 @@ public static class CallCommand
         {
             Description = "What the dialled technician does: accept, decline, no-answer or busy; a comma list gives one per dial attempt. "
                 + "transfer:<skill or technician id>[:warm|cold[:<after>]] accepts, talks <after> (default 5m) and transfers the call from the desk "
-                + "(POST /api/calls/{sid}/transfer with --api-key); the next item answers the colleague, e.g. transfer:tier2:warm,accept.",
+                + "(POST /api/calls/{sid}/transfer with --api-key); the next item answers the colleague, e.g. transfer:tier2:warm,accept; "
+                + "when the colleague does not take it the item after answers the dial back to the first technician, e.g. transfer:tier2:warm,decline,accept.",
             DefaultValueFactory = _ => "accept",
         };
         technician.Validators.Add(result =>

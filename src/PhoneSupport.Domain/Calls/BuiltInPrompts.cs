@@ -47,6 +47,13 @@ internal static class BuiltInPrompts
         ["de"] = "Alle unsere Techniker sind gerade beschäftigt.",
     };
 
+    /// <summary>A transfer's colleague did not take the call and the first technician cannot take it back (decision 013).</summary>
+    public static readonly IReadOnlyDictionary<string, string> TransferNotTaken = new Dictionary<string, string>
+    {
+        ["en"] = "Your colleague is not available.",
+        ["de"] = "Ihr Kollege ist leider nicht erreichbar.",
+    };
+
     public static readonly IReadOnlyDictionary<string, string> AfterCall = new Dictionary<string, string>
     {
         ["en"] = "Thank you for calling. Goodbye.",
@@ -103,5 +110,6 @@ internal static class BuiltInPrompts
         (nameof(ConfirmNumber), ConfirmNumber), (nameof(EnterNumber), EnterNumber), (nameof(BadNumber), BadNumber),
         (nameof(Scheduled), Scheduled), (nameof(NoCallbackNumber), NoCallbackNumber),
         (nameof(PurchaseAccepted), PurchaseAccepted), (nameof(PurchaseRefused), PurchaseRefused),
+        (nameof(TransferNotTaken), TransferNotTaken),
     ];
 }

@@ -47,6 +47,13 @@ public abstract record CallerInput
     /// <summary>The queue dispatcher reserved a technician and redirected the call out of the queue.</summary>
     public sealed record QueueConnect : CallerInput;
 
+    /// <summary>
+    /// A transfer's colleague did not take the call and the first technician could not be reserved back (decision 013):
+    /// the call, ended at its route or queue step when the caller was moved, goes on where no technician is free —
+    /// the queue, or the route step's <c>unavailable</c> exit (a callback offer, a message).
+    /// </summary>
+    public sealed record TransferNotTaken : CallerInput;
+
     /// <summary>A duplicate or out-of-date request: say the current question again, change nothing.</summary>
     public sealed record Replay : CallerInput;
 }

@@ -64,6 +64,25 @@ public static partial class IvrEngine
             return Done(holding, new Instruction.Enqueue(prompts, queue));
         }
 
+        /// <summary>
+        /// A transfer nobody took (decision 013): the call was moved out of its route or queue step (ended there when the
+        /// first technician's dial was bridged) and goes on as if no technician were free — back in the queue, keeping its
+        /// place (a queue step), or the route step's <c>unavailable</c> exit (a callback offer, a message) — after a short
+        /// sentence in the call's language. Any other step: nothing changes.
+        /// </summary>
+        public StepResult TransferNotTaken(CallSession session)
+        {
+            if (!flow.Steps.TryGetValue(session.StepId, out var step) || step.Kind is not (StepKind.Route or StepKind.Queue)
+                || session.Var("queueAllowed") != "true" && !step.Outcomes.ContainsKey(FlowActions.Unavailable))
+                return Replay(session);
+            _events.Add(IvrEvent.Of("transferNotTaken", ("step", step.Id)));
+            var reopened = session with { Phase = CallPhase.InIvr, Vars = session.Vars.Remove("reservedTechnician") };
+            var said = Builtin(session, BuiltInPrompts.TransferNotTaken);
+            return step.Kind == StepKind.Queue
+                ? EnterQueue(reopened, step, said)
+                : Enter(reopened, step.Outcomes[FlowActions.Unavailable].Target, said, fresh: true);
+        }
+
         private StepResult AnswerQueue(CallSession session, FlowStep step, CallerInput input)
         {
             switch (input)

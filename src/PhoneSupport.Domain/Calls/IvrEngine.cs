@@ -33,6 +33,7 @@ public static partial class IvrEngine
             {
                 CallerInput.CallStarted => run.Enter(session with { StepId = flow.Start }, flow.Start, [], fresh: true),
                 CallerInput.Replay => run.Replay(session),
+                CallerInput.TransferNotTaken => run.TransferNotTaken(session),
                 _ when session.Phase == CallPhase.Ended => run.Replay(session),
                 _ => run.Answer(session, flow.Step(session.StepId), input),
             };
@@ -281,6 +282,7 @@ public static partial class IvrEngine
             CallerInput.DialEnded => "dialEnded",
             CallerInput.QueueLeft => "queueLeft",
             CallerInput.QueueConnect => "queueConnect",
+            CallerInput.TransferNotTaken => "transferNotTaken",
             _ => "other",
         };
 

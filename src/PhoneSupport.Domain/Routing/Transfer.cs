@@ -34,6 +34,23 @@ public static class Transfer
         ? "Leider konnte Ihr Anruf nicht übergeben werden. Bitte rufen Sie noch einmal an. Auf Wiederhören."
         : "We are sorry, your call could not be transferred. Please call again. Goodbye.";
 
+    /// <summary>What the caller hears when the colleague did not take the call and the first technician takes them back.</summary>
+    public static string Back(Speech speech) => speech == Speech.German
+        ? "Ihr Kollege ist leider nicht erreichbar. Ich verbinde Sie zurück."
+        : "Your colleague is not available; connecting you back.";
+
+    /// <summary>
+    /// Why a transfer's colleague did not take the call, from the transfer <c>&lt;Dial&gt;</c>'s <c>DialCallStatus</c> and
+    /// whether the colleague declined at the whisper: <c>declined</c>, <c>busy</c>, <c>failed</c> or <c>no-answer</c>.
+    /// </summary>
+    public static string NotTakenReason(string? dialCallStatus, bool declinedAtWhisper) =>
+        declinedAtWhisper ? "declined" : dialCallStatus switch
+        {
+            "busy" => "busy",
+            "failed" => "failed",
+            _ => "no-answer",
+        };
+
     /// <summary>The line the colleague hears before the usual whisper, naming who hands the call over.</summary>
     public static string From(Speech speech, string technicianName) => speech == Speech.German
         ? $"Weitergeleitet von {technicianName}."

@@ -144,6 +144,41 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         return reserved.Count == 0 ? null : reserved[0];
     }
 
+    /// <summary>
+    /// A transfer the colleague did not take (decision 013): the first technician, in wrap-up (or available again) after this
+    /// very call — their last event is about <paramref name="callSid"/> —, is reserved again under <paramref name="key"/>,
+    /// which ends that wrap-up. One statement; a technician who has since been reserved for another call, gone offline or
+    /// been taken by another instance is not (null), and a repeated request finds them already held under the key.
+    /// </summary>
+    public async Task<ReservedTechnician?> ReserveBackAsync(Guid technicianId, string callSid, string key, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var until = (clock.GetCurrentInstant() + Duration.FromTimeSpan(options.Value.ReservationTimeout)).ToDateTimeUtc();
+        var reserved = await db.Database.SqlQuery<ReservedTechnician>($"""
+            with held as (
+                select id, name, phone_number from technicians where id = {technicianId} and reserved_call_sid = {key}),
+            candidate as (
+                select t.id from technicians t
+                 where t.id = {technicianId} and not exists (select 1 from held)
+                   and t.status in ('wrapUp', 'available') and t.reserved_call_sid is null
+                   and (select e.data ->> 'callSid' from technician_events e where e.technician_id = t.id order by e.id desc limit 1) = {callSid}
+                for update skip locked),
+            updated as (
+                update technicians t
+                   set status = 'reserved', status_since = {now}, reserved_call_sid = {key}, reserved_until = {until}, version = t.version + 1
+                  from candidate
+                 where t.id = candidate.id and t.status in ('wrapUp', 'available') and t.reserved_call_sid is null
+                returning t.id, t.name, t.phone_number),
+            logged as (
+                insert into technician_events (technician_id, at, kind, data)
+                select id, {now}, 'reservedBack', jsonb_build_object('callSid', {key}::text, 'call', {callSid}::text) from updated)
+            select id as "Id", name as "Name", phone_number as "PhoneNumber" from held
+            union all
+            select id as "Id", name as "Name", phone_number as "PhoneNumber" from updated
+            """).ToListAsync(ct);
+        return reserved.Count == 0 ? null : reserved[0];
+    }
+
     /// <summary>The technician pressed 1 at the whisper: on the call now.</summary>
     public Task<bool> AcceptAsync(Guid technicianId, string callSid, CancellationToken ct) =>
         TransitionAsync(technicianId, callSid, TechnicianStatus.Busy, keepCall: true, "accepted", ct);

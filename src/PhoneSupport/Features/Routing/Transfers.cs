@@ -26,14 +26,24 @@ public sealed record TransferRequest(string? TechnicianId, string? Skill, string
 
 /// <summary>A transfer: <see cref="Status"/> is <c>ringing</c>, <c>accepted</c>, <c>completed</c> or <c>failed</c>.</summary>
 public sealed record TransferResource(Guid Id, string CallSid, Guid FromTechnicianId, Guid? ToTechnicianId, string? Skill, string Mode, string Status,
-    string? Reason, string CreatedAt);
+    string? Reason, string CreatedAt)
+{
+    /// <summary>Why the colleague did not take the call: <c>declined</c>, <c>no-answer</c>, <c>busy</c> or <c>failed</c> (null otherwise).</summary>
+    public string? NotTaken { get; init; }
 
-/// <summary>A row of <c>call_transfers</c> (migration 0021).</summary>
+    /// <summary>Where the caller went then: <c>returned-to-first</c>, <c>queued</c> or <c>hung-up</c> (null otherwise).</summary>
+    public string? Fallback { get; init; }
+}
+
+/// <summary>The transfer row's lock: where the caller went when the colleague did not take them (migration 0026).</summary>
+internal sealed record FallbackRow(string? Fallback, string? NotTaken);
+
+/// <summary>A row of <c>call_transfers</c> (migrations 0021, 0026).</summary>
 internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianId, Guid? ToTechnicianId, string? Skill, string Mode, string Status,
-    string? Reason, Instant CreatedAt)
+    string? Reason, Instant CreatedAt, string? NotTaken, string? Fallback)
 {
     public TransferResource ToResource() =>
-        new(Id, CallSid, FromTechnicianId, ToTechnicianId, Skill, Mode, Status, Reason, AdminFormats.Format(CreatedAt));
+        new(Id, CallSid, FromTechnicianId, ToTechnicianId, Skill, Mode, Status, Reason, AdminFormats.Format(CreatedAt)) { NotTaken = NotTaken, Fallback = Fallback };
 
     public string Key => Transfer.ReservationKey(Id);
 
@@ -52,7 +62,7 @@ internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianI
 /// </summary>
 public sealed partial class TransferService(
     PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, IOptions<PhoneSupportOptions> service, IOptions<RoutingOptions> routing,
-    FlowCatalog flows, Billing.IncidentService incidents, IClock clock, ILogger<TransferService> logger)
+    FlowCatalog flows, Billing.IncidentService incidents, IServiceProvider services, IClock clock, ILogger<TransferService> logger)
 {
     public const string CallPath = "/twilio/voice/transfer";
     private const int MaxSkill = 50;
@@ -200,6 +210,8 @@ public sealed partial class TransferService(
         var (speech, voice, language) = TechnicianVoice.For(call is null ? null : flows.ById(call.FlowId), languages, call?.Language);
         if (digits is ['1', ..] && await AcceptAsync(transfer, colleague, ct))
             return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Connecting), voice, language).ToResult();
+        if (digits is not ['1', ..])
+            await db.Database.ExecuteSqlAsync($"update call_transfers set not_taken = 'declined' where id = {transferId} and not_taken is null and fallback is null", ct);
         return new VoiceResponse().Utter(Whisper.Line(speech, digits is ['1', ..] ? WhisperLine.Taken : WhisperLine.Declined), voice, language)
             .Hangup().ToResult();
     }
@@ -208,12 +220,27 @@ public sealed partial class TransferService(
     /// The colleague's leg status: a cold transfer is accepted when the colleague answers; a leg that ends after its
     /// transfer was accepted counts towards the call's incident by its own sid (once, whatever Twilio repeats).
     /// </summary>
-    public async Task<IResult> LegStatusAsync(Guid transferId, VoiceRequest request, CancellationToken ct)
+    public async Task<IResult> LegStatusAsync(Guid transferId, VoiceRequest request, CancellationToken ct, bool back = false)
     {
         var empty = new VoiceResponse().ToResult();
         var transfer = await RowAsync(transferId, ct);
+        if (back)
+        {
+            // The first technician's leg back to the caller (a plain dial, no whisper): answered is taken.
+            if (transfer is null || request.CallSid is not { } backSid) return empty;
+            if (request.CallStatus == Twilio.CallStatus.InProgress) await router.AcceptAsync(transfer.FromTechnicianId, transfer.Key, ct);
+            if (request.CallEnded && request.CallDuration is > 0 && transfer.Fallback == "returned-to-first")
+            {
+                await incidents.RecordLegAsync(transfer.CallSid, backSid, request.CallDuration.Value, "legStatus", ct);
+                await incidents.CloseIfDoneAsync(transfer.CallSid, ct);
+            }
+            return empty;
+        }
         if (transfer?.ToTechnicianId is not { } colleague || request.CallSid is not { } legSid) return empty;
         if (!transfer.Warm && request.CallStatus == Twilio.CallStatus.InProgress) await AcceptAsync(transfer, colleague, ct);
+        // A warm transfer's colleague picked up: if the dial then ends unbridged, they declined (or did not press 1) at the whisper.
+        if (transfer.Warm && request.CallStatus == Twilio.CallStatus.InProgress)
+            await db.Database.ExecuteSqlAsync($"update call_transfers set not_taken = 'declined' where id = {transferId} and status = 'ringing' and not_taken is null", ct);
         if (request.CallEnded && request.CallDuration is > 0 && transfer.Status is "accepted" or "completed")
         {
             await incidents.RecordLegAsync(transfer.CallSid, legSid, request.CallDuration.Value, "legStatus", ct);
@@ -226,11 +253,12 @@ public sealed partial class TransferService(
     /// The transfer's <c>&lt;Dial&gt;</c> ended (the caller's leg): bridged, the colleague's talk joins the incident and they
     /// go to wrap-up; not bridged (declined, no answer), they are free again and the caller hears it could not be done.
     /// </summary>
-    public async Task<IResult> EndedAsync(Guid transferId, VoiceRequest request, CancellationToken ct)
+    public async Task<IResult> EndedAsync(Guid transferId, VoiceRequest request, CancellationToken ct, bool back = false)
     {
         var transfer = await RowAsync(transferId, ct);
         var call = transfer is null ? null : await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == transfer.CallSid, ct);
         var (speech, voice, language) = CallerVoice(call);
+        if (transfer is not null && back) return await BackEndedAsync(transfer, request, speech, voice, language, ct);
         if (transfer?.ToTechnicianId is not { } colleague) return new VoiceResponse().Hangup().ToResult();
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
         // Bridged means taken: a cold transfer's "answered" status callback may come after the dial's action.
@@ -243,8 +271,95 @@ public sealed partial class TransferService(
             return new VoiceResponse().Hangup().ToResult();
         }
 
-        await router.ReleaseAsync(colleague, transfer.Key, request.Raw.GetValueOrDefault("DialCallStatus") ?? "notBridged", ct);
-        await FailAsync(transferId, $"The colleague did not take the call ({request.Raw.GetValueOrDefault("DialCallStatus") ?? "not bridged"}).", ct);
+        return await NotTakenAsync(transfer, colleague, call, request, speech, voice, language, ct);
+    }
+
+    /// <summary>
+    /// The colleague did not take the call: the caller is not hung up. Under the transfer row's lock (one answer however
+    /// often Twilio posts the dial action, on any instance) the colleague is freed, the first technician — in wrap-up after
+    /// this very call — is reserved again under the transfer's key and dialled back with a short sentence in the call's
+    /// language; the row records why (<c>not_taken</c>) and where the caller went (<c>fallback</c>). A repeated or late
+    /// dial action finds <c>fallback</c> set and answers the same dial while the first technician still holds the key.
+    /// </summary>
+    private async Task<IResult> NotTakenAsync(TransferRow transfer, Guid colleague, CallRecord? call, VoiceRequest request, Speech speech, string voice,
+        string language, CancellationToken ct)
+    {
+        var status = request.Raw.GetValueOrDefault("DialCallStatus");
+        var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        ReservedTechnician? first;
+        IResult? onward = null;
+        string fallback;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var locked = await db.Database.SqlQuery<FallbackRow>(
+                $"select fallback as \"Fallback\", not_taken as \"NotTaken\" from call_transfers where id = {transfer.Id} for update").FirstAsync(ct);
+            if (locked.Fallback is { } recorded)
+            {
+                await tx.CommitAsync(ct);
+                LogFallbackReplayed(transfer.CallSid, recorded);
+                return await ReplayFallbackAsync(transfer with { Fallback = recorded }, call, speech, voice, language, ct);
+            }
+            await router.ReleaseAsync(colleague, transfer.Key, status ?? "notBridged", ct);
+            var notTaken = Transfer.NotTakenReason(status, locked.NotTaken == "declined");
+            first = call is { EndedAt: null } ? await router.ReserveBackAsync(transfer.FromTechnicianId, transfer.CallSid, transfer.Key, ct) : null;
+            if (first is null && call is { EndedAt: null })
+            {
+                // Nobody to go back to: the call goes on in its flow as if no technician were free (the queue keeps its place,
+                // or the route's unavailable exit: the callback offer), saved in this transaction.
+                onward = await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: false, ct);
+            }
+            fallback = first is not null ? "returned-to-first"
+                : onward is null ? "hung-up"
+                : await db.QueueEntries.AnyAsync(q => q.CallSid == transfer.CallSid && q.Status == Queue.QueueStatus.Waiting, ct) ? "queued" : "unavailable-exit";
+            await db.Database.ExecuteSqlAsync($"""
+                update call_transfers set status = 'failed', not_taken = {notTaken}, fallback = {fallback}, fallback_at = {now}, updated_at = {now},
+                       reason = {$"The colleague did not take the call ({status ?? "not bridged"})."}
+                 where id = {transfer.Id}
+                """, ct);
+            await tx.CommitAsync(ct);
+        }
+        LogFallback(transfer.CallSid, fallback);
+        if (onward is not null) return onward;
+        return first is null || call is null
+            ? new VoiceResponse().Utter(Transfer.NotTaken(speech), voice, language).Hangup().ToResult()
+            : BackDial(transfer, call, first, speech, voice, language);
+    }
+
+    private async Task<IResult> ReplayFallbackAsync(TransferRow transfer, CallRecord? call, Speech speech, string voice, string language, CancellationToken ct)
+    {
+        var first = await db.Technicians.AsNoTracking().Where(t => t.Id == transfer.FromTechnicianId && t.ReservedCallSid == transfer.Key)
+            .Select(t => new ReservedTechnician(t.Id, t.Name, t.PhoneNumber)).FirstOrDefaultAsync(ct);
+        if (transfer.Fallback is "queued" or "unavailable-exit")
+            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
+        return transfer.Fallback == "returned-to-first" && first is not null && call is not null
+            ? BackDial(transfer, call, first, speech, voice, language)
+            : new VoiceResponse().Hangup().ToResult();
+    }
+
+    /// <summary>"Your colleague is not available; connecting you back", then a plain dial of the first technician (they know the caller).</summary>
+    private IResult BackDial(TransferRow transfer, CallRecord call, ReservedTechnician first, Speech speech, string voice, string language)
+    {
+        var baseUrl = service.Value.BaseUrl;
+        var dial = new Dial(action: new Uri($"{baseUrl}{CallPath}/ended?transfer={transfer.Id:N}&back=true"), method: TwimlMethod.Post,
+            timeout: routing.Value.RingSeconds, callerId: call.FromNumber);
+        dial.Number(new global::Twilio.Types.PhoneNumber(first.PhoneNumber),
+            statusCallback: new Uri($"{baseUrl}{CallPath}/leg?transfer={transfer.Id:N}&back=true"), statusCallbackMethod: TwimlMethod.Post,
+            statusCallbackEvent: [Number.EventEnum.Answered, Number.EventEnum.Completed]);
+        return new VoiceResponse().Utter(Transfer.Back(speech), voice, language).Append(dial).ToResult();
+    }
+
+    /// <summary>The dial back to the first technician ended: bridged, their talk joins the incident and they wrap up; not, they are free and the caller hears it.</summary>
+    private async Task<IResult> BackEndedAsync(TransferRow transfer, VoiceRequest request, Speech speech, string voice, string language, CancellationToken ct)
+    {
+        if (transfer.Fallback != "returned-to-first") return new VoiceResponse().Hangup().ToResult();
+        if (request.DialWasBridged)
+        {
+            await router.AcceptAsync(transfer.FromTechnicianId, transfer.Key, ct);
+            await incidents.RecordLegAsync(transfer.CallSid, request.DialCallSid ?? $"{transfer.CallSid}:{transfer.Id:N}:back", request.DialCallDuration ?? 0, "dial", ct);
+            await router.FinishAsync(transfer.FromTechnicianId, transfer.Key, ct);
+            return new VoiceResponse().Hangup().ToResult();
+        }
+        await router.ReleaseAsync(transfer.FromTechnicianId, transfer.Key, request.Raw.GetValueOrDefault("DialCallStatus") ?? "notBridged", ct);
         return new VoiceResponse().Utter(Transfer.NotTaken(speech), voice, language).Hangup().ToResult();
     }
 
@@ -255,7 +370,7 @@ public sealed partial class TransferService(
         if (accepted)
         {
             var now = clock.GetCurrentInstant().ToDateTimeUtc();
-            await db.Database.ExecuteSqlAsync($"update call_transfers set status = 'accepted', updated_at = {now} where id = {transfer.Id} and status = 'ringing'", ct);
+            await db.Database.ExecuteSqlAsync($"update call_transfers set status = 'accepted', not_taken = null, updated_at = {now} where id = {transfer.Id} and status = 'ringing'", ct);
         }
         return accepted;
     }
@@ -269,7 +384,7 @@ public sealed partial class TransferService(
 
     private const string Select = """
         select id as "Id", call_sid as "CallSid", from_technician_id as "FromTechnicianId", to_technician_id as "ToTechnicianId", skill as "Skill",
-               mode as "Mode", status as "Status", reason as "Reason", created_at as "CreatedAt" from call_transfers
+               mode as "Mode", status as "Status", reason as "Reason", created_at as "CreatedAt", not_taken as "NotTaken", fallback as "Fallback" from call_transfers
         """;
 
     private async Task<TransferRow?> RowAsync(Guid id, CancellationToken ct) =>
@@ -289,6 +404,12 @@ public sealed partial class TransferService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallSid} transferred ({Mode}) to technician {TechnicianId}")]
     private partial void LogTransferred(string callSid, string mode, Guid technicianId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallSid}: the colleague did not take the transfer; fallback {Fallback}")]
+    private partial void LogFallback(string callSid, string fallback);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallSid}: repeated transfer dial action answered with the recorded fallback {Fallback}")]
+    private partial void LogFallbackReplayed(string callSid, string fallback);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio did not redirect call {CallSid} for a transfer")]
     private partial void LogRedirectFailed(Exception e, string callSid);
@@ -319,10 +440,12 @@ public static class TransferEndpoints
             transfers.WhisperAsync(transfer, ct));
         twilio.MapPost("/voice/transfer/answer", async (HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery] Guid transfer, TransferService transfers, CancellationToken ct) =>
             await transfers.AnswerAsync(transfer, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct));
-        twilio.MapPost("/voice/transfer/leg", async (HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery] Guid transfer, TransferService transfers, CancellationToken ct) =>
-            await transfers.LegStatusAsync(transfer, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
-        twilio.MapPost("/voice/transfer/ended", async (HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery] Guid transfer, TransferService transfers, CancellationToken ct) =>
-            await transfers.EndedAsync(transfer, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        twilio.MapPost("/voice/transfer/leg", async (HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery] Guid transfer, [Microsoft.AspNetCore.Mvc.FromQuery] bool? back,
+                TransferService transfers, CancellationToken ct) =>
+            await transfers.LegStatusAsync(transfer, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, back == true));
+        twilio.MapPost("/voice/transfer/ended", async (HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery] Guid transfer, [Microsoft.AspNetCore.Mvc.FromQuery] bool? back,
+                TransferService transfers, CancellationToken ct) =>
+            await transfers.EndedAsync(transfer, VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, back == true));
         return twilio;
     }
 }

@@ -104,6 +104,18 @@ public sealed class VoiceHandler(
     }
 
     /// <summary>
+    /// A transfer nobody took and the first technician could not take back (decision 013): the call goes on in its
+    /// flow where no technician is free (the queue, or the route step's <c>unavailable</c> exit); <paramref name="replay"/>
+    /// answers what it says now, changing nothing (a repeated dial action).
+    /// </summary>
+    public async Task<IResult> TransferNotTakenAsync(string callSid, bool replay, CancellationToken ct)
+    {
+        var record = await db.Calls.FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
+        if (record is null || flows.ById(record.FlowId) is not { } flow) return TwimlRenderer.Apology(NotInService).ToResult();
+        return await ContinueAsync(record, flow, replay ? new CallerInput.Replay() : new CallerInput.TransferNotTaken(), "transferNotTaken", ct);
+    }
+
+    /// <summary>
     /// The status callback of a forwarded call's technician leg (Twilio's child call). A leg that ended after its
     /// technician accepted counts towards the caller's incident — by its own sid, so it counts once together with the
     /// dial action that reports the same leg (whose bridged duration, when it comes, is the one kept).
