@@ -141,6 +141,8 @@ public sealed class TransferTests(ServiceFixture fixture) : IAsyncLifetime
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from call_transfers where call_sid = $1", result.CallSid));
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from technician_events where technician_id = $1 and kind = 'reserved'", setup.Colleague.Id));
         Assert.Equal(600, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", result.CallSid));
+        var audit = await Desk.DeskApi.AuditAsync(_api.Admin, "call", result.CallSid);
+        Assert.Equal(ids.Single(), (string?)Assert.Single(audit, a => (string?)a["action"] == "transferRequested")["after"]!["transferId"]);
     }
 
     [Fact]

@@ -62,7 +62,8 @@ internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianI
 /// </summary>
 public sealed partial class TransferService(
     PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, IOptions<PhoneSupportOptions> service, IOptions<RoutingOptions> routing,
-    FlowCatalog flows, Billing.IncidentService incidents, IServiceProvider services, IClock clock, ILogger<TransferService> logger)
+    FlowCatalog flows, Billing.IncidentService incidents, IServiceProvider services, IClock clock, ILogger<TransferService> logger,
+    Audit.AuditLog audit)
 {
     public const string CallPath = "/twilio/voice/transfer";
     private const int MaxSkill = 50;
@@ -110,12 +111,23 @@ public sealed partial class TransferService(
                and not exists (select 1 from technicians t where t.reserved_call_sid = 'tr-' || replace(x.id::text, '-', ''))
             """, ct);
         var modeName = mode!.Value.Name();
-        var claimed = await db.Database.SqlQuery<Guid>($"""
-            insert into call_transfers (id, call_sid, from_technician_id, to_technician_id, skill, mode, status, requested_by, created_at, updated_at)
-            values ({id}, {callSid}, {holder.Id}, {target}, {skill}, {modeName}, 'ringing', {actor}, {now}, {now})
-            on conflict (call_sid) where status in ('ringing', 'accepted') do nothing
-            returning id as "Value"
-            """).ToListAsync(ct);
+        List<Guid> claimed;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            claimed = await db.Database.SqlQuery<Guid>($"""
+                insert into call_transfers (id, call_sid, from_technician_id, to_technician_id, skill, mode, status, requested_by, created_at, updated_at)
+                values ({id}, {callSid}, {holder.Id}, {target}, {skill}, {modeName}, 'ringing', {actor}, {now}, {now})
+                on conflict (call_sid) where status in ('ringing', 'accepted') do nothing
+                returning id as "Value"
+                """).ToListAsync(ct);
+            if (claimed.Count > 0)
+            {
+                // The request is the change a person made (who asked to move whom); the moves that follow are the call's own log.
+                audit.Record("call", callSid, "transferRequested", null, new { transferId = id, fromTechnicianId = holder.Id, technicianId = target, skill, mode = modeName });
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
         if (claimed.Count == 0)
             return await OpenAsync(callSid, ct) is { } open
                 ? TypedResults.Accepted($"/api/calls/{callSid}/transfers/{open.Id}", open.ToResource())
