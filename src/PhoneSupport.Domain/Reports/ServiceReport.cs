@@ -28,6 +28,9 @@ public sealed class ServiceTally
     /// <summary>Answered calls per speed-of-answer bucket (<see cref="SpeedOfAnswer.Edges"/>).</summary>
     public long[] SpeedBuckets { get; } = new long[SpeedOfAnswer.Edges.Count];
 
+    /// <summary>The seconds to answer summed per bucket (bounds the interpolation inside a bucket).</summary>
+    public long[] SpeedBucketSeconds { get; } = new long[SpeedOfAnswer.Edges.Count];
+
     public void Add(ServiceTally other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -47,7 +50,11 @@ public sealed class ServiceTally
         SpeedOfAnswerSeconds += other.SpeedOfAnswerSeconds;
         TalkSeconds += other.TalkSeconds;
         HandleSeconds += other.HandleSeconds;
-        for (var i = 0; i < SpeedBuckets.Length; i++) SpeedBuckets[i] += other.SpeedBuckets[i];
+        for (var i = 0; i < SpeedBuckets.Length; i++)
+        {
+            SpeedBuckets[i] += other.SpeedBuckets[i];
+            SpeedBucketSeconds[i] += other.SpeedBucketSeconds[i];
+        }
     }
 }
 
@@ -99,7 +106,7 @@ public static class ServiceReport
         ArgumentNullException.ThrowIfNull(t);
         return new(period, provider, plan, severity, t.Offered, t.AnsweredLive, t.AnsweredWithinTarget, t.Abandoned, t.AbandonedInIvr, t.AbandonedInQueue,
             t.CallbacksPromised, t.CallbacksKeptOnTime, t.CallbacksLate, t.CallbacksMissed, t.SlaMet, t.SlaMissed,
-            Average(t.SpeedOfAnswerSeconds, t.AnsweredLive), SpeedOfAnswer.Percentile(t.SpeedBuckets, 0.9),
+            Average(t.SpeedOfAnswerSeconds, t.AnsweredLive), SpeedOfAnswer.Percentile(t.SpeedBuckets, 0.9, t.SpeedBucketSeconds),
             Average(t.TalkSeconds, t.AnsweredLive), Average(t.HandleSeconds, t.AnsweredLive));
     }
 

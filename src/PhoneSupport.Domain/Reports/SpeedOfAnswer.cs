@@ -5,8 +5,10 @@ namespace PhoneSupport.Domain.Reports;
 /// across days, plans and instances and a percentile still read off them. Bucket <c>i</c> holds answers of
 /// <c>Edges[i] ≤ s &lt; Edges[i+1]</c> seconds; the last bucket is open (one hour and more).
 /// Precision of <see cref="Percentile"/>: the rank is located exactly, the value inside its bucket is interpolated linearly
-/// (answers assumed spread evenly in it), so the error is below the bucket's width: under 5 s up to 20 s, 10–15 s up to a
-/// minute, then growing with the edges; past one hour the lower edge (3600) is reported.
+/// (answers assumed spread evenly in it — or, when the bucket's sum of seconds is known, spread evenly from its lower edge
+/// over twice their mean's distance from it, so a bucket of instant answers reads 0 s, not 4.5 s), so the error is below
+/// the bucket's width: under 5 s up to 20 s, 10–15 s up to a minute, then growing with the edges; past one hour the lower
+/// edge (3600) is reported.
 /// </summary>
 public static class SpeedOfAnswer
 {
@@ -25,7 +27,7 @@ public static class SpeedOfAnswer
     /// seconds with one decimal; null when nothing was answered. The rank is p·N (continuous): the value at the point of the
     /// bucket where the cumulative count reaches it.
     /// </summary>
-    public static double? Percentile(IReadOnlyList<long> counts, double p)
+    public static double? Percentile(IReadOnlyList<long> counts, double p, IReadOnlyList<long>? seconds = null)
     {
         ArgumentNullException.ThrowIfNull(counts);
         if (p is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(p), p, "A quantile is above 0 and at most 1.");
@@ -40,7 +42,12 @@ public static class SpeedOfAnswer
             {
                 if (i >= Edges.Count - 1) return Edges[^1];
                 var low = Edges[i];
-                var width = Edges[i + 1] - low;
+                double width = Edges[i + 1] - low;
+                if (seconds is not null && i < seconds.Count)
+                {
+                    var mean = (double)seconds[i] / counts[i];
+                    width = Math.Clamp(2 * (mean - low), 0, width);
+                }
                 return Math.Round(low + (rank - before) / counts[i] * width, 1);
             }
             before += counts[i];

@@ -87,6 +87,27 @@ public sealed class ReportFiguresTests
     }
 
     [Fact]
+    public void Percentile_WithTheBucketsSeconds_StaysWhereTheAnswersAre()
+    {
+        // 20 instant answers: without their seconds the p90 reads 4.5 s inside [0,5); with them (sum 0) it is 0.
+        var counts = new long[SpeedOfAnswer.Edges.Count];
+        var seconds = new long[SpeedOfAnswer.Edges.Count];
+        counts[0] = 20;
+        Assert.Equal(4.5, SpeedOfAnswer.Percentile(counts, 0.9));
+        Assert.Equal(0.0, SpeedOfAnswer.Percentile(counts, 0.9, seconds));
+
+        // 10 answers in [30,45) averaging 33 s: spread over [30,36) rather than [30,45): p90 = 30 + 0.9 × 6 = 35.4.
+        counts[0] = 0;
+        counts[SpeedOfAnswer.BucketOf(33)] = 10;
+        seconds[SpeedOfAnswer.BucketOf(33)] = 330;
+        Assert.Equal(35.4, SpeedOfAnswer.Percentile(counts, 0.9, seconds));
+
+        // Answers averaging past the bucket's middle keep the whole bucket: 10 averaging 40 s → 30 + 0.9 × 15 = 43.5.
+        seconds[SpeedOfAnswer.BucketOf(33)] = 400;
+        Assert.Equal(43.5, SpeedOfAnswer.Percentile(counts, 0.9, seconds));
+    }
+
+    [Fact]
     public void Percentile_NothingAnswered_IsNull_AndTheOpenBucketReportsItsLowerEdge()
     {
         var counts = new long[SpeedOfAnswer.Edges.Count];

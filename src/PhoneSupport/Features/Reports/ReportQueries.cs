@@ -41,7 +41,11 @@ public sealed class ReportQueries(PhoneSupportDb db, RevenueDays revenue, IClock
                 AbandonedInIvr = r.AbandonedInIvr, AbandonedInQueue = r.AbandonedInQueue, SpeedOfAnswerSeconds = r.SoaSeconds, TalkSeconds = r.TalkSeconds,
                 HandleSeconds = r.HandleSeconds,
             };
-            if (r.Bucket >= 0 && r.Bucket < t.SpeedBuckets.Length) t.SpeedBuckets[r.Bucket] = r.AnsweredLive;
+            if (r.Bucket >= 0 && r.Bucket < t.SpeedBuckets.Length)
+            {
+                t.SpeedBuckets[r.Bucket] = r.AnsweredLive;
+                t.SpeedBucketSeconds[r.Bucket] = r.SoaSeconds;
+            }
             At(r.Day, r.Plan, r.Severity).Add(t);
         }
 
