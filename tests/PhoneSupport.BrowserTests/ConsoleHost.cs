@@ -151,7 +151,17 @@ public sealed class ConsoleHost : IAsyncLifetime
         await page.GetByLabel("User name").FillAsync(user);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
+        }
+        catch (TimeoutException e)
+        {
+            // Seen once in a full run (2026-12-05, the board test's finance sign-in), not reproduced: say what the page answered.
+            var said = await page.Locator("#sign-in-error").AllInnerTextsAsync();
+            var title = await page.TitleAsync();
+            throw new TimeoutException($"Signing in as {role} ({user}) stayed on {page.Url} (\"{title}\"): {string.Join(" ", said)}", e);
+        }
         return page;
     }
 
