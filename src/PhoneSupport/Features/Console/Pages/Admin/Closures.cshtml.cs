@@ -15,7 +15,6 @@ namespace PhoneSupport.Features.Console.Pages.Admin;
 /// </summary>
 public sealed class ClosuresModel(ClosuresHandler closures, PolicyCatalog policies) : PageModel
 {
-    private static readonly LocalDateTimePattern Local = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
 
     public sealed class ClosureInput
     {
@@ -76,14 +75,13 @@ public sealed class ClosuresModel(ClosuresHandler closures, PolicyCatalog polici
     private string? ToInstant(string? text, DateTimeZone? zone, string key)
     {
         if (string.IsNullOrWhiteSpace(text)) return null; // the handler names the missing field
-        var parsed = Local.Parse(text.Trim());
-        if (!parsed.Success)
+        if (Domain.Desk.ReadableTime.ParseInput(text, zone ?? DateTimeZone.Utc) is not { } instant)
         {
             ModelState.AddModelError(key, $"'{text}' is not a local date and time like 2026-12-24T13:00.");
             return null;
         }
         if (zone is null) return text; // the handler refuses the provider
-        return InstantPattern.ExtendedIso.Format(zone.AtLeniently(parsed.Value).ToInstant());
+        return InstantPattern.ExtendedIso.Format(instant);
     }
 
     private async Task LoadAsync(CancellationToken ct)

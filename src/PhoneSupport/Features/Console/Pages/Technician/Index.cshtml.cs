@@ -62,14 +62,7 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
         if (TechnicianDesk.TechnicianOf(User) is not { } id) return Forbid();
         var result = await transfers.RequestAsync(callSid ?? "", new Routing.TransferRequest(string.IsNullOrWhiteSpace(technicianId) ? null : technicianId,
             string.IsNullOrWhiteSpace(skill) ? null : skill, mode), asTechnician: true, id, User.Identity?.Name ?? "console", ct);
-        if (result.Result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
-        {
-            var detail = problem.ProblemDetails is Microsoft.AspNetCore.Http.HttpValidationProblemDetails { Errors.Count: > 0 } invalid
-                ? string.Join(" ", invalid.Errors.SelectMany(e => e.Value))
-                : problem.ProblemDetails.Detail ?? "The call could not be transferred.";
-            return Redirect($"/console/technician?error={Uri.EscapeDataString(detail)}");
-        }
-        return Redirect("/console/technician?done=transferring");
+        return Answer(result.Result, "transferring", "The call could not be transferred.");
     }
 
     public async Task<IActionResult> OnPostDispositionAsync([FromForm] string? disposition, [FromForm] string? note, CancellationToken ct)
@@ -99,15 +92,16 @@ public sealed class TechnicianModel(TechnicianDesk desk, IOptions<ConsoleOptions
         if (TechnicianDesk.TechnicianOf(User) is null) return Forbid();
         var provider = await desk.ProviderOfCallbackAsync(callbackId, ct);
         var zone = provider is null ? null : policies.For(provider)?.Coverage.Zone;
-        var local = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm").Parse(dueAt?.Trim() ?? "");
-        if (zone is null || !local.Success) return Redirect($"/console/technician?error={Uri.EscapeDataString("Enter the new due time as a local date and time.")}");
-        var instant = NodaTime.Text.InstantPattern.ExtendedIso.Format(zone.AtLeniently(local.Value).ToInstant());
+        if (zone is null || Domain.Desk.ReadableTime.ParseInput(dueAt, zone) is not { } due)
+            return Redirect($"/console/technician?error={Uri.EscapeDataString("Enter the new due time as a local date and time.")}");
+        var instant = NodaTime.Text.InstantPattern.ExtendedIso.Format(due);
         return Answer((await control.RescheduleAsync(callbackId.ToString(), new PhoneSupport.Features.Admin.RescheduleCallbackRequest(instant), ct)).Result, "rescheduled");
     }
 
-    private RedirectResult Answer(IResult result, string done) =>
+    /// <summary>The API's answer as the desk shows it: its field errors or detail as the error line, else the done notice.</summary>
+    private RedirectResult Answer(IResult result, string done, string failed = "The change failed.") =>
         ConsoleResults.Problem(result) is { } problem
-            ? Redirect($"/console/technician?error={Uri.EscapeDataString(problem is Microsoft.AspNetCore.Http.HttpValidationProblemDetails { Errors.Count: > 0 } v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : problem.Detail ?? "The change failed.")}")
+            ? Redirect($"/console/technician?error={Uri.EscapeDataString(problem is Microsoft.AspNetCore.Http.HttpValidationProblemDetails { Errors.Count: > 0 } v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : problem.Detail ?? failed)}")
             : Redirect($"/console/technician?done={done}");
 
     private static string? Message(string? done) => done switch
