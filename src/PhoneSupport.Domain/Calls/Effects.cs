@@ -53,13 +53,14 @@ public abstract record Effect
         string PolicyVersion) : Effect;
 
     /// <summary>
-    /// A wrong number or name from this caller number. <paramref name="FailuresSeen"/> is how many recent failures the step
-    /// saw: the number's lockout is exact across instances because a different count when applied fails the step.
+    /// A wrong number or name from this caller number. <paramref name="FailuresSeen"/> is how many failures after
+    /// <paramref name="Since"/> (the lockout's reach) the step saw: the number's lockout is exact across instances because a
+    /// different count when applied fails the step. <paramref name="Since"/> null: the policy has no lockout, nothing to check.
     /// </summary>
-    public sealed record RecordIdentificationFailure(string Provider, PhoneNumber Number, CallSid Call, int FailuresSeen) : Effect;
+    public sealed record RecordIdentificationFailure(string Provider, PhoneNumber Number, CallSid Call, int FailuresSeen, Instant? Since) : Effect;
 
-    /// <summary>The caller was identified (or not locked out) on <paramref name="FailuresSeen"/> recent failures: still true when saved.</summary>
-    public sealed record ExpectIdentificationFailures(string Provider, PhoneNumber Number, int FailuresSeen) : Effect;
+    /// <summary>The caller was identified (not locked out) on <paramref name="FailuresSeen"/> failures after <paramref name="Since"/>: still true when saved.</summary>
+    public sealed record ExpectIdentificationFailures(string Provider, PhoneNumber Number, int FailuresSeen, Instant? Since) : Effect;
 
     /// <summary>The decision's response target: the call's SLA record, created or redecided.</summary>
     public sealed record RecordSlaDecision(CallSid Call, string Provider, Guid? AccountId, string Plan, int Severity, string Target, string Clock, Instant DueAt,

@@ -146,7 +146,8 @@ public static partial class IvrEngine
             {
                 _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
                 // Counted towards the number's lockout; exact across instances: the count seen must still hold when saved.
-                _effects.Add(new Effect.RecordIdentificationFailure(session.Provider, new PhoneNumber(session.From), new CallSid(session.CallSid), lockout.Failures));
+                _effects.Add(new Effect.RecordIdentificationFailure(session.Provider, new PhoneNumber(session.From), new CallSid(session.CallSid), lockout.Failures,
+                    rules.Policy?.Identification?.Reach(facts.Now)));
                 // identification.maxTriesPerCall bounds the wrong numbers and names of the whole call, across its collect steps.
                 var tries = (int.TryParse(session.Var(IdentificationTries), CultureInfo.InvariantCulture, out var t) ? t : 0) + 1;
                 session = session with { Vars = session.Vars.SetItem(IdentificationTries, tries.ToString(CultureInfo.InvariantCulture)) };
@@ -158,7 +159,9 @@ public static partial class IvrEngine
                 return Retry(session, step, input, () => Failed(notFound: true), notFound: true);
             }
             // Not locked out on the failures seen: still true when saved (a parallel wrong entry may lock the number meanwhile).
-            _effects.Add(new Effect.ExpectIdentificationFailures(session.Provider, new PhoneNumber(session.From), lockout.Failures));
+            if (Has<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider), out var policyRules))
+                _effects.Add(new Effect.ExpectIdentificationFailures(session.Provider, new PhoneNumber(session.From), lockout.Failures,
+                    policyRules.Policy?.Identification?.Reach(facts.Now)));
             return Enter(Identify(session, step.Action!, matches[0]), step.Outcomes[FlowActions.Identified].Target, [], fresh: true);
         }
 
