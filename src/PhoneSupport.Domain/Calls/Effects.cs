@@ -5,7 +5,7 @@ using PhoneSupport.Domain.Policies;
 namespace PhoneSupport.Domain.Calls;
 
 /// <summary>
-/// A change the host makes because of a step, in the same transaction as the call's new state (decision 016). The engine
+/// A change the host makes because of a step, in the same transaction as the call's new state (decision 017). The engine
 /// decides (which technician, whether an included incident is left, whether a card is on file) from the facts it was
 /// given; an effect whose premise no longer holds when it is applied (the technician taken by another instance, the last
 /// included incident claimed by a parallel call, a failure recorded meanwhile for the caller's number) fails the whole

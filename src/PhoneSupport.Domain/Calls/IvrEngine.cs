@@ -20,7 +20,7 @@ public abstract record StepResult
 }
 
 /// <summary>
-/// Runs a call through its flow. Pure and total (decision 016): given the session, what the caller did and the facts
+/// Runs a call through its flow. Pure and total (decision 017): given the session, what the caller did and the facts
 /// (loaded up front, as <see cref="Plan"/> names them), it returns the next session, the instruction, the log entries and
 /// the effects — or, should a fact it needs be missing, that fact (never an exception). It runs through steps that do not
 /// wait for the caller within one call and stops at the next question, recording, hang-up, ringing or queue.

@@ -1,4 +1,4 @@
--- Issue 14 (decision 016): a webhook's effects are applied in one batch of statements, one round trip, one transaction.
+-- Issue 14 (decision 017): a webhook's effects are applied in one batch of statements, one round trip, one transaction.
 -- An effect whose premise no longer holds (the technician taken by another instance, the last included incident claimed by a
 -- parallel call, a lockout failure recorded meanwhile, the call advanced by a duplicate webhook) fails the whole batch
 -- through ps_expect, with SQLSTATE PS409, and the service takes the step again on fresh facts.

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using Npgsql;
@@ -12,7 +13,7 @@ using PhoneSupport.Features.Platform;
 namespace PhoneSupport.Features.Voice;
 
 /// <summary>
-/// The read half of a webhook (decision 016): the call's row and every fact the step's <see cref="FactPlan"/> names, as one
+/// The read half of a webhook (decision 017): the call's row and every fact the step's <see cref="FactPlan"/> names, as one
 /// batch of statements in one round trip, opening the transaction the write half commits. The account snapshots are found
 /// through the call's row and the look-ups in the same batch (their ids are not known before it); the technician pool is
 /// the provider's free technicians with the one holding the call and who waits ahead by priority.
@@ -24,8 +25,11 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
         started_at, updated_at, ended_at, duration_seconds, version, entitlement::text, caller_hung_up, reported_at
         """;
 
-    /// <summary>What the batch read: the call (null: none yet), the facts, and the transaction it opened.</summary>
-    public sealed record Read(CallRecord? Call, Facts Facts, NpgsqlTransaction Transaction);
+    /// <summary>
+    /// What the batch read: the call (null: none yet), the facts, and the transaction — opened here (<paramref name="Owned"/>),
+    /// or the caller's own when the webhook runs inside one (a transfer's fallback): the step then saves under a savepoint.
+    /// </summary>
+    public sealed record Read(CallRecord? Call, Facts Facts, NpgsqlTransaction Transaction, bool Owned);
 
     /// <summary>
     /// Opens the context's connection and a transaction (Npgsql sends BEGIN with the batch: no round trip of its own), and
@@ -35,12 +39,13 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
     {
         await db.Database.OpenConnectionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = await connection.BeginTransactionAsync(ct);
-        db.Database.UseTransaction(transaction);
+        var ambient = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+        var transaction = ambient ?? await connection.BeginTransactionAsync(ct);
+        if (ambient is null) db.Database.UseTransaction(transaction);
         var (call, answers) = await BatchAsync(transaction, callSid, plan, provider, now, withCall, ct);
         var facts = new Facts(call?.StartedAt ?? now, now, [.. Enumerable.Range(0, Facts.IdsPerStep).Select(_ => Guid.CreateVersion7())]);
         foreach (var (request, answer) in answers) facts.With(request, answer);
-        return new Read(call, facts, transaction);
+        return new Read(call, facts, transaction, Owned: ambient is null);
     }
 
     /// <summary>A fact the plan did not foresee, read in the same transaction (one more round trip).</summary>

@@ -11,7 +11,7 @@ using static PhoneSupport.Features.Voice.CallStepReader;
 namespace PhoneSupport.Features.Voice;
 
 /// <summary>
-/// The write half of a webhook (decision 016): the call's new state, its log entries and the step's effects as one batch of
+/// The write half of a webhook (decision 017): the call's new state, its log entries and the step's effects as one batch of
 /// statements ending in <c>COMMIT</c>, one round trip, in the transaction <see cref="CallStepReader"/> opened. Each effect
 /// re-checks what the step assumed (the technician still free at the version read, an included incident still left under
 /// the contract's lock, the caller number's failures unchanged under its lock, the call not advanced since it was read)
@@ -37,12 +37,14 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
     /// Effects carried out elsewhere (<see cref="Effect.StoreMessage"/>, <see cref="Effect.RecordPurchase"/> before,
     /// <see cref="Effect.RecordLeg"/> after) are skipped here.
     /// </summary>
-    public async Task<Outcome> WriteAsync(NpgsqlTransaction transaction, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
+    /// <param name="owned">Whether the transaction is the step's own (committed here) or its caller's (the batch runs under a savepoint).</param>
+    public async Task<Outcome> WriteAsync(NpgsqlTransaction transaction, bool owned, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
         IReadOnlyList<Effect> effects, Instant now, CancellationToken ct)
     {
         var batch = new NpgsqlBatch(transaction.Connection, transaction);
         var commands = batch.BatchCommands;
         var sid = call.CallSid;
+        if (!owned) commands.Add(new NpgsqlBatchCommand("savepoint ps_step"));
 
         // The caller number's lock first: every statement after it sees the failures committed before it was granted.
         foreach (var e in effects)
@@ -135,7 +137,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                  order by e.n
                 """, Text(sid), At(events[0].At), Texts(events.Select(x => (string?)x.Kind)), Texts(events.Select(x => (string?)x.Data)),
                 Texts(events.Select(x => x.DedupeKey))));
-        commands.Add(new NpgsqlBatchCommand("commit"));
+        commands.Add(new NpgsqlBatchCommand(owned ? "commit" : "release savepoint ps_step"));
 
         try
         {
@@ -146,7 +148,12 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
         catch (PostgresException e) when (e.SqlState is "PS409" or PostgresErrorCodes.UniqueViolation)
         {
             DatabaseRoundTrips.RoundTrip();
-            await transaction.RollbackAsync(CancellationToken.None);
+            if (owned) await transaction.RollbackAsync(CancellationToken.None);
+            else
+            {
+                await using var undo = new NpgsqlCommand("rollback to savepoint ps_step", transaction.Connection, transaction);
+                await undo.ExecuteNonQueryAsync(CancellationToken.None);
+            }
             return e.SqlState == "PS409" && e.MessageText.Contains("the call unchanged", StringComparison.Ordinal) || e.ConstraintName == "calls_pkey"
                 ? Outcome.CallMoved : Outcome.Conflict;
         }

@@ -8,7 +8,7 @@ using PhoneSupport.Domain.Flows;
 namespace PhoneSupport.Features.Voice;
 
 /// <summary>
-/// One load, one pure step, one save (decision 016): the call and the facts its step may need in one round trip
+/// One load, one pure step, one save (decision 017): the call and the facts its step may need in one round trip
 /// (<see cref="CallStepReader"/>), the pure <see cref="IvrEngine.Step"/>, and the new state with its log entries and effects
 /// in one more, committed (<see cref="CallStepWriter"/>). A premise that changed meanwhile (a technician taken, the last
 /// included incident claimed, a failure recorded for the number) is a conflict: the step is taken again on fresh facts. A
@@ -48,7 +48,7 @@ public sealed class CallSteps(
                 outcome = await StepAsync(read, flow, record.ToSession(), input, ct);
                 if (input is CallerInput.Replay)
                 {
-                    await read.Transaction.RollbackAsync(ct); // read only
+                    if (read.Owned) await read.Transaction.RollbackAsync(ct); // read only
                     return new Taken(outcome.Session, outcome.Instruction);
                 }
                 result = await SaveAsync(read, record, outcome, webhook, now, isNew: false, ct);
@@ -155,7 +155,7 @@ public sealed class CallSteps(
                     break;
             }
         var rows = events.Select(e => CallEventRecord.From(record.CallSid, now, e)).ToList();
-        var result = await writer.WriteAsync(read.Transaction, record, readVersion, rows, outcome.Effects, now, ct);
+        var result = await writer.WriteAsync(read.Transaction, read.Owned, record, readVersion, rows, outcome.Effects, now, ct);
         if (result != CallStepWriter.Outcome.Saved) db.ChangeTracker.Clear();
         return result;
     }
@@ -169,8 +169,11 @@ public sealed class CallSteps(
 
     private async Task ReleaseAsync(CallStepReader.Read read)
     {
-        db.Database.UseTransaction(null);
-        await read.Transaction.DisposeAsync();
+        if (read.Owned)
+        {
+            db.Database.UseTransaction(null);
+            await read.Transaction.DisposeAsync();
+        }
         await db.Database.CloseConnectionAsync();
     }
 }

@@ -8,7 +8,7 @@ namespace PhoneSupport.Features.Voice;
 
 /// <summary>
 /// The one fact <see cref="CallStepReader"/> cannot answer in its batch: a spoken user name without an exact match, matched
-/// closely (decision 016: a step that finds a fact missing asks for it; the plan loads the exact match only).
+/// closely (decision 017: a step that finds a fact missing asks for it; the plan loads the exact match only).
 /// </summary>
 public sealed class FactsLoader(PhoneSupportDb db)
 {

@@ -7,7 +7,7 @@ using PhoneSupport.Twilio;
 namespace PhoneSupport.Features.Voice;
 
 /// <summary>
-/// The IVR's webhooks. Each takes one path (decision 016): read the call with the facts its step may need (planned from the
+/// The IVR's webhooks. Each takes one path (decision 017): read the call with the facts its step may need (planned from the
 /// flow, the step the answer URL names and the input), take the pure step, save its state, log and effects in one batch,
 /// render TwiML (<see cref="CallSteps"/>). A duplicate or late request (wrong sequence number, or a lost race with another
 /// instance) re-renders the current question and changes nothing.
