@@ -42,6 +42,8 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
         var ambient = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
         var transaction = ambient ?? await connection.BeginTransactionAsync(ct);
         if (ambient is null) db.Database.UseTransaction(transaction);
+        // A failed write rolls the whole step back and takes it again: savepoints around EF Core's saves would be round trips for nothing.
+        db.Database.AutoSavepointsEnabled = false;
         var (call, answers) = await BatchAsync(transaction, callSid, plan, provider, now, withCall, ct);
         var facts = new Facts(call?.StartedAt ?? now, now, [.. Enumerable.Range(0, Facts.IdsPerStep).Select(_ => Guid.CreateVersion7())]);
         foreach (var (request, answer) in answers) facts.With(request, answer);

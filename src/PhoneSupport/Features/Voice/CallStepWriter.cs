@@ -145,7 +145,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
             await batch.ExecuteNonQueryAsync(ct);
             return Outcome.Saved;
         }
-        catch (PostgresException e) when (e.SqlState is "PS409" or PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (e.SqlState is "PS409" or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.InFailedSqlTransaction)
         {
             DatabaseRoundTrips.RoundTrip();
             if (owned) await transaction.RollbackAsync(CancellationToken.None);

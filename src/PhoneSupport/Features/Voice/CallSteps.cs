@@ -60,7 +60,6 @@ public sealed class CallSteps(
             switch (result)
             {
                 case CallStepWriter.Outcome.Saved:
-                    await AfterCommitAsync(record!, outcome!, ct);
                     return new Taken(outcome!.Session, outcome.Instruction);
                 case CallStepWriter.Outcome.CallMoved:
                     replay = true; // another instance advanced this call first: say what it says now
@@ -97,11 +96,7 @@ public sealed class CallSteps(
             {
                 await ReleaseAsync(read);
             }
-            if (result == CallStepWriter.Outcome.Saved)
-            {
-                await AfterCommitAsync(record, outcome, ct);
-                return new Taken(outcome.Session, outcome.Instruction);
-            }
+            if (result == CallStepWriter.Outcome.Saved) return new Taken(outcome.Session, outcome.Instruction);
             if (result == CallStepWriter.Outcome.CallMoved) return null;
             if (attempt >= MaxAttempts) throw new InvalidOperationException($"Call {session.CallSid}: the first step's premises changed {attempt} times in a row.");
         }
@@ -153,18 +148,15 @@ public sealed class CallSteps(
                 case Effect.RecordPurchase purchase:
                     await purchases.RecordOnCallAsync(purchase, ct);
                     break;
+                case Effect.RecordLeg leg:
+                    // The bridged leg towards the caller's incident (opened now if it is the first).
+                    await incidents.RecordLegAsync(leg.Call.Value, leg.LegSid, leg.Seconds, "dial", ct, record);
+                    break;
             }
         var rows = events.Select(e => CallEventRecord.From(record.CallSid, now, e)).ToList();
         var result = await writer.WriteAsync(read.Transaction, read.Owned, record, readVersion, rows, outcome.Effects, now, ct);
         if (result != CallStepWriter.Outcome.Saved) db.ChangeTracker.Clear();
         return result;
-    }
-
-    /// <summary>The technician leg bridged: it counts towards the caller's incident (the incident service's own transaction, after the step's).</summary>
-    private async Task AfterCommitAsync(CallRecord record, StepOutcome outcome, CancellationToken ct)
-    {
-        foreach (var leg in outcome.Effects.OfType<Effect.RecordLeg>())
-            await incidents.RecordLegAsync(leg.Call.Value, leg.LegSid, leg.Seconds, "dial", ct, record);
     }
 
     private async Task ReleaseAsync(CallStepReader.Read read)
