@@ -5,18 +5,19 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Billing;
 
-/// <summary>What working one outbox job came to: finished (<c>done</c>, <c>cancelled</c>, <c>failed</c>) or <c>retry</c> later.</summary>
-public readonly record struct BillingJobOutcome(string Status, string? Error)
+/// <summary>
+/// What working one outbox job came to: finished (<see cref="BillingJobStatus.Done"/>, <see cref="BillingJobStatus.Cancelled"/>,
+/// <see cref="BillingJobStatus.Failed"/>) or still <see cref="BillingJobStatus.Pending"/>: tried again after a backoff.
+/// </summary>
+public readonly record struct BillingJobOutcome(BillingJobStatus Status, string? Error)
 {
-    public const string Retry = "retry";
+    public static BillingJobOutcome Done(string? error = null) => new(BillingJobStatus.Done, error);
 
-    public static BillingJobOutcome Done(string? error = null) => new("done", error);
+    public static BillingJobOutcome Cancelled(string error) => new(BillingJobStatus.Cancelled, error);
 
-    public static BillingJobOutcome Cancelled(string error) => new("cancelled", error);
+    public static BillingJobOutcome Failed(string error) => new(BillingJobStatus.Failed, error);
 
-    public static BillingJobOutcome Failed(string error) => new("failed", error);
-
-    public static BillingJobOutcome Later(string error) => new(Retry, error);
+    public static BillingJobOutcome Later(string error) => new(BillingJobStatus.Pending, error);
 }
 
 /// <summary>
@@ -75,7 +76,7 @@ public sealed class BillingJobQueue(PhoneSupportDb db, IOptions<BillingOptions> 
     {
         db.ChangeTracker.Clear();
         var fresh = await db.BillingJobs.SingleAsync(j => j.Id == id, ct);
-        if (outcome.Status == BillingJobOutcome.Retry) fresh.RetryAt(clock.GetCurrentInstant() + Backoff(fresh.Attempts), outcome.Error ?? "waiting");
+        if (outcome.Status == BillingJobStatus.Pending) fresh.RetryAt(clock.GetCurrentInstant() + Backoff(fresh.Attempts), outcome.Error ?? "waiting");
         else fresh.Finish(outcome.Status, outcome.Error, clock.GetCurrentInstant());
         await db.SaveChangesAsync(ct);
     }

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
-using PhoneSupport.Domain.Billing;
 using PhoneSupport.Stripe;
 
 namespace PhoneSupport.Features.Billing;
@@ -24,14 +23,14 @@ public sealed class ChargeReversal(PhoneSupportDb db, IStripeClient stripe, Char
     {
         var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).ToListAsync(ct);
         // Wait for a posting of these charges still under way: it must finish (or give up) before it can be undone.
-        var posting = await db.BillingJobs.AnyAsync(j => j.Kind != BillingJob.Undo && j.Status == "pending" && j.Attempts > 0 && j.ChargeIds.Any(id => job.ChargeIds.Contains(id)), ct);
+        var posting = await db.BillingJobs.AnyAsync(j => j.Kind != BillingJob.Undo && j.Status == BillingJobStatus.Pending && j.Attempts > 0 && j.ChargeIds.Any(id => job.ChargeIds.Contains(id)), ct);
         if (posting) return BillingJobOutcome.Later("waiting for the posting of this charge to finish");
         foreach (var charge in charges)
         {
             if (charge.StripeInvoiceId is not { } invoiceId) continue;
             var invoice = await stripe.RetrieveInvoiceAsync(invoiceId, cancellationToken: ct);
             if (invoice is null || invoice.Status is StripeInvoiceStatus.Draft or StripeInvoiceStatus.Void) continue;
-            var siblings = await db.Charges.AsNoTracking().Where(c => c.StripeInvoiceId == invoiceId && c.Id != charge.Id && c.Status != ChargeStatus.Waived).CountAsync(ct);
+            var siblings = await db.Charges.AsNoTracking().Where(c => c.StripeInvoiceId == invoiceId && c.Id != charge.Id && c.Status != ChargeState.Waived).CountAsync(ct);
             if (invoice.Status is StripeInvoiceStatus.Open or StripeInvoiceStatus.Uncollectible && siblings == 0)
             {
                 var voided = await stripe.VoidInvoiceAsync(invoiceId, $"charge:{charge.Id}:void", ct);

@@ -12,16 +12,16 @@ namespace PhoneSupport.Features.Billing;
 public sealed class ChargeTrail(PhoneSupportDb db, IClock clock)
 {
     /// <summary>Moves <paramref name="charge"/> forward to <paramref name="status"/> with its event; false when it is not forward.</summary>
-    public bool Move(Charge charge, string status, string? reason, string actor, object detail)
+    public bool Move(Charge charge, ChargeState status, string? reason, string actor, object detail)
     {
         var from = charge.Status;
         if (!charge.MoveTo(status, reason, clock.GetCurrentInstant())) return false;
-        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from, status, actor, JsonSerializer.Serialize(detail)));
+        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), "status", from.Wire(), status.Wire(), actor, JsonSerializer.Serialize(detail)));
         return true;
     }
 
     public void Audit(Charge charge, string kind, string actor, object detail) =>
-        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), kind, charge.Status, charge.Status, actor, JsonSerializer.Serialize(detail)));
+        db.ChargeEvents.Add(new ChargeEvent(charge.Id, clock.GetCurrentInstant(), kind, charge.Status.Wire(), charge.Status.Wire(), actor, JsonSerializer.Serialize(detail)));
 
     /// <summary>Notes on every charge of <paramref name="job"/> why it is stuck (an <c>error</c> line each), and saves.</summary>
     public async Task ExplainAsync(BillingJob job, string reason, CancellationToken ct)

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
-using PhoneSupport.Domain.Billing;
 using PhoneSupport.Stripe;
 using StripeInvoice = Stripe.Invoice;
 
@@ -27,7 +26,7 @@ public sealed class InvoicePosting(PhoneSupportDb db, IStripeClient stripe, Char
     private async Task<BillingJobOutcome> PostChargesAsync(BillingJob job, CancellationToken ct)
     {
         var charges = await db.Charges.Where(c => job.ChargeIds.Contains(c.Id)).OrderBy(c => c.CreatedAt).ThenBy(c => c.Kind).ToListAsync(ct);
-        var live = charges.Where(c => c.Status != ChargeStatus.Waived).ToList();
+        var live = charges.Where(c => c.Status != ChargeState.Waived).ToList();
         if (live.Count == 0) return BillingJobOutcome.Cancelled("every charge was waived before it was posted");
         var customer = job.StripeCustomerId ?? live.Select(c => c.StripeCustomerId).FirstOrDefault(c => c is not null)
             ?? await db.Accounts.Where(a => a.Id == live[0].AccountId).Select(a => a.StripeCustomerId).FirstOrDefaultAsync(ct);
@@ -56,7 +55,7 @@ public sealed class InvoicePosting(PhoneSupportDb db, IStripeClient stripe, Char
                 Metadata = Metadata(charge, incident),
             }, $"charge:{charge.Id}:item", ct);
             charge.LearnStripe(invoiceItem: item.Id);
-            trail.Move(charge, ChargeStatus.Posted, null, "service", new { invoiceItem = item.Id });
+            trail.Move(charge, ChargeState.Posted, null, "service", new { invoiceItem = item.Id });
             await db.SaveChangesAsync(ct);
         }
 
@@ -97,7 +96,7 @@ public sealed class InvoicePosting(PhoneSupportDb db, IStripeClient stripe, Char
                 invoice = await stripe.AddInvoiceLinesAsync(invoiceId, missing.Skip(chunk * 250).Take(250).ToList(), chunk == 0 ? $"job:{job.Id}:lines" : $"job:{job.Id}:lines:{chunk}", ct);
             // Waived while we were posting: leave the draft unfinalized (a draft is never charged) and stop.
             await ReloadAsync(live, ct);
-            if (live.All(c => c.Status == ChargeStatus.Waived)) return BillingJobOutcome.Cancelled("waived while posting; the draft invoice was left unfinalized");
+            if (live.All(c => c.Status == ChargeState.Waived)) return BillingJobOutcome.Cancelled("waived while posting; the draft invoice was left unfinalized");
             invoice = await stripe.FinalizeInvoiceAsync(invoiceId, $"job:{job.Id}:finalize", autoAdvance: false, ct);
         }
         Learn(live, invoice, "service");
@@ -116,7 +115,7 @@ public sealed class InvoicePosting(PhoneSupportDb db, IStripeClient stripe, Char
                 {
                     // Stripe's invoice.payment_failed may have got here first (its reason has no decline code): ours is more
                     // precise, whichever came first, so a charge already failed still gets it.
-                    if (!trail.Move(charge, ChargeStatus.Failed, reason, "service", new { invoice = invoiceId, e.Code, e.DeclineCode }) && charge.Status == ChargeStatus.Failed)
+                    if (!trail.Move(charge, ChargeState.Failed, reason, "service", new { invoice = invoiceId, e.Code, e.DeclineCode }) && charge.Status == ChargeState.Failed)
                         charge.Explain(reason, clock.GetCurrentInstant());
                 }
                 return BillingJobOutcome.Done($"payment declined ({e.DeclineCode ?? e.Code})");
@@ -132,15 +131,15 @@ public sealed class InvoicePosting(PhoneSupportDb db, IStripeClient stripe, Char
         foreach (var charge in charges)
         {
             charge.LearnStripe(invoice: invoice.Id, number: invoice.Number, paymentIntent: paymentIntent, charge: paidBy);
-            var status = invoice.Status switch
+            ChargeState? status = invoice.Status switch
             {
-                StripeInvoiceStatus.Open => ChargeStatus.Invoiced,
-                StripeInvoiceStatus.Paid => ChargeStatus.Paid,
-                StripeInvoiceStatus.Void => ChargeStatus.Voided,
-                StripeInvoiceStatus.Uncollectible => ChargeStatus.Failed,
+                StripeInvoiceStatus.Open => ChargeState.Invoiced,
+                StripeInvoiceStatus.Paid => ChargeState.Paid,
+                StripeInvoiceStatus.Void => ChargeState.Voided,
+                StripeInvoiceStatus.Uncollectible => ChargeState.Failed,
                 _ => null,
             };
-            if (status is not null) trail.Move(charge, status, null, actor, new { invoice = invoice.Id, invoice.Status, invoice.Number });
+            if (status is { } to) trail.Move(charge, to, null, actor, new { invoice = invoice.Id, invoice.Status, invoice.Number });
         }
     }
 

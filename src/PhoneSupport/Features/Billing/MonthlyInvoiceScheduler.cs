@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
-using PhoneSupport.Domain.Billing;
 using PhoneSupport.Domain.Policies;
 
 namespace PhoneSupport.Features.Billing;
@@ -26,7 +25,7 @@ public sealed class MonthlyInvoiceScheduler(PhoneSupportDb db, PolicyCatalog pol
             var candidates = await (from c in db.Charges.AsNoTracking()
                                     join i in db.Incidents on c.IncidentId equals i.Id
                                     where c.Invoicing == "monthly" && c.StripeInvoiceId == null && c.StripeInvoiceItemId != null
-                                          && c.Status == ChargeStatus.Posted && c.CreatedAt < monthStart && i.Provider == policy.Provider && c.StripeCustomerId != null
+                                          && c.Status == ChargeState.Posted && c.CreatedAt < monthStart && i.Provider == policy.Provider && c.StripeCustomerId != null
                                     select new { c.Id, c.StripeCustomerId, c.CreatedAt }).ToListAsync(ct);
             foreach (var group in candidates.GroupBy(c => (Customer: c.StripeCustomerId!, Month: Month(c.CreatedAt, zone))))
             {
