@@ -125,7 +125,7 @@ public sealed class CallHistory(PhoneSupportDb db)
             if (!spoken.Contains(c.Id.ToString())) entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
                 Map(("callbackId", c.Id.ToString()), ("dueAt", AdminFormats.Format(c.DueAt)), ("phoneNumber", c.PhoneNumber), ("reason", c.Reason))));
             if (c.Status is Callbacks.CallbackStatus.Completed or Callbacks.CallbackStatus.Missed or Callbacks.CallbackStatus.Cancelled)
-                entries.Add(new(c.UpdatedAt, "callback" + char.ToUpperInvariant(Callbacks.CallbackStatuses.Wire(c.Status)[0]) + Callbacks.CallbackStatuses.Wire(c.Status)[1..], TimelineSource.Callback, 1,
+                entries.Add(new(c.UpdatedAt, $"callback{c.Status}", TimelineSource.Callback, 1,
                     Map(("callbackId", c.Id.ToString()), ("attempts", $"{c.Attempts}"))));
         }
         var callbackLegs = await db.CallbackLegs.AsNoTracking().Where(l => callbackIds.Contains(l.CallbackId)).ToListAsync(ct);
