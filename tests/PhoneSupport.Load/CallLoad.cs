@@ -49,7 +49,7 @@ public sealed record CallRun(string Name, int Lines, TimeSpan Duration, long Cal
         return text.ToString();
     }
 
-    private static int Order(string key) => int.Parse(key[..key.IndexOf('.', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+    public static int Order(string key) => int.Parse(key[..key.IndexOf('.', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
 }
 
 /// <summary>
