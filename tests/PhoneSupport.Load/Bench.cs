@@ -9,7 +9,7 @@ public sealed record Goal(string Name, string Measured, string Target, bool? Met
 {
     public string Verdict => Met switch { true => "met", false => "missed", null => "not measured" };
 
-    public override string ToString() => $"{Name,-34} {Measured,-64} goal {Target,-8} {Verdict}";
+    public override string ToString() => $"{Name,-34} {Measured,-64} goal {Target,-9} {Verdict}";
 }
 
 /// <summary>The figures of one bench run: ours and the references, measured back to back on this machine.</summary>
@@ -64,8 +64,12 @@ public sealed record BenchReport(
               {Incoming}
               generator check: it drove bare Kestrel at {BareTwiml.PerSecond:0} req/s = {BareTwiml.PerSecond / Incoming.PerSecond:0.0} x our incoming webhook
               incoming webhook / bare Kestrel: throughput {Incoming.PerSecond / BareTwiml.PerSecond:0.00} x, p50 {Incoming.Latency.P50 / BareTwiml.Latency.P50:0.00} x, p99 {Incoming.Latency.P99 / BareTwiml.Latency.P99:0.00} x (information)
-            whole calls
-            {ReferenceIvr.Report()}{DurableIvr.Report()}{Calls.Report()}{(Database is { } d ? "  " + d + "\n" : "")}
+            whole calls (per-webhook tables above)
+              {ReferenceIvr.Headline}
+              {DurableIvr.Headline}
+              {Calls.Headline}
+              {(Database is { } d ? d.ToString() : "database per contract call: not metered (--no-db-meter)")}
+
             """));
         text.AppendLine("goals (issue 14), ours beside the references of this run:");
         foreach (var goal in Goals) text.AppendLine("  " + goal);
