@@ -38,10 +38,14 @@ public sealed record CallRun(string Name, int Lines, TimeSpan Duration, long Cal
     public long WebhooksFailed => Webhooks.Values.Sum(w => w.Failed);
     public long Fallbacks => Webhooks.Values.Sum(w => w.Fallbacks);
 
+    /// <summary>The run in one line: calls/s, webhooks/s, failures.</summary>
+    public string Headline => string.Create(CultureInfo.InvariantCulture,
+        $"{Name}: {Lines} concurrent calls, {Calls} calls in {Duration.TotalSeconds:0.0} s = {CallsPerSecond:0.0} calls/s ({Requests / Duration.TotalSeconds:0} webhooks/s, {Requests / (double)Math.Max(1, Calls):0.0} per call); calls failed {CallsFailed}, webhooks failed {WebhooksFailed}, TwiML fallbacks {Fallbacks}");
+
     public string Report()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{Name}: {Lines} concurrent calls, {Calls} calls in {Duration.TotalSeconds:0.0} s = {CallsPerSecond:0.0} calls/s ({Requests / Duration.TotalSeconds:0} webhooks/s, {Requests / (double)Math.Max(1, Calls):0.0} per call); calls failed {CallsFailed}, webhooks failed {WebhooksFailed}, TwiML fallbacks {Fallbacks}");
+        text.AppendLine(Headline);
         foreach (var (key, w) in Webhooks.OrderBy(w => Order(w.Key)))
             text.AppendLine(FormattableString.Invariant($"  {key,-44} {w.Latency.Count,7}  {w.Latency.Summary()}  failed {w.Failed}")
                 + (w.Counted > 0 ? FormattableString.Invariant($"  db round trips {w.RoundTrips / (double)w.Counted:0.00} (max {w.MaxRoundTrips})") : "")
@@ -49,7 +53,7 @@ public sealed record CallRun(string Name, int Lines, TimeSpan Duration, long Cal
         return text.ToString();
     }
 
-    private static int Order(string key) => int.Parse(key[..key.IndexOf('.', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+    public static int Order(string key) => int.Parse(key[..key.IndexOf('.', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
 }
 
 /// <summary>

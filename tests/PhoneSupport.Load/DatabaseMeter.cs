@@ -36,3 +36,23 @@ public sealed record DatabaseCounters(long Commits, long Rollbacks, long Inserte
             $"WAL {Per(before.WalBytes, after.WalBytes) / 1024:0.0} kB");
     }
 }
+
+/// <summary>A metered run of contract calls, from idle to idle: the per-call figures the goals are checked against.</summary>
+public sealed record DatabaseCost(long Calls, DatabaseCounters Before, DatabaseCounters After)
+{
+    /// <summary>PostgreSQL transactions per call: commits (autocommit reads included) and rollbacks.</summary>
+    public double TransactionsPerCall => Per(Before.Commits + Before.Rollbacks, After.Commits + After.Rollbacks);
+
+    public double WalBytesPerCall => Per(Before.WalBytes, After.WalBytes);
+
+    public static async Task<DatabaseCost> MeterAsync(string connection, Func<Task<long>> calls)
+    {
+        var before = await DatabaseCounters.ReadAsync(connection);
+        var made = await calls();
+        return new DatabaseCost(made, before, await DatabaseCounters.ReadAsync(connection));
+    }
+
+    private double Per(long before, long after) => Calls == 0 ? double.NaN : (after - before) / (double)Calls;
+
+    public override string ToString() => DatabaseCounters.PerCall(Before, After, Calls);
+}

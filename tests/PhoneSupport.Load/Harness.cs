@@ -49,6 +49,9 @@ public sealed class Harness : IAsyncDisposable
     public List<ChildProcess> Instances { get; } = [];
     public ChildProcess? Reference { get; private set; }
 
+    /// <summary>The references' database (the durable-floor references write their rows there).</summary>
+    public string? ReferenceConnection { get; private set; }
+
     public static async Task<Harness> StartAsync(TextWriter log)
     {
         // Hundreds of simulated callers in one process: don't let the thread pool's slow growth set the pace.
@@ -137,6 +140,7 @@ public sealed class Harness : IAsyncDisposable
     {
         var reference = await ChildProcess.StartReferenceAsync(connection);
         Reference = reference;
+        ReferenceConnection = connection;
         _children.Add(reference);
         _backends[ReferenceHost] = [new Uri(reference.BaseUrl)];
         Balancer.Backends = new Dictionary<string, IReadOnlyList<Uri>>(_backends);

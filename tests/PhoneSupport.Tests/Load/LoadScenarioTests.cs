@@ -54,6 +54,18 @@ public sealed class LoadScenarioTests(LoadHarnessFixture fixture) : IClassFixtur
             Assert.Equal(1.0, report.Incoming.RoundTrips);
             Assert.All(report.Calls.Webhooks.Values, w => Assert.Equal(w.Latency.Count, (int)w.Counted));
             Assert.Equal(1, await DataSet.ScalarAsync(connection, "select count(*) from calls where call_sid = $1", report.Calls.Sample[0].CallSid));
+            // The durable-floor IVR walks the same shape as a contract call and writes one row per webhook (the technician
+            // leg's webhooks name the call as their parent).
+            Assert.True(report.DurableIvr.Calls > 0 && report.DurableIvr.CallsFailed == 0, Log);
+            Assert.Equal(report.Calls.Requests / report.Calls.Calls, report.DurableIvr.Requests / report.DurableIvr.Calls);
+            var durable = report.DurableIvr.Sample[0].CallSid;
+            Assert.Equal(report.DurableIvr.Requests / report.DurableIvr.Calls, await DataSet.ScalarAsync(harness.ReferenceConnection!,
+                "select count(*) from reference_webhooks where data like '/durable/%' and (call_sid = $1 or data like '% ' || $1)", durable));
+            Assert.Contains(report.Goals, g => g.Name == "whole contract calls" && g.Measured.Contains("durable-floor IVR", StringComparison.Ordinal));
+            Assert.Equal(report.Calls.Webhooks.Count, report.RoundTrips.Count(w => w.RoundTrips is not null));
+            // Not metered here (no idle-to-idle run): those two goals say so instead of passing or failing.
+            Assert.Equal(["PostgreSQL transactions per call", "WAL per contract call"], report.Goals.Where(g => g.Met is null).Select(g => g.Name));
+            Assert.Contains("goals (issue 14)", report.Report(), StringComparison.Ordinal);
         }
         finally
         {

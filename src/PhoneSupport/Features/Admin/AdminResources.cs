@@ -138,7 +138,7 @@ public sealed record CallbackResource(
     string Reason, string CreatedAt, string UpdatedAt, string? CancelledAt = null, string? CancelReason = null, Guid? AssignedTechnicianId = null)
 {
     public static CallbackResource Of(Features.Callbacks.Callback c) => new(
-        c.Id, c.Provider, c.AccountId, c.Status, AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
+        c.Id, c.Provider, c.AccountId, Features.Callbacks.CallbackStatuses.Wire(c.Status), AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
         c.AtRisk, c.EscalatedAt is { } e ? AdminFormats.Format(e) : null, c.Attempts, AdminFormats.Format(c.NextAttemptAt), c.PhoneNumber, c.CallSid,
         c.TechnicianId, c.Reason, AdminFormats.Format(c.CreatedAt), AdminFormats.Format(c.UpdatedAt),
         c.CancelledAt is { } cancelled ? AdminFormats.Format(cancelled) : null, c.CancelReason, c.AssignedTechnicianId);

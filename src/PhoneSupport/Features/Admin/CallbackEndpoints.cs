@@ -62,7 +62,7 @@ public sealed class CallbackControl(PhoneSupportDb db, PolicyCatalog policies, A
         if (!callback.Cancel(body.Reason.Trim(), clock.GetCurrentInstant()))
             return Problems.Conflict("status", callback.IsOpen
                 ? "The technician's phone is already ringing for this callback; it can no longer be cancelled."
-                : $"The callback is {callback.Status}.");
+                : $"The callback is {callback.Status.Wire()}.");
         return await SaveAsync(callback, "cancelled", before, ct);
     }
 
@@ -74,7 +74,7 @@ public sealed class CallbackControl(PhoneSupportDb db, PolicyCatalog policies, A
         if (errors.Any) return Problems.Validation(errors);
         var callback = await FindAsync(idText, ct);
         if (callback is null) return Problems.NotFound($"No callback '{idText}'.");
-        if (callback.Status != CallbackStatus.Scheduled) return Problems.Conflict("status", $"Only a scheduled callback is rescheduled; this one is {callback.Status}.");
+        if (callback.Status != CallbackStatus.Scheduled) return Problems.Conflict("status", $"Only a scheduled callback is rescheduled; this one is {callback.Status.Wire()}.");
 
         var now = clock.GetCurrentInstant();
         var due = dueAt!.Value;
@@ -101,7 +101,7 @@ public sealed class CallbackControl(PhoneSupportDb db, PolicyCatalog policies, A
         if (errors.Any) return Problems.Validation(errors);
         var callback = await FindAsync(idText, ct);
         if (callback is null) return Problems.NotFound($"No callback '{idText}'.");
-        if (!callback.IsOpen) return Problems.Conflict("status", $"The callback is {callback.Status}.");
+        if (!callback.IsOpen) return Problems.Conflict("status", $"The callback is {callback.Status.Wire()}.");
         if (technicianId is { } tid && !await db.Technicians.AnyAsync(t => t.Id == tid && t.Active && t.Providers.Contains(callback.Provider), ct))
             return Problems.Validation("technicianId", $"No active technician {tid} serves {callback.Provider}.");
         var before = CallbackResource.Of(callback);
@@ -134,7 +134,7 @@ public sealed class CallbackControl(PhoneSupportDb db, PolicyCatalog policies, A
 public sealed class CallbacksHandler(PhoneSupportDb db)
 {
     public static readonly string[] Statuses =
-        [CallbackStatus.Scheduled, CallbackStatus.Dialing, CallbackStatus.Completed, CallbackStatus.Missed, CallbackStatus.Cancelled];
+        [.. CallbackStatuses.All.Select(s => s.Wire())];
 
     /// <summary>
     /// In due order (then id). The cursor is the last callback's id; the page after it continues from that callback's
@@ -152,7 +152,7 @@ public sealed class CallbacksHandler(PhoneSupportDb db)
         if (errors.Any) return Problems.Validation(errors);
 
         var query = db.Callbacks.AsNoTracking();
-        if (status is not null) query = query.Where(c => c.Status == status);
+        if (status is not null && CallbackStatuses.Parse(status) is var wanted) query = query.Where(c => c.Status == wanted);
         if (last is not null) query = query.Where(c => c.DueAt > last.DueAt || (c.DueAt == last.DueAt && c.Id > last.Id));
         var rows = await query.OrderBy(c => c.DueAt).ThenBy(c => c.Id).Take(limit + 1).ToListAsync(ct);
         var page = rows.Take(limit).Select(CallbackResource.Of).ToList();

@@ -80,7 +80,7 @@ public sealed class IncidentsHandler(PhoneSupportDb db, NodaTime.IClock clock)
             AdminFormats.Format(i.OpenedAt), i.ClosedAt is { } closed ? AdminFormats.Format(closed) : null, i.Status, i.TalkSeconds,
             [.. legs[i.Id].OrderBy(l => l.At).Select(l => new IncidentLegResource(l.LegSid, l.CallSid, l.Seconds, l.Source, AdminFormats.Format(l.At)))],
             uses.Where(u => u.CallSid == i.CallSid).Select(u => u.Status.ToString().ToLowerInvariant()).OrderBy(s => s).LastOrDefault(),
-            [.. charges[i.Id].Select(c => new IncidentChargeResource(c.Id, c.Kind, c.Steps, new MoneyJson(c.Amount, c.Currency), c.Status, c.StatusReason))],
+            [.. charges[i.Id].Select(c => new IncidentChargeResource(c.Id, c.Kind, c.Steps, new MoneyJson(c.Amount, c.Currency), Billing.BillingStatuses.Wire(c.Status), c.StatusReason))],
             slas.TryGetValue(i.CallSid, out var sla) ? Sla.SlaResource.Of(sla, now) : null, [.. notes[i.Id].Select(Calls.CallsHandler.NoteOf)])).ToList();
         return items;
     }

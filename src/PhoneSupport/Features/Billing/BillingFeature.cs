@@ -16,6 +16,11 @@ public static class BillingFeature
         builder.Services.AddOptions<StripeOptions>().Validate(o => !string.IsNullOrWhiteSpace(o.WebhookSecret), "Stripe:WebhookSecret is required (the endpoint's whsec_… signing secret).");
         builder.Services.AddStripeClient();
         builder.Services.AddScoped<IncidentService>();
+        builder.Services.AddScoped<BillingJobQueue>();
+        builder.Services.AddScoped<ChargeTrail>();
+        builder.Services.AddScoped<InvoicePosting>();
+        builder.Services.AddScoped<ChargeReversal>();
+        builder.Services.AddScoped<MonthlyInvoiceScheduler>();
         builder.Services.AddScoped<BillingOutbox>();
         builder.Services.AddScoped<ChargeQueries>();
         builder.Services.AddScoped<ChargeWaiver>();

@@ -28,7 +28,7 @@ public sealed class BillingJob
         Kind = kind;
         IncidentId = incidentId;
         ChargeIds = chargeIds;
-        Status = "pending";
+        Status = BillingJobStatus.Pending;
         NextAttemptAt = notBefore ?? now;
         CreatedAt = now;
     }
@@ -38,7 +38,7 @@ public sealed class BillingJob
     public Guid? IncidentId { get; private set; }
     public Guid[] ChargeIds { get; private set; } = [];
     /// <summary><c>pending</c>, <c>done</c>, <c>cancelled</c> (nothing left to do), <c>failed</c> (Stripe refused; finance sees why).</summary>
-    public string Status { get; private set; } = "pending";
+    public BillingJobStatus Status { get; private set; } = BillingJobStatus.Pending;
     public int Attempts { get; private set; }
     public Instant NextAttemptAt { get; private set; }
     public string? LeaseOwner { get; private set; }
@@ -56,7 +56,7 @@ public sealed class BillingJob
         return job;
     }
 
-    public void Finish(string status, string? error, Instant now)
+    public void Finish(BillingJobStatus status, string? error, Instant now)
     {
         Status = status;
         LastError = error;
@@ -104,6 +104,7 @@ internal sealed class BillingJobConfiguration : IEntityTypeConfiguration<Billing
     public void Configure(EntityTypeBuilder<BillingJob> job)
     {
         job.ToTable("billing_outbox");
+        job.Property(j => j.Status).HasConversion(s => s.Wire(), s => BillingStatuses.ParseJob(s));
         job.HasIndex(j => j.NextAttemptAt).HasDatabaseName("billing_outbox_due").HasFilter("status = 'pending'");
         job.HasIndex(j => new { j.StripeCustomerId, j.Period }).IsUnique().HasDatabaseName("billing_outbox_one_month").HasFilter("kind = 'month'");
         job.HasOne<Incident>().WithMany().HasForeignKey(j => j.IncidentId);

@@ -30,7 +30,7 @@ public sealed class Charge
         Amount = amount;
         ConsentEventId = consentEventId;
         PolicyVersion = policyVersion;
-        Status = ChargeStatus.Pending;
+        Status = ChargeState.Pending;
         StatusReason = statusReason;
         CreatedAt = now;
         UpdatedAt = now;
@@ -48,7 +48,7 @@ public sealed class Charge
     public long Amount { get; private set; }
     public long? ConsentEventId { get; private set; }
     public string PolicyVersion { get; private set; } = "";
-    public string Status { get; private set; } = ChargeStatus.Pending;
+    public ChargeState Status { get; private set; } = ChargeState.Pending;
     public string? StatusReason { get; private set; }
     public Instant CreatedAt { get; private set; }
     public Instant UpdatedAt { get; private set; }
@@ -76,7 +76,7 @@ public sealed class Charge
     /// <summary><c>perIncident</c> or <c>monthly</c>: the plan's choice when the charge was made.</summary>
     public string Invoicing { get; private set; } = "perIncident";
 
-    public bool IsFrozen => PostingStartedAt is not null || Status != ChargeStatus.Pending;
+    public bool IsFrozen => PostingStartedAt is not null || Status != ChargeState.Pending;
 
     public Charge InvoicedMonthly(bool monthly)
     {
@@ -124,9 +124,9 @@ public sealed class Charge
     }
 
     /// <summary>Moves forward to <paramref name="status"/>; false (and nothing changed) when it is not forward.</summary>
-    public bool MoveTo(string status, string? reason, Instant now)
+    public bool MoveTo(ChargeState status, string? reason, Instant now)
     {
-        if (!ChargeStatus.CanMove(Status, status)) return false;
+        if (!ChargeStatus.CanMove(Status.Wire(), status.Wire())) return false;
         Status = status;
         StatusReason = reason;
         UpdatedAt = now;
@@ -144,7 +144,7 @@ public sealed class Charge
 
     public bool Waive(string reason, string actor, Instant now)
     {
-        if (!MoveTo(ChargeStatus.Waived, $"waived: {reason}", now)) return false;
+        if (!MoveTo(ChargeState.Waived, $"waived: {reason}", now)) return false;
         (WaivedReason, WaivedBy, WaivedAt) = (reason, actor, now);
         return true;
     }
@@ -184,6 +184,7 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
     {
         charge.ToTable("charges");
         charge.Property(c => c.Version).IsConcurrencyToken();
+        charge.Property(c => c.Status).HasConversion(s => s.Wire(), s => BillingStatuses.ParseCharge(s));
         charge.Ignore(c => c.IsFrozen);
         charge.HasIndex(c => new { c.IncidentId, c.Kind }).IsUnique().HasDatabaseName("charges_incident_kind_key");
         charge.HasIndex(c => new { c.AccountId, c.CreatedAt }).HasDatabaseName("charges_account");

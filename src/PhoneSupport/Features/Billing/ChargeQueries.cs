@@ -96,13 +96,13 @@ public sealed class ChargeQueries(PhoneSupportDb db, PolicyCatalog policies)
             .GroupBy(r => (r.AccountId, r.Name, r.Provider, Month: Month(r.Provider, r.CreatedAt), r.Currency))
             .OrderBy(g => g.Key.Month).ThenBy(g => g.Key.Name).ThenBy(g => g.Key.Currency)
             .Select(g => new ChargeTotal(g.Key.AccountId, g.Key.Name, g.Key.Provider, g.Key.Month, g.Key.Currency, g.Count(),
-                Billed: g.Where(r => r.Status is not (ChargeStatus.Waived or ChargeStatus.Voided or ChargeStatus.Refunded)).Sum(r => r.Amount),
-                Paid: g.Where(r => r.Status == ChargeStatus.Paid).Sum(r => r.Amount),
-                Outstanding: g.Where(r => r.Status is ChargeStatus.Posted or ChargeStatus.Invoiced or ChargeStatus.Failed).Sum(r => r.Amount),
-                Pending: g.Where(r => r.Status == ChargeStatus.Pending).Sum(r => r.Amount),
-                Waived: g.Where(r => r.Status is ChargeStatus.Waived or ChargeStatus.Voided).Sum(r => r.Amount),
-                Refunded: g.Where(r => r.Status == ChargeStatus.Refunded).Sum(r => r.Amount),
-                Failed: g.Where(r => r.Status == ChargeStatus.Failed).Sum(r => r.Amount)))];
+                Billed: g.Where(r => r.Status is not (ChargeState.Waived or ChargeState.Voided or ChargeState.Refunded)).Sum(r => r.Amount),
+                Paid: g.Where(r => r.Status == ChargeState.Paid).Sum(r => r.Amount),
+                Outstanding: g.Where(r => r.Status is ChargeState.Posted or ChargeState.Invoiced or ChargeState.Failed).Sum(r => r.Amount),
+                Pending: g.Where(r => r.Status == ChargeState.Pending).Sum(r => r.Amount),
+                Waived: g.Where(r => r.Status is ChargeState.Waived or ChargeState.Voided).Sum(r => r.Amount),
+                Refunded: g.Where(r => r.Status == ChargeState.Refunded).Sum(r => r.Amount),
+                Failed: g.Where(r => r.Status == ChargeState.Failed).Sum(r => r.Amount)))];
     }
 
     private string Month(string provider, Instant at)
@@ -116,7 +116,12 @@ public sealed class ChargeQueries(PhoneSupportDb db, PolicyCatalog policies)
         var query = db.Charges.AsNoTracking();
         if (filter.From is { } f) query = query.Where(c => c.CreatedAt >= f);
         if (filter.To is { } t) query = query.Where(c => c.CreatedAt < t);
-        if (filter.Status is { } s) query = query.Where(c => c.Status == s);
+        if (filter.Status is { } s)
+        {
+            // Text that names no status matches no charge, as it did when the column was compared as text.
+            if (!BillingStatuses.TryParseCharge(s, out var status)) return query.Where(c => false);
+            query = query.Where(c => c.Status == status);
+        }
         if (filter.AccountId is { } a) query = query.Where(c => c.AccountId == a);
         return query;
     }
@@ -140,7 +145,7 @@ public sealed class ChargeQueries(PhoneSupportDb db, PolicyCatalog policies)
                 consent = new ConsentView(e.Id, e.CallSid, e.At, Text("step"), Text("key"), Text("prompt"), Text("price"), Text("actor"), Text("channel") ?? "phone");
             }
             return new ChargeView(c.Id, c.IncidentId, c.AccountId, c.AccountId is { } a && names.TryGetValue(a, out var n) ? n : null, incident.Provider, incident.CallSid,
-                c.Kind, c.Origin, c.Window, new Money(c.RatePerHour, c.Currency), c.BilledSeconds, c.Steps, new Money(c.Amount, c.Currency), c.Status, c.StatusReason,
+                c.Kind, c.Origin, c.Window, new Money(c.RatePerHour, c.Currency), c.BilledSeconds, c.Steps, new Money(c.Amount, c.Currency), c.Status.Wire(), c.StatusReason,
                 c.Description, consent, c.PolicyVersion,
                 new StripeView(c.StripeCustomerId, c.StripeInvoiceItemId, c.StripeInvoiceId, c.StripeInvoiceNumber, c.StripePaymentIntentId, c.StripeChargeId, c.StripeCreditNoteId, c.StripeRefundId),
                 c.WaivedReason, c.WaivedBy, c.WaivedAt, c.CreatedAt, c.UpdatedAt, c.PostingStartedAt);

@@ -26,26 +26,26 @@ public sealed class ChargeWaiver(PhoneSupportDb db, IClock clock, Audit.AuditLog
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var charge = await db.Charges.FromSql($"select * from charges where id = {chargeId} for update").SingleOrDefaultAsync(ct);
             if (charge is null) return (WaiveOutcome.NotFound, null, null);
-            if (charge.Status == ChargeStatus.Waived) return (WaiveOutcome.AlreadyWaived, charge, null);
-            if (charge.Status is ChargeStatus.Voided or ChargeStatus.Refunded)
-                return (WaiveOutcome.NotWaivable, charge, $"The charge is already {charge.Status} in Stripe: nothing is left to waive.");
+            if (charge.Status == ChargeState.Waived) return (WaiveOutcome.AlreadyWaived, charge, null);
+            if (charge.Status is ChargeState.Voided or ChargeState.Refunded)
+                return (WaiveOutcome.NotWaivable, charge, $"The charge is already {charge.Status.Wire()} in Stripe: nothing is left to waive.");
 
             var now = clock.GetCurrentInstant();
             var from = charge.Status;
             charge.Waive(reason, actor, now);
-            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "waived", from, ChargeStatus.Waived, actor, JsonSerializer.Serialize(new { reason, stripeSide = Side(charge) })));
+            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "waived", from.Wire(), ChargeStatus.Waived, actor, JsonSerializer.Serialize(new { reason, stripeSide = Side(charge) })));
 
             // A posting job nobody has started: cancel it (or narrow it to the charges that still stand).
-            var unstarted = await db.BillingJobs.Where(j => (j.Kind == BillingJob.Invoice || j.Kind == BillingJob.Item) && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null && j.ChargeIds.Contains(charge.Id)).ToListAsync(ct);
+            var unstarted = await db.BillingJobs.Where(j => (j.Kind == BillingJob.Invoice || j.Kind == BillingJob.Item) && j.Status == BillingJobStatus.Pending && j.Attempts == 0 && j.LeaseOwner == null && j.ChargeIds.Contains(charge.Id)).ToListAsync(ct);
             foreach (var job in unstarted)
             {
                 var others = job.ChargeIds.Where(id => id != charge.Id).ToArray();
-                job.Finish("cancelled", $"charge {charge.Id} waived by {actor}", now);
+                job.Finish(BillingJobStatus.Cancelled, $"charge {charge.Id} waived by {actor}", now);
                 if (others.Length > 0) db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), job.Kind, job.IncidentId, others, now, job.NextAttemptAt));
             }
             if (charge.PostingStartedAt is not null && unstarted.Count == 0)
                 db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), BillingJob.Undo, charge.IncidentId, [charge.Id], now));
-            audit.Record("charge", charge.Id, "waived", new { status = from }, new { status = charge.Status, reason });
+            audit.Record("charge", charge.Id, "waived", new { status = from.Wire() }, new { status = charge.Status.Wire(), reason });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return (WaiveOutcome.Waived, charge, null);

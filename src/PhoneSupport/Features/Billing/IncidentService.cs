@@ -138,16 +138,16 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             if (same.FirstOrDefault(c => !c.IsFrozen) is { } open)
             {
                 // Not yet handed to Stripe: the new price replaces the old (minus what frozen siblings already bill).
-                var frozen = same.Where(c => c.IsFrozen && c.Status != ChargeStatus.Waived).ToList();
+                var frozen = same.Where(c => c.IsFrozen && c.Status != ChargeState.Waived).ToList();
                 var (billed, steps, sum) = (part.Billed.TotalSeconds - frozen.Sum(c => c.BilledSeconds), part.Steps - frozen.Sum(c => c.Steps), part.Amount.Amount - frozen.Sum(c => c.Amount));
                 if (open.Reprice((int)billed, steps, sum, description, now))
-                    db.ChargeEvents.Add(new ChargeEvent(open.Id, now, "repriced", open.Status, open.Status, "service",
+                    db.ChargeEvents.Add(new ChargeEvent(open.Id, now, "repriced", open.Status.Wire(), open.Status.Wire(), "service",
                         JsonSerializer.Serialize(new { talkSeconds = talk, billedSeconds = open.BilledSeconds, steps = open.Steps, amount = open.Amount })));
                 if (open.Amount > 0 && customer is not null) toPost.Add(open);
                 continue;
             }
 
-            var billedBefore = same.Where(c => c.Status != ChargeStatus.Waived).Sum(c => c.Amount);
+            var billedBefore = same.Where(c => c.Status != ChargeState.Waived).Sum(c => c.Amount);
             var delta = part.Amount.Amount - billedBefore;
             if (same.Count > 0 && delta <= 0) continue; // already billed at least this much
             var kind = same.Count == 0 ? part.Kind : $"{part.Kind}:adjustment{same.Count}";
@@ -182,8 +182,8 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         {
             // One invoice per billable incident: a job not yet picked up is replaced by one covering everything unposted.
             var kind = monthly ? BillingJob.Item : BillingJob.Invoice;
-            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == kind && j.Status == "pending" && j.Attempts == 0 && j.LeaseOwner == null)
-                .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, "cancelled").SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "replaced by a re-priced job"), ct);
+            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == kind && j.Status == BillingJobStatus.Pending && j.Attempts == 0 && j.LeaseOwner == null)
+                .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, BillingJobStatus.Cancelled).SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "replaced by a re-priced job"), ct);
             db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), kind, incident.Id, [.. toPost.Select(c => c.Id)], now, now + Duration.FromTimeSpan(options.Value.PostingDelay)));
         }
         await db.SaveChangesAsync(ct);
@@ -264,18 +264,18 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             {
                 if (own.OpenedAt < target.OpenedAt) return (null, new BillingRefusal("callSid", "The call opened an earlier incident: attach the later call to it instead."));
                 var charges = await db.Charges.Where(c => c.IncidentId == own.Id).ToListAsync(ct);
-                if (charges.Any(c => c.IsFrozen && c.Status != ChargeStatus.Waived))
+                if (charges.Any(c => c.IsFrozen && c.Status != ChargeState.Waived))
                     return (null, new BillingRefusal("callSid", "The call's own incident is already billed in Stripe: waive its charge first, then attach it."));
-                if (!mayWaive && charges.Any(c => c.Status != ChargeStatus.Waived && c.Amount > 0))
+                if (!mayWaive && charges.Any(c => c.Status != ChargeState.Waived && c.Amount > 0))
                     return (null, new BillingRefusal("callSid",
                         "Attaching this call merges its incident, which waives the incident's unposted charge: finance or an admin attaches it.", Forbidden: true));
-                foreach (var charge in charges.Where(c => c.Status != ChargeStatus.Waived))
+                foreach (var charge in charges.Where(c => c.Status != ChargeState.Waived))
                 {
                     charge.Waive($"merged into incident {target.Id}", actor, now);
                     db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "waived", ChargeStatus.Pending, ChargeStatus.Waived, actor, JsonSerializer.Serialize(new { mergedInto = target.Id })));
                 }
-                await db.BillingJobs.Where(j => j.IncidentId == own.Id && j.Status == "pending")
-                    .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, "cancelled").SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "incident merged"), ct);
+                await db.BillingJobs.Where(j => j.IncidentId == own.Id && j.Status == BillingJobStatus.Pending)
+                    .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, BillingJobStatus.Cancelled).SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "incident merged"), ct);
                 await db.IncidentLegs.Where(l => l.IncidentId == own.Id).ExecuteUpdateAsync(l => l.SetProperty(x => x.IncidentId, target.Id), ct);
                 await ledger.ReleaseForMergeAsync(callSid, now, ct);
                 own.MergeInto(target.Id);

@@ -87,7 +87,7 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
     {
         if (obj is StripeInvoicePayment payment && e.Type == "invoice_payment.paid")
             return await LearnPaymentAsync(e, payment, now, ct);
-        var status = ChargeStatus.ForStripeEvent(e.Type);
+        ChargeState? status = ChargeStatus.ForStripeEvent(e.Type) is { } text ? BillingStatuses.ParseCharge(text) : null;
         if (status is null) return "ignored: not an event billing follows";
         List<Charge> charges;
         StripeInvoice? invoice = null;
@@ -110,7 +110,7 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
             if (status is null)
             {
                 foreach (var charge in charges)
-                    db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", charge.Status, charge.Status, $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, partialRefund = true })));
+                    db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", charge.Status.Wire(), charge.Status.Wire(), $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, partialRefund = true })));
                 return $"partial refund noted on {charges.Count} charge(s)";
             }
         }
@@ -132,17 +132,17 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
                 "charge.refunded" => "refunded in Stripe",
                 _ => null,
             };
-            if (charge.MoveTo(status, reason, now))
+            if (charge.MoveTo(status.Value, reason, now))
             {
                 moved++;
-                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "status", from, status, $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, objectId = (obj as global::Stripe.IHasId)?.Id })));
+                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "status", from.Wire(), status.Value.Wire(), $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, objectId = (obj as global::Stripe.IHasId)?.Id })));
             }
             else
             {
-                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", from, from, $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, ignored = $"{from} does not go back to {status}" })));
+                db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", from.Wire(), from.Wire(), $"stripe:{e.Id}", JsonSerializer.Serialize(new { e.Type, ignored = $"{from.Wire()} does not go back to {status.Value.Wire()}" })));
             }
         }
-        return moved == 0 ? $"stale: {charges.Count} charge(s) already past {status}" : $"{moved} charge(s) now {status}";
+        return moved == 0 ? $"stale: {charges.Count} charge(s) already past {status.Value.Wire()}" : $"{moved} charge(s) now {status.Value.Wire()}";
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
         foreach (var charge in charges)
         {
             charge.LearnStripe(paymentIntent: paid.PaymentIntentId, charge: paid.ChargeId);
-            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", charge.Status, charge.Status, $"stripe:{e.Id}",
+            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "stripe", charge.Status.Wire(), charge.Status.Wire(), $"stripe:{e.Id}",
                 JsonSerializer.Serialize(new { e.Type, invoicePayment = payment.Id, paymentIntent = paid.PaymentIntentId, charge = paid.ChargeId })));
         }
         return charges.Count == 0 ? "no matching charge" : $"payment learnt on {charges.Count} charge(s)";

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
@@ -5,13 +6,38 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Callbacks;
 
-public static class CallbackStatus
+/// <summary>Where a callback stands; stored, and shown in the API, CSV and console, as its <see cref="CallbackStatuses.Wire"/> text.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CallbackStatus>))]
+public enum CallbackStatus
 {
-    public const string Scheduled = "scheduled";
-    public const string Dialing = "dialing";
-    public const string Completed = "completed";
-    public const string Missed = "missed";
-    public const string Cancelled = "cancelled";
+    [JsonStringEnumMemberName("scheduled")] Scheduled,
+    [JsonStringEnumMemberName("dialing")] Dialing,
+    [JsonStringEnumMemberName("completed")] Completed,
+    [JsonStringEnumMemberName("missed")] Missed,
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
+}
+
+/// <summary>The text of a <see cref="CallbackStatus"/> in the <c>callbacks.status</c> column and on the wire.</summary>
+public static class CallbackStatuses
+{
+    private static readonly string[] Names = ["scheduled", "dialing", "completed", "missed", "cancelled"];
+
+    /// <summary>Every status, in declaration order.</summary>
+    public static IReadOnlyList<CallbackStatus> All { get; } = Enum.GetValues<CallbackStatus>();
+
+    /// <summary><c>scheduled</c>, <c>dialing</c>, <c>completed</c>, <c>missed</c> or <c>cancelled</c>.</summary>
+    public static string Wire(this CallbackStatus status) => Names[(int)status];
+
+    /// <summary>The status whose text is exactly <paramref name="text"/> (no other spelling, no number).</summary>
+    public static bool TryParse(string? text, out CallbackStatus status)
+    {
+        var index = Array.IndexOf(Names, text);
+        status = index < 0 ? default : (CallbackStatus)index;
+        return index >= 0;
+    }
+
+    public static CallbackStatus Parse(string text) =>
+        TryParse(text, out var status) ? status : throw new FormatException($"Unknown callback status '{text}'.");
 }
 
 /// <summary>
@@ -52,7 +78,7 @@ public sealed class Callback
     public Instant DueAt { get; private set; }
     public Instant NotBefore { get; private set; }
     public bool CoverageOnly { get; private set; }
-    public string Status { get; private set; } = CallbackStatus.Scheduled;
+    public CallbackStatus Status { get; private set; } = CallbackStatus.Scheduled;
     public int Attempts { get; private set; }
     public Instant NextAttemptAt { get; private set; }
     public string? LeaseOwner { get; private set; }
@@ -168,7 +194,7 @@ public sealed class Callback
     /// <summary>Only <paramref name="technicianId"/> is rung (null: any technician of the line again).</summary>
     public void Assign(Guid? technicianId, Instant now)
     {
-        if (!IsOpen) throw new InvalidOperationException($"Callback {Id} is {Status}.");
+        if (!IsOpen) throw new InvalidOperationException($"Callback {Id} is {Status.Wire()}.");
         AssignedTechnicianId = technicianId;
         Touch(now);
     }
@@ -202,9 +228,9 @@ public sealed class Callback
         Version++;
     }
 
-    private void Guard(string expected)
+    private void Guard(CallbackStatus expected)
     {
-        if (Status != expected) throw new InvalidOperationException($"Callback {Id} is {Status}, not {expected}.");
+        if (Status != expected) throw new InvalidOperationException($"Callback {Id} is {Status.Wire()}, not {expected.Wire()}.");
     }
 }
 
@@ -256,6 +282,7 @@ internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
     {
         callback.ToTable("callbacks");
         callback.Property(c => c.Version).IsConcurrencyToken();
+        callback.Property(c => c.Status).HasConversion(s => s.Wire(), s => CallbackStatuses.Parse(s));
         callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
         callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");
         callback.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);

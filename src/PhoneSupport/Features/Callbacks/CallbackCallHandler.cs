@@ -58,7 +58,7 @@ public sealed class CallbackCallHandler(
             return voice.Say(CallbackLine.Line.HandledElsewhere).Hangup().ToResult();
         if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || request.Digits is not ['1', ..])
             return voice.Say(CallbackLine.Line.Passed).Hangup().ToResult();
-        await router.AcceptAsync(technician, CallbackDispatcher.Key(callback), ct);
+        await router.AcceptAsync(technician, TechnicianLegDialler.Key(callback), ct);
         var from = flows.Flows.First(f => f.Provider == callback.Provider).Numbers[0];
         var dial = new Dial(action: new Uri($"{service.Value.BaseUrl}{Path}/dialed?cb={id:N}"), method: HttpMethod.Post, timeout: 30, callerId: from);
         dial.Number(new global::Twilio.Types.PhoneNumber(callback.PhoneNumber));
@@ -72,7 +72,7 @@ public sealed class CallbackCallHandler(
         var voice = await VoiceAsync(callback, null, ct);
         var now = clock.GetCurrentInstant();
         var bridged = request.DialWasBridged;
-        var key = CallbackDispatcher.Key(callback);
+        var key = TechnicianLegDialler.Key(callback);
         if (bridged && callback.Complete(now, now - Duration.FromSeconds(request.DialCallDuration ?? 0)))
         {
             await router.FinishAsync(technician, key, ct);
@@ -111,7 +111,7 @@ public sealed class CallbackCallHandler(
         var callback = await db.Callbacks.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (callback is not { Status: CallbackStatus.Dialing, TechnicianId: { } technician } || callback.TwilioCallSid != legSid) return empty;
         var now = clock.GetCurrentInstant();
-        await router.ReleaseAsync(technician, CallbackDispatcher.Key(callback), "callbackNotTaken", ct);
+        await router.ReleaseAsync(technician, TechnicianLegDialler.Key(callback), "callbackNotTaken", ct);
         callback.Postpone(now + Duration.FromTimeSpan(options.Value.NoTechnicianRetry), now, countAttempt: false);
         await LogAsync(callback, "callbackRetried", new { reason = "technician did not take it", status = request.Raw.GetValueOrDefault("CallStatus") }, ct);
         return empty;

@@ -63,7 +63,7 @@ public sealed class CallbackLegLedger(PhoneSupportDb db, ITwilioRestClient twili
                 JsonSerializer.Serialize(new { technicianId = callback.TechnicianId, attempt = callback.Attempts, legSid, source })));
         else if (!current && recorded > 0)
             db.CallEvents.Add(new CallEventRecord(callback.CallSid, now, "callbackStrayLeg",
-                JsonSerializer.Serialize(new { legSid, source, status = callback.Status, currentLeg = callback.TwilioCallSid })));
+                JsonSerializer.Serialize(new { legSid, source, status = callback.Status.Wire(), currentLeg = callback.TwilioCallSid })));
         if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
         return current ? LegStanding.Current : LegStanding.NotCurrent;
     }

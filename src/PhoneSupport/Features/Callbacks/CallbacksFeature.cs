@@ -15,6 +15,10 @@ public static class CallbacksFeature
                 "PhoneSupport:Callbacks:EscalationPhoneNumber must be an E.164 number like +17035550100.")
             .ValidateOnStart();
         builder.Services.AddTwilioRestClient();
+        builder.Services.AddScoped<CallbackLeases>();
+        builder.Services.AddScoped<LeaseTakeover>();
+        builder.Services.AddScoped<TechnicianLegDialler>();
+        builder.Services.AddScoped<CallbackEscalation>();
         builder.Services.AddScoped<CallbackDispatcher>();
         builder.Services.AddScoped<CallbackCallHandler>();
         builder.Services.AddScoped<CallbackLegLedger>();

@@ -125,7 +125,7 @@ public sealed class CallHistory(PhoneSupportDb db)
             if (!spoken.Contains(c.Id.ToString())) entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
                 Map(("callbackId", c.Id.ToString()), ("dueAt", AdminFormats.Format(c.DueAt)), ("phoneNumber", c.PhoneNumber), ("reason", c.Reason))));
             if (c.Status is Callbacks.CallbackStatus.Completed or Callbacks.CallbackStatus.Missed or Callbacks.CallbackStatus.Cancelled)
-                entries.Add(new(c.UpdatedAt, "callback" + char.ToUpperInvariant(c.Status[0]) + c.Status[1..], TimelineSource.Callback, 1,
+                entries.Add(new(c.UpdatedAt, $"callback{c.Status}", TimelineSource.Callback, 1,
                     Map(("callbackId", c.Id.ToString()), ("attempts", $"{c.Attempts}"))));
         }
         var callbackLegs = await db.CallbackLegs.AsNoTracking().Where(l => callbackIds.Contains(l.CallbackId)).ToListAsync(ct);
@@ -163,7 +163,7 @@ public sealed class CallHistory(PhoneSupportDb db)
             foreach (var (c, i) in charges.Select((c, i) => (c, i)))
                 entries.Add(new(c.CreatedAt, "charge", TimelineSource.Charge, i,
                     Map(("chargeId", c.Id.ToString()), ("kind", c.Kind), ("steps", $"{c.Steps}"), ("amount", $"{c.Amount}"), ("currency", c.Currency),
-                        ("status", c.Status), ("policyVersion", c.PolicyVersion))));
+                        ("status", Billing.BillingStatuses.Wire(c.Status)), ("policyVersion", c.PolicyVersion))));
             notes = await db.IncidentNotes.AsNoTracking().Where(n => n.IncidentId == incident.Id).OrderBy(n => n.CreatedAt).ThenBy(n => n.Id).ToListAsync(ct);
             foreach (var (n, i) in notes.Select((n, i) => (n, i)))
                 entries.Add(new(n.CreatedAt, "note", TimelineSource.Note, i, Map(("noteId", n.Id.ToString()), ("disposition", n.Disposition), ("by", n.Author))));

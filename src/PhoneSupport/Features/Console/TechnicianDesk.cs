@@ -162,7 +162,7 @@ public sealed class TechnicianDesk(
                 ? Domain.Policies.SlaRecordRules.Left(Domain.Policies.ClockKind.Coverage, policy.Coverage, now, c.DueAt)
                 : c.DueAt - now;
             var open = c.NotBefore <= now && (!c.CoverageOnly || policies.For(c.Provider)?.Coverage.IsCovered(now) != false);
-            return new QueuedCallback(c.Id, c.Provider, r.Account, c.PhoneNumber, c.Reason, c.Status, c.DueAt, c.NotBefore, left,
+            return new QueuedCallback(c.Id, c.Provider, r.Account, c.PhoneNumber, c.Reason, c.Status.Wire(), c.DueAt, c.NotBefore, left,
                 c.AtRisk || left <= atRiskWithin, left < Duration.Zero, open, c.Attempts, r.Clock);
         })];
     }
