@@ -6,6 +6,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;
 

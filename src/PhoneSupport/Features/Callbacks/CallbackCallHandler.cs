@@ -8,6 +8,7 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Domain.Routing;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;

@@ -6,6 +6,7 @@ using PhoneSupport.Configuration;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;

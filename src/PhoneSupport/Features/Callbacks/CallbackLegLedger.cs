@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;
 

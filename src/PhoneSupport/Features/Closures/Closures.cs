@@ -9,6 +9,7 @@ using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Closures;
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 

@@ -4,7 +4,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.Billing;
-using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Messages;

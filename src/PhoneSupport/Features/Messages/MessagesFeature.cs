@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 

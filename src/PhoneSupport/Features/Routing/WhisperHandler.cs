@@ -3,6 +3,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;

@@ -4,6 +4,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Sla;

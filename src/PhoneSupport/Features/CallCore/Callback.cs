@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
 using PhoneSupport.Data;
 
-namespace PhoneSupport.Features.Callbacks;
+namespace PhoneSupport.Features.CallCore;
 
 public static class CallbackStatus
 {
@@ -246,7 +246,7 @@ internal sealed class CallbackLegConfiguration : IEntityTypeConfiguration<Callba
         leg.HasKey(l => l.CallSid);
         leg.HasIndex(l => l.CallbackId).HasDatabaseName("callback_legs_callback");
         leg.HasOne<Callback>().WithMany().HasForeignKey(l => l.CallbackId);
-        leg.HasOne<Routing.Technician>().WithMany().HasForeignKey(l => l.TechnicianId);
+        // The technician the leg rang: declared from the principal's side (Routing's TechnicianConfiguration); the call core names no feature.
     }
 }
 
@@ -259,6 +259,6 @@ internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
         callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
         callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");
         callback.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);
-        callback.HasOne<Routing.Technician>().WithMany().HasForeignKey(c => c.TechnicianId);
+        // Its technician: declared from the principal's side (Routing's TechnicianConfiguration).
     }
 }
