@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Mono.Cecil;
 using Mono.Cecil.Cil;
 
@@ -10,9 +11,11 @@ namespace PhoneSupport.Tests.Architecture;
 /// its base type, interfaces, generic constraints, attributes, fields, properties, events, method signatures, locals and the operands of
 /// its method bodies (calls, field accesses, <c>new</c>, <c>typeof</c>, casts). A type of X naming a type of Y is an edge X → Y: the
 /// compiler has already resolved unqualified names, <c>using</c> aliases and same-namespace-root look-ups, so none is missed.
-/// Not seen: constants (inlined) and <c>nameof</c> (a string once compiled).
+/// Constants are inlined and <c>nameof</c> is a string once compiled, so the sources add what the assembly cannot show
+/// (<see cref="AddSourceUses(IEnumerable{ValueTuple{string, string, string}})"/>): a <c>using</c> of another feature's namespace, and
+/// a qualified name of another feature's type.
 /// </summary>
-public sealed class FeatureGraph
+public sealed partial class FeatureGraph
 {
     /// <summary>The service's feature folders: <c>src/PhoneSupport/Features/&lt;X&gt;</c>, namespace <c>PhoneSupport.Features.X</c>.</summary>
     public const string ServiceFeatures = "PhoneSupport.Features";
@@ -53,6 +56,56 @@ public sealed class FeatureGraph
         }
         return graph;
     }
+
+    /// <summary>The edges the sources show of every <c>.cs</c> and <c>.cshtml</c> file under <c>Features/&lt;X&gt;</c> (see <see cref="AddSourceUses(IEnumerable{ValueTuple{string, string, string}})"/>).</summary>
+    public FeatureGraph AddSourceUses(string featuresFolder) =>
+        AddSourceUses(Directory.GetDirectories(featuresFolder).SelectMany(folder =>
+            Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories)
+                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
+                .Select(f => (Path.GetFileName(folder), Path.GetRelativePath(featuresFolder, f), File.ReadAllText(f)))));
+
+    /// <summary>
+    /// Adds, for each (feature, path, text), an edge to every feature Y the text names outside comments: <c>using</c> (or
+    /// <c>@using</c>, <c>using static</c>, an alias) of <c>PhoneSupport.Features.Y</c>, <c>PhoneSupport.Features.Y.</c> anywhere, and
+    /// <c>Y.T</c> where T is one of Y's types (a constant's class named through the shared namespace root). Only features of the graph count.
+    /// </summary>
+    public FeatureGraph AddSourceUses(IEnumerable<(string Feature, string Path, string Text)> files)
+    {
+        var root = featuresNamespace;
+        var simpleNames = Types.ToDictionary(t => t.Key, t => t.Value.Select(SimpleName).ToHashSet(StringComparer.Ordinal));
+        foreach (var (feature, path, text) in files)
+        {
+            if (!Edges.TryGetValue(feature, out var uses)) Edges[feature] = uses = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            var code = Comments().Replace(text, m => new string('\n', m.Value.Count(c => c == '\n')));
+            void Add(string target, int at, string what)
+            {
+                if (target == feature || !Edges.ContainsKey(target)) return;
+                var line = code.AsSpan(0, at).Count('\n') + 1;
+                var why = $"{path}:{line} names {what}";
+                uses.TryAdd(target, why);
+                References.Add($"{feature} → {target}: {why}");
+            }
+            foreach (Match m in Regex.Matches(code, $@"\b{Regex.Escape(root)}(\w+)\b")) Add(m.Groups[1].Value, m.Index, m.Value);
+            foreach (Match m in QualifiedName().Matches(code))
+                if (simpleNames.TryGetValue(m.Groups[1].Value, out var names) && names.Contains(m.Groups[2].Value)) Add(m.Groups[1].Value, m.Index, m.Value);
+        }
+        return this;
+    }
+
+    private static string SimpleName(string fullName)
+    {
+        var name = fullName[(fullName.LastIndexOf('.') + 1)..];
+        var tick = name.IndexOf('`');
+        return tick < 0 ? name : name[..tick];
+    }
+
+    /// <summary>Line and block comments of C#, Razor comments (<c>@* … *@</c>).</summary>
+    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@\*.*?\*@", RegexOptions.Singleline)]
+    private static partial Regex Comments();
+
+    /// <summary><c>Y.T</c> not preceded by a dot or a word character: a name qualified by a feature folder's name.</summary>
+    [GeneratedRegex(@"(?<![\w.])([A-Z]\w*)\.([A-Z]\w*)\b")]
+    private static partial Regex QualifiedName();
 
     /// <summary>Every cycle's strongly connected component (Tarjan), each as one concrete loop <c>A → B → … → A</c> with its evidence.</summary>
     public IReadOnlyList<string> Cycles()

@@ -15,7 +15,7 @@ public sealed partial class FeatureGraphTests
     private const string End = "<!-- feature-graph: end -->";
 
     private static readonly Lazy<FeatureGraph> Service =
-        new(() => FeatureGraph.Read(typeof(Data.PhoneSupportDb).Assembly.Location));
+        new(() => FeatureGraph.Read(typeof(Data.PhoneSupportDb).Assembly.Location).AddSourceUses(FeaturesFolder));
 
     private static string FeaturesFolder => Path.Combine(SecretsTests.RepoRoot(), "src", "PhoneSupport", "Features");
 
@@ -101,6 +101,24 @@ public sealed partial class FeatureGraphTests
         Assert.StartsWith("Alpha → Beta → Alpha", cycle, StringComparison.Ordinal);
         Assert.Contains("SampleFeatures.Alpha.Dialler uses PhoneSupport.Tests.Architecture.SampleFeatures.Beta.Ledger", cycle, StringComparison.Ordinal);
         Assert.Contains("SampleFeatures.Beta.Ledger uses PhoneSupport.Tests.Architecture.SampleFeatures.Alpha.Dialler", cycle, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// What the assembly cannot show, the sources do: a constant of Console's read by Hardening (inlined once compiled), through a
+    /// <c>using</c> or qualified by the feature's name, is an edge; the same words in a comment are not.
+    /// </summary>
+    [Fact]
+    public void The_sources_add_the_uses_of_constants()
+    {
+        FeatureGraph Reading(string text) => FeatureGraph.Read(typeof(Data.PhoneSupportDb).Assembly.Location)
+            .AddSourceUses([("Hardening", "Hardening/Sample.cs", text)]);
+        const string head = "namespace PhoneSupport.Features.Hardening;\n\n";
+        var byUsing = Reading("using PhoneSupport.Features.Console;\n\n" + head + "static class S { const string C = ConsoleAuthentication.Scheme; }");
+        Assert.Equal("Hardening/Sample.cs:1 names PhoneSupport.Features.Console", byUsing.Edges["Hardening"]["Console"]);
+        var byName = Reading(head + "static class S { const string C = Console.ConsoleAuthentication.Scheme; }");
+        Assert.Equal("Hardening/Sample.cs:3 names Console.ConsoleAuthentication", byName.Edges["Hardening"]["Console"]);
+        var inComments = Reading("// using PhoneSupport.Features.Console;\n" + head + "/* Console.ConsoleAuthentication */ static class S { void F() => System.Console.WriteLine(); }");
+        Assert.DoesNotContain("Console", inComments.Edges["Hardening"].Keys);
     }
 
     /// <summary>

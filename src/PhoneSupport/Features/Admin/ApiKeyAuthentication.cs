@@ -27,9 +27,9 @@ public sealed partial class ApiKeyAuthenticationHandler(
     PhoneSupportDb db, IOptionsMonitor<PhoneSupportOptions> settings, PostgresRateLimiter limiter, IOptionsMonitor<RateLimitOptions> limits)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "ApiKey";
+    public const string SchemeName = AuthenticationNames.ApiKeyScheme;
     public const string BootstrapName = "bootstrap";
-    public const string KeyIdClaim = "api_key_id";
+    public const string KeyIdClaim = AuthenticationNames.ApiKeyIdClaim;
     public const string TechnicianClaim = KeyScope.TechnicianClaim;
 
     private const string Missing = "Send an API key: Authorization: Bearer <api key>.";

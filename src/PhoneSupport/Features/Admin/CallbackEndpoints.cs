@@ -7,10 +7,8 @@ using NodaTime;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Audit;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Platform;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Admin;
 

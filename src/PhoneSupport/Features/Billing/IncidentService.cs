@@ -6,7 +6,6 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Entitlements;
 
 namespace PhoneSupport.Features.Billing;

@@ -7,7 +7,6 @@ using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Features.Billing;

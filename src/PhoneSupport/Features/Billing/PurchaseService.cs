@@ -7,7 +7,6 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Billing;
 

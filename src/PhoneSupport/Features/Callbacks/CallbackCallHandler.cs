@@ -10,7 +10,6 @@ using PhoneSupport.Domain.Policies;
 using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Dial = Twilio.TwiML.Voice.Dial;

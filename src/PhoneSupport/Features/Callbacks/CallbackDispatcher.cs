@@ -8,7 +8,6 @@ using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Features.Callbacks;

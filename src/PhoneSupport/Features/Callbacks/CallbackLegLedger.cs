@@ -4,7 +4,6 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Features.Callbacks;

@@ -4,10 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Desk;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Platform;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Calls;
 

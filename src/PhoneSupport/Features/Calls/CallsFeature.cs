@@ -3,8 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhoneSupport.Domain.Desk;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Calls;

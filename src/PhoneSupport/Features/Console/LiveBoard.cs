@@ -6,7 +6,6 @@ using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Console;
 

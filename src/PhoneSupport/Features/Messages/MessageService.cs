@@ -5,7 +5,6 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Messages;
 

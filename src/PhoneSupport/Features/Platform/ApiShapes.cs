@@ -30,3 +30,15 @@ public static class TechnicianPolicies
     /// <summary>Sending an after-hours quote: a technician (who took the request) or finance, or an admin.</summary>
     public const string Quotes = "quotes";
 }
+
+/// <summary>
+/// The names of the two authentication schemes and of the API key's id claim, for the features that check them (Hardening's rate
+/// limits and secure-cookie redirect, Reports' policies); Admin (<c>ApiKeyAuthenticationHandler</c>) and Console
+/// (<c>ConsoleAuthentication</c>) define the schemes under these names.
+/// </summary>
+public static class AuthenticationNames
+{
+    public const string ApiKeyScheme = "ApiKey";
+    public const string ApiKeyIdClaim = "api_key_id";
+    public const string ConsoleScheme = "ConsoleCookie";
+}

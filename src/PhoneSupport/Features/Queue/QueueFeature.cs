@@ -6,7 +6,6 @@ using PhoneSupport.Configuration;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Gather = Twilio.TwiML.Voice.Gather;

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Routing;

@@ -4,7 +4,6 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Gather = Twilio.TwiML.Voice.Gather;

@@ -5,7 +5,6 @@ using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.CallCore;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Sla;
 
