@@ -8,6 +8,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Admin;

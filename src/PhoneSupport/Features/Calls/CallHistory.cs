@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Desk;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Calls;
 
@@ -124,7 +124,7 @@ public sealed class CallHistory(PhoneSupportDb db)
         {
             if (!spoken.Contains(c.Id.ToString())) entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
                 Map(("callbackId", c.Id.ToString()), ("dueAt", AdminFormats.Format(c.DueAt)), ("phoneNumber", c.PhoneNumber), ("reason", c.Reason))));
-            if (c.Status is Callbacks.CallbackStatus.Completed or Callbacks.CallbackStatus.Missed or Callbacks.CallbackStatus.Cancelled)
+            if (c.Status is CallCore.CallbackStatus.Completed or CallCore.CallbackStatus.Missed or CallCore.CallbackStatus.Cancelled)
                 entries.Add(new(c.UpdatedAt, $"callback{c.Status}", TimelineSource.Callback, 1,
                     Map(("callbackId", c.Id.ToString()), ("attempts", $"{c.Attempts}"))));
         }

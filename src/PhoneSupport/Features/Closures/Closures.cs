@@ -6,9 +6,8 @@ using Npgsql;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Audit;
-using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Closures;
 

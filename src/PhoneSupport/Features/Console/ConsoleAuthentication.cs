@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console;
 
@@ -30,7 +31,7 @@ public static class ConsolePolicies
 /// </summary>
 public static class ConsoleAuthentication
 {
-    public const string Scheme = "ConsoleCookie";
+    public const string Scheme = AuthenticationNames.ConsoleScheme;
 
     /// <summary>
     /// With secure cookies (<see cref="ConsoleOptions.SecureCookies"/>), <c>__Host-</c> names: Secure, path /, no domain, so

@@ -2,9 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Console;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Routing;
 

@@ -44,9 +44,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.ToTable("messages");
         message.HasIndex(m => m.CallSid).IsUnique().HasDatabaseName("messages_call_key");
         message.HasIndex(m => new { m.Status, m.ReceivedAt }).HasDatabaseName("messages_status");
-        message.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(m => m.CallSid);
+        message.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(m => m.CallSid);
         message.HasOne<Accounts.Account>().WithMany().HasForeignKey(m => m.AccountId);
-        message.HasOne<Callbacks.Callback>().WithMany().HasForeignKey(m => m.CallbackId);
+        message.HasOne<CallCore.Callback>().WithMany().HasForeignKey(m => m.CallbackId);
         message.HasOne<Billing.Quote>().WithMany().HasForeignKey(m => m.QuoteId);
     }
 }

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 

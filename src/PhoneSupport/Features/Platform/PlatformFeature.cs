@@ -5,7 +5,6 @@ using Npgsql;
 using NodaTime;
 using PhoneSupport.Configuration;
 using PhoneSupport.Data;
-using PhoneSupport.Features.Development;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Platform;

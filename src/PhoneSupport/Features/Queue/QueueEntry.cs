@@ -49,7 +49,7 @@ internal sealed class QueueEntryConfiguration : IEntityTypeConfiguration<QueueEn
         entry.ToTable("queue_entries");
         entry.HasKey(e => e.CallSid);
         entry.HasIndex(e => new { e.Provider, e.Status, e.Priority, e.Severity, e.EnqueuedAt }).HasDatabaseName("queue_entries_order");
-        entry.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(e => e.CallSid);
+        entry.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(e => e.CallSid);
         entry.HasOne<Routing.Technician>().WithMany().HasForeignKey(e => e.TechnicianId);
     }
 }

@@ -96,6 +96,9 @@ internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technic
         technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
         technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
         technician.HasIndex(t => new { t.Status, t.StatusSince }).HasDatabaseName("technicians_idle");
+        // The call core's records that point at a technician, declared from this side so the core depends on no feature.
+        technician.HasMany<CallCore.Callback>().WithOne().HasForeignKey(c => c.TechnicianId);
+        technician.HasMany<CallCore.CallbackLeg>().WithOne().HasForeignKey(l => l.TechnicianId);
     }
 }
 

@@ -8,9 +8,8 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Hardening;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 using PhoneSupport.Twilio.Rest;
 using Twilio.TwiML;
@@ -318,11 +317,11 @@ public sealed partial class TransferService(
             {
                 // Nobody to go back to: the call goes on in its flow as if no technician were free (the queue keeps its place,
                 // or the route's unavailable exit: the callback offer), saved in this transaction.
-                onward = await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: false, ct);
+                onward = await services.GetRequiredService<ITransferFallback>().ContinueFlowAsync(transfer.CallSid, replay: false, ct);
             }
             fallback = first is not null ? "returned-to-first"
                 : onward is null ? "hung-up"
-                : await db.QueueEntries.AnyAsync(q => q.CallSid == transfer.CallSid && q.Status == Queue.QueueStatus.Waiting, ct) ? "queued" : "unavailable-exit";
+                : await services.GetRequiredService<ITransferFallback>().IsQueuedAsync(transfer.CallSid, ct) ? "queued" : "unavailable-exit";
             await db.Database.ExecuteSqlAsync($"""
                 update call_transfers set status = 'failed', not_taken = {notTaken}, fallback = {fallback}, fallback_at = {now}, updated_at = {now},
                        reason = {$"The colleague did not take the call ({status ?? "not bridged"})."}
@@ -342,7 +341,7 @@ public sealed partial class TransferService(
         var first = await db.Technicians.AsNoTracking().Where(t => t.Id == transfer.FromTechnicianId && t.ReservedCallSid == transfer.Key)
             .Select(t => new ReservedTechnician(t.Id, t.Name, t.PhoneNumber)).FirstOrDefaultAsync(ct);
         if (transfer.Fallback is "queued" or "unavailable-exit")
-            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
+            return await services.GetRequiredService<ITransferFallback>().ContinueFlowAsync(transfer.CallSid, replay: true, ct);
         return transfer.Fallback == "returned-to-first" && first is not null && call is not null
             ? BackDial(transfer, call, first, speech, voice, language)
             : new VoiceResponse().Hangup().ToResult();

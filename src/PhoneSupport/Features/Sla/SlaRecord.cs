@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Sla;
 
@@ -84,7 +85,7 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
         sla.HasKey(s => s.CallSid);
         sla.Ignore(s => s.ClockKind);
         sla.HasIndex(s => s.DueAt).HasFilter("first_contact_at is null").HasDatabaseName("sla_records_open_due");
-        sla.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
+        sla.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
         sla.HasOne<Accounts.Account>().WithMany().HasForeignKey(s => s.AccountId);
     }
 }
@@ -93,5 +94,5 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
 public sealed record SlaResource(int Severity, string Target, string Clock, string DueAt, string? FirstContactAt, bool? Met)
 {
     public static SlaResource Of(SlaRecord record, Instant now) => new(record.Severity, record.Target, record.Clock,
-        Admin.AdminFormats.Format(record.DueAt), record.FirstContactAt is { } at ? Admin.AdminFormats.Format(at) : null, record.MetAt(now));
+        Platform.AdminFormats.Format(record.DueAt), record.FirstContactAt is { } at ? Platform.AdminFormats.Format(at) : null, record.MetAt(now));
 }

@@ -4,7 +4,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Sla;
 

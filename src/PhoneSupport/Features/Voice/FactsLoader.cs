@@ -4,7 +4,7 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Identity;
 using NodaTime;
 using PhoneSupport.Features.Accounts;
-using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Routing;
 

@@ -4,6 +4,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;

@@ -6,7 +6,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 
-namespace PhoneSupport.Features.Voice;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>
 /// The stored form of a <see cref="CallSession"/> (table <c>calls</c>), keyed by Twilio's <c>CallSid</c>.

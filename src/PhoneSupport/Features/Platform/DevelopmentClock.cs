@@ -1,7 +1,7 @@
 using NodaTime;
 using NodaTime.Text;
 
-namespace PhoneSupport.Features.Development;
+namespace PhoneSupport.Features.Platform;
 
 /// <summary>
 /// The Development-only clock: starts at <c>PhoneSupport:Clock:StartAt</c> (or now), ticks in real time,
