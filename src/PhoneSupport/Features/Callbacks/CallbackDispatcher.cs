@@ -21,7 +21,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// </summary>
 public sealed class CallbackDispatcher(
     PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, CallbackLegLedger legs, PolicyCatalog policies, FlowCatalog flows,
-    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, ILogger<CallbackDispatcher> logger)
+    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, TimeProvider time, ILogger<CallbackDispatcher> logger)
 {
     public static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
@@ -269,7 +269,7 @@ public sealed class CallbackDispatcher(
             {
                 logger.LogWarning(e, "Recording technician leg {LegSid} of callback {Callback} failed (attempt {Attempt}); trying again", legSid, id, attempt);
                 db.ChangeTracker.Clear();
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(15, 1 << attempt)), ct);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(15, 1 << attempt)), time, ct);
             }
         }
     }
