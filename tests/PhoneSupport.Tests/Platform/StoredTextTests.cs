@@ -26,6 +26,7 @@ public sealed class StoredTextTests(ServiceFixture fixture)
         Assert.Equal(["waiting", "connecting", "connected", "left"], StoredText<QueueStatus>.All);
         Assert.Equal(["new", "handled"], StoredText<MessageStatus>.All);
         Assert.Equal(["live", "callback"], StoredText<SlaContact>.All);
+        Assert.Equal(["ringing", "accepted", "completed", "failed"], StoredText<TransferStatus>.All);
 
         Assert.Equal("\"wrapUp\"", JsonSerializer.Serialize(TechnicianStatus.WrapUp));
         Assert.Equal("{\"from\":\"busy\",\"to\":\"left\",\"by\":\"callback\",\"status\":\"handled\"}",
