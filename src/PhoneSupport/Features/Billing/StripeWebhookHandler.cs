@@ -31,7 +31,7 @@ public sealed class StripeWebhookHandler(PhoneSupportDb db, StripeWebhookVerifie
             payload = await reader.ReadToEndAsync(ct);
         var now = clock.GetCurrentInstant();
         // The tolerance bounds the real time between Stripe signing and us receiving: Stripe's clock is the real one, not
-        // the service's time source (which a development run may start days ahead). Decision 016's one exception.
+        // the service's time source (which a development run may start days ahead): one of decision 016's named exceptions.
         var result = verifier.Verify(payload, request.Headers["Stripe-Signature"].ToString(), TimeProvider.System.GetUtcNow(), options.Value.WebhookTolerance);
         if (!result.SignatureVerified)
         {
