@@ -27,7 +27,8 @@ public sealed class CallRecord
     public string Language { get; private set; } = "";
     public int Sequence { get; private set; }
     public string Vars { get; private set; } = "{}";
-    public string Phase { get; private set; } = "";
+    /// <summary>Stored as the member's name (<c>Ended</c>), as the engine has always written it.</summary>
+    public CallPhase Phase { get; private set; }
     public string? TwilioStatus { get; private set; }
     public Guid? AccountId { get; private set; }
     public Instant StartedAt { get; private set; }
@@ -85,7 +86,7 @@ public sealed class CallRecord
     public CallSession ToSession() => new(
         CallSid, FlowId, Provider, FromNumber, ToNumber, Step, Attempt, Language, Sequence,
         JsonSerializer.Deserialize<Dictionary<string, string>>(Vars)!.ToImmutableDictionary(),
-        Enum.Parse<CallPhase>(Phase));
+        Phase);
 
     /// <summary>Stores the engine's new session state.</summary>
     public void Apply(CallSession session, Instant now)
@@ -95,7 +96,7 @@ public sealed class CallRecord
         Language = session.Language;
         Sequence = session.Sequence;
         Vars = JsonSerializer.Serialize(session.Vars);
-        Phase = session.Phase.ToString();
+        Phase = session.Phase;
         AccountId = Guid.TryParse(session.Var("accountId"), out var account) ? account : null;
         UpdatedAt = now;
         Version++;
@@ -108,11 +109,11 @@ public sealed class CallRecord
     public bool End(string twilioStatus, int? durationSeconds, Instant now)
     {
         if (EndedAt is not null) return false;
-        CallerHungUp = Phase != nameof(CallPhase.Ended);
+        CallerHungUp = Phase != CallPhase.Ended;
         TwilioStatus = twilioStatus;
         DurationSeconds = durationSeconds;
         EndedAt = now;
-        Phase = nameof(CallPhase.Ended);
+        Phase = CallPhase.Ended;
         UpdatedAt = now;
         Version++;
         return true;
@@ -151,6 +152,7 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.ToTable("calls");
         call.HasKey(c => c.CallSid);
         call.Property(c => c.Vars).HasColumnType("jsonb");
+        call.Property(c => c.Phase).HasConversion<string>();
         call.Property(c => c.Entitlement).HasColumnType("jsonb");
         call.Property(c => c.Version).IsConcurrencyToken();
         call.HasIndex(c => c.StartedAt).HasDatabaseName("calls_started_at");

@@ -58,6 +58,9 @@ public static class ConsoleAuthentication
             cookie.ReturnUrlParameter = "returnUrl";
             cookie.ExpireTimeSpan = options.SessionIdle;
             cookie.SlidingExpiration = true;
+            // A session's idle time is the browser's real time (its cookie's dates are read by the browser too), not the
+            // service's time source that a demo or a test moves by days (decision 016).
+            cookie.TimeProvider = TimeProvider.System;
             cookie.Events.OnValidatePrincipal = async context =>
             {
                 // Disabled users and changed passwords end existing sessions at their next request.

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
@@ -7,14 +8,15 @@ using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Sla;
 
-/// <summary>How the first human contact of an SLA record came about.</summary>
-public static class SlaContact
+/// <summary>How the first human contact of an SLA record came about; stored as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SlaContact>))]
+public enum SlaContact
 {
     /// <summary>A technician accepted the call's whisper (live, or out of the queue).</summary>
-    public const string Live = "live";
+    [JsonStringEnumMemberName("live")] Live,
 
     /// <summary>The customer leg of the call's callback was bridged to the technician.</summary>
-    public const string Callback = "callback";
+    [JsonStringEnumMemberName("callback")] Callback,
 }
 
 /// <summary>
@@ -57,7 +59,7 @@ public sealed class SlaRecord
     public Instant StartedAt { get; private set; }
     public Instant DueAt { get; private set; }
     public Instant? FirstContactAt { get; private set; }
-    public string? FirstContact { get; private set; }
+    public SlaContact? FirstContact { get; private set; }
 
     /// <summary>Stored with the first contact; <see cref="MetAt"/> also answers for a record overdue without one.</summary>
     public bool? Met { get; private set; }
@@ -84,6 +86,7 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
         sla.ToTable("sla_records");
         sla.HasKey(s => s.CallSid);
         sla.Ignore(s => s.ClockKind);
+        sla.Property(s => s.FirstContact).StoredAsText();
         sla.HasIndex(s => s.DueAt).HasFilter("first_contact_at is null").HasDatabaseName("sla_records_open_due");
         sla.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
         sla.HasOne<Accounts.Account>().WithMany().HasForeignKey(s => s.AccountId);

@@ -89,8 +89,8 @@ internal sealed class VoiceFallbackFilter(ILogger<VoiceFallbackFilter> logger) :
         try
         {
             if (!http.Request.HasFormContentType || (await http.Request.ReadFormAsync(http.RequestAborted))["CallSid"].ToString() is not { Length: > 0 } callSid) return null;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), http.RequestServices.GetRequiredService<TimeProvider>());
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
             await using var scope = http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<Data.PhoneSupportDb>();
             var call = await db.Calls.AsNoTracking().Where(c => c.CallSid == callSid).Select(c => new { c.FlowId, c.Language }).FirstOrDefaultAsync(deadline.Token);
