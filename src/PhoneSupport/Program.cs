@@ -16,6 +16,7 @@ using PhoneSupport.Features.Reports;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Sla;
 using PhoneSupport.Features.Voice;
+using PhoneSupport.Twilio;
 
 // `--migrate-only`: apply the migrations under the advisory lock and exit (the Kubernetes migration Job).
 var migrateOnly = args.Contains("--migrate-only");
@@ -60,8 +61,20 @@ app.UseHardening();
 app.UseTelemetry();
 
 app.MapHealth();
-app.MapVoice();
-app.MapStripeWebhook();
+app.CheckFlows();
+
+// Every Twilio webhook, in one group: signature-checked (403 otherwise; the signature replaces antiforgery), answered with
+// apology TwiML if the handler fails, on one database connection per request. Later steps are reached only through URLs the
+// service writes into TwiML.
+var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>().HoldOneConnection()
+    .DisableAntiforgery().ExcludeFromDescription();
+twilio.MapVoiceCalls();      // /voice, /voice/step, /voice/status, /voice/queue/connect
+twilio.MapQueue();           // /voice/queue/wait, /voice/queue/choice
+twilio.MapWhisper();         // /voice/whisper, /voice/whisper/answer
+twilio.MapTransferCalls();   // /voice/transfer, /voice/transfer/whisper, /voice/transfer/answer, /voice/transfer/leg, /voice/transfer/ended
+twilio.MapCallbackCalls();   // /voice/callback, /voice/callback/accept, /voice/callback/dialed, /voice/callback/status
+twilio.MapMessageWebhooks(); // /voice/recording, /sms
+app.MapStripeWebhook();      // /stripe/webhook: Stripe's signature, checked on the raw body
 app.MapAdmin();
 app.MapDevelopment();
 app.MapConsole();

@@ -43,7 +43,7 @@ public sealed class ConsoleHost : IAsyncLifetime
     /// <summary>Wednesday 1 July 2026, 10:00 in New York: business hours on the Constellix line.</summary>
     public static readonly Instant BusinessHours = NewYork.AtStrictly(new LocalDateTime(2026, 7, 1, 10, 0)).ToInstant();
 
-    public FakeClock Clock { get; } = new(BusinessHours);
+    public ManualTimeProvider Clock { get; } = new(BusinessHours, timersInRealTime: true);
     public string BaseUrl { get; private set; } = "";
     public string ConnectionString { get; private set; } = "";
     public TwilioEmulator Twilio { get; private set; } = null!;
@@ -100,8 +100,8 @@ public sealed class ConsoleHost : IAsyncLifetime
             foreach (var (key, value) in settings) web.UseSetting(key, value);
             web.ConfigureTestServices(services =>
             {
-                services.RemoveAll<NodaTime.IClock>();
-                services.AddSingleton<NodaTime.IClock>(Clock);
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
             });
         });
         _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));

@@ -9,7 +9,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Emulators.Stripe;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Billing;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.TestSupport.Postgres;
 
 namespace PhoneSupport.Storm;

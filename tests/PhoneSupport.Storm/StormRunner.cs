@@ -59,7 +59,7 @@ public static class StormRunner
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
         InProcessInstances.PrepareProcess();
         var connection = await server.CreateDatabaseAsync($"phonesupport_storm_{Guid.NewGuid():N}"[..30]);
-        var clock = new FakeClock(DateTimeZoneProviders.Tzdb["America/New_York"].AtStrictly(new LocalDateTime(2026, 7, 8, 11, 0)).ToInstant());
+        var clock = new ManualTimeProvider(DateTimeZoneProviders.Tzdb["America/New_York"].AtStrictly(new LocalDateTime(2026, 7, 8, 11, 0)).ToInstant(), timersInRealTime: true);
         var instances = new List<WebApplicationFactory<Program>>();
         await using var twilio = new TwilioEmulator(new TwilioEmulatorOptions { AccountSid = AccountSid, AuthToken = AuthToken });
         await twilio.StartAsync();
@@ -125,7 +125,7 @@ public static class StormRunner
         }
     }
 
-    private static WebApplicationFactory<Program> Instance(string connection, string twilio, FakeClock clock) =>
+    private static WebApplicationFactory<Program> Instance(string connection, string twilio, ManualTimeProvider clock) =>
         InProcessInstances.Create(connection, new Dictionary<string, string>
         {
             ["Twilio:AccountSid"] = AccountSid,
@@ -137,11 +137,11 @@ public static class StormRunner
             ["Stripe:ApiBaseUrl"] = "http://127.0.0.1:9",
         }, s =>
         {
-            s.RemoveAll<IClock>();
-            s.AddSingleton<IClock>(clock);
+            s.RemoveAll<TimeProvider>();
+            s.AddSingleton<TimeProvider>(clock);
         });
 
-    private static async Task<(List<string> Contracts, List<string> Customers)> SeedAsync(WebApplicationFactory<Program> instance, StormOptions options, FakeClock clock)
+    private static async Task<(List<string> Contracts, List<string> Customers)> SeedAsync(WebApplicationFactory<Program> instance, StormOptions options, ManualTimeProvider clock)
     {
         using var scope = instance.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<PhoneSupportDb>();

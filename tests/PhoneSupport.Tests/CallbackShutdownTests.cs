@@ -14,7 +14,7 @@ public sealed class CallbackShutdownTests(ServiceFixture fixture)
     {
         // A database of its own: the dispatcher this host runs must see only these callbacks.
         var connection = await fixture.Server.CreateDatabaseAsync("phonesupport_shutdown");
-        var clock = new TestSupport.Time.FakeClock(Instant.FromUtc(2026, 7, 8, 15, 0));
+        var clock = new TestSupport.Time.ManualTimeProvider(Instant.FromUtc(2026, 7, 8, 15, 0), timersInRealTime: true);
         var host = fixture.CreateFactory("Production", connection, new Dictionary<string, string?>
         {
             ["PhoneSupport:Callbacks:DispatcherEnabled"] = "true",

@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Callbacks;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Data;
 

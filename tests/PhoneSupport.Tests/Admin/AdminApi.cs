@@ -8,7 +8,7 @@ using PhoneSupport.Tests.Infrastructure;
 namespace PhoneSupport.Tests.Admin;
 
 /// <summary>
-/// A host of its own with a bootstrap admin key (the shared host has none), and clients per key. The FakeClock is the
+/// A host of its own with a bootstrap admin key (the shared host has none), and clients per key. The ManualTimeProvider clock is the
 /// collection's; a test that moves it restores it through <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed class AdminApi : IAsyncDisposable

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Tests.Infrastructure;
 

@@ -503,8 +503,8 @@ public sealed class InputRulesTests
     public void SupportedYears_Are1900To2999(int year, int month, int day, bool supported)
     {
         var date = new NodaTime.LocalDate(year, month, day);
-        Assert.Equal(supported, PhoneSupport.Features.Hardening.InputRules.InRange(date));
-        Assert.Equal(supported, PhoneSupport.Features.Hardening.InputRules.InRange(date.AtStartOfDayInZone(NodaTime.DateTimeZone.Utc).ToInstant()));
+        Assert.Equal(supported, PhoneSupport.Features.Platform.InputRules.InRange(date));
+        Assert.Equal(supported, PhoneSupport.Features.Platform.InputRules.InRange(date.AtStartOfDayInZone(NodaTime.DateTimeZone.Utc).ToInstant()));
     }
 
     [Theory]
@@ -518,7 +518,7 @@ public sealed class InputRulesTests
     [InlineData("a\u001Bb", true, "U+001B")]
     public void TextProblem_RefusesControlCharactersAndBrokenText(string text, bool multiLine, string? expected)
     {
-        var problem = PhoneSupport.Features.Hardening.InputRules.TextProblem(text, 200, multiLine);
+        var problem = PhoneSupport.Features.Platform.InputRules.TextProblem(text, 200, multiLine);
         if (expected is null) Assert.Null(problem);
         else Assert.Contains(expected, problem);
     }
@@ -527,22 +527,22 @@ public sealed class InputRulesTests
     [Fact]
     public void TextProblem_RefusesUnpairedSurrogates()
     {
-        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud800b", 200));
-        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("\udc00", 200));
-        Assert.Contains("surrogate", PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud83d", 200));
-        Assert.Null(PhoneSupport.Features.Hardening.InputRules.TextProblem("a\ud83d\ude42", 200));
+        Assert.Contains("surrogate", PhoneSupport.Features.Platform.InputRules.TextProblem("a\ud800b", 200));
+        Assert.Contains("surrogate", PhoneSupport.Features.Platform.InputRules.TextProblem("\udc00", 200));
+        Assert.Contains("surrogate", PhoneSupport.Features.Platform.InputRules.TextProblem("a\ud83d", 200));
+        Assert.Null(PhoneSupport.Features.Platform.InputRules.TextProblem("a\ud83d\ude42", 200));
     }
 
     [Fact]
     public void TextProblem_CountsLength_AndCheck_NamesNestedFieldsAndLongLists()
     {
-        Assert.Contains("At most 200", PhoneSupport.Features.Hardening.InputRules.TextProblem(new string('a', 201), 200));
-        Assert.Null(PhoneSupport.Features.Hardening.InputRules.TextProblem(new string('a', 200), 200));
+        Assert.Contains("At most 200", PhoneSupport.Features.Platform.InputRules.TextProblem(new string('a', 201), 200));
+        Assert.Null(PhoneSupport.Features.Platform.InputRules.TextProblem(new string('a', 200), 200));
 
-        var errors = new PhoneSupport.Features.Admin.FieldErrors();
-        PhoneSupport.Features.Hardening.InputRules.Check(new PhoneSupport.Features.Admin.ReplaceOnCallRequest(
+        var errors = new PhoneSupport.Features.Platform.FieldErrors();
+        PhoneSupport.Features.Platform.InputRules.Check(new PhoneSupport.Features.Admin.ReplaceOnCallRequest(
             [new PhoneSupport.Features.Admin.OnCallWindowRequest("2026-08-01T10:00:00Z", "2026\0")]), errors);
-        PhoneSupport.Features.Hardening.InputRules.Check(new PhoneSupport.Features.Admin.CreateAccountRequest(
+        PhoneSupport.Features.Platform.InputRules.Check(new PhoneSupport.Features.Admin.CreateAccountRequest(
             "constellix", "Acme", "Business", "123456", [.. Enumerable.Range(0, 21).Select(i => $"+1555000{i:0000}")], ["ok", "bad\u0001"]), errors);
         var found = errors.ToDictionary();
 

@@ -102,8 +102,8 @@ public sealed class RateLimitTests(ServiceFixture fixture)
     public async Task Limiter_ParallelHits_AdmitExactlyTheLimit_ThenTheNextWindowStartsAfresh_AndOldRowsAreCleanedUp()
     {
         await using var host = await HostAsync("ratelimit_limiter");
-        // An hour ago by the real clock, 10 s into its minute.
-        var hourAgo = TimeProvider.System.GetUtcNow().AddHours(-1);
+        // An hour before the host's clock, 10 s into its minute.
+        var hourAgo = fixture.Clock.GetUtcNow().AddHours(-1);
         var now = new DateTimeOffset(hourAgo.Year, hourAgo.Month, hourAgo.Day, hourAgo.Hour, hourAgo.Minute, 10, TimeSpan.Zero);
         _ = host.Services; // start the host (and migrate) once, before the parallel scopes
 
@@ -125,7 +125,7 @@ public sealed class RateLimitTests(ServiceFixture fixture)
         Assert.True(nextWindow.Allowed);
         Assert.Equal(1, nextWindow.Hits);
 
-        // Both windows are long over by the real clock: the cleanup deletes them.
+        // Both windows are long over by the host's clock: the cleanup deletes them.
         Assert.Equal(2, await limiter.CleanupAsync(TimeSpan.FromMinutes(10), default));
     }
 }

@@ -29,7 +29,8 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
     public PostgresServer Server => _server ?? throw new InvalidOperationException("Not started.");
-    public FakeClock Clock { get; } = new(Instant.FromUtc(2026, 7, 1, 14, 0));
+    /// <summary>The hosts' one time source (their TimeProvider and, bridged, their IClock); timers wait real time.</summary>
+    public ManualTimeProvider Clock { get; } = new(Instant.FromUtc(2026, 7, 1, 14, 0), timersInRealTime: true);
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
     /// <summary>Twilio's REST side on 127.0.0.1; its outbound calls reach the in-memory host.</summary>
@@ -66,7 +67,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     }
 
     /// <summary>A host with the test settings; <paramref name="overrides"/> change or remove (null) keys.</summary>
-    public WebApplicationFactory<Program> CreateFactory(string environment, string connectionString, IDictionary<string, string?>? overrides = null, IClock? clock = null)
+    public WebApplicationFactory<Program> CreateFactory(string environment, string connectionString, IDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -104,7 +105,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             foreach (var (key, value) in settings) web.UseSetting(key, value);
             web.ConfigureTestServices(services =>
             {
-                services.RemoveAll<IClock>();
+                services.RemoveAll<TimeProvider>();
                 services.AddSingleton(clock ?? Clock);
             });
         });

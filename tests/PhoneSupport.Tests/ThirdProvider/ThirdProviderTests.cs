@@ -34,7 +34,7 @@ public sealed class ThirdProviderTests(ServiceFixture fixture) : IAsyncLifetime
     private static readonly DateTimeZone Auckland = DateTimeZoneProviders.Tzdb["Pacific/Auckland"];
 
     private readonly CapturingLoggerProvider _logs = new();
-    private readonly FakeClock _clock = new(Instant.FromUtc(2026, 10, 1, 0, 0));
+    private readonly ManualTimeProvider _clock = new(Instant.FromUtc(2026, 10, 1, 0, 0), timersInRealTime: true);
     private readonly string _database = "third_" + Guid.NewGuid().ToString("N")[..12];
     private string _flows = "";
     private string _connection = "";

@@ -1,4 +1,5 @@
 using PhoneSupport.Emulators.Twilio.Rest;
+using PhoneSupport.TestSupport.Time;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Tests.TwilioRest;

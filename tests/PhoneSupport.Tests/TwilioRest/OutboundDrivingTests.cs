@@ -1,5 +1,6 @@
 using PhoneSupport.Emulators.Twilio;
 using PhoneSupport.Emulators.Twilio.Rest;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Tests.Emulators;
 using PhoneSupport.Twilio.Rest;
 

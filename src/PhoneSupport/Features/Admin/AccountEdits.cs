@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

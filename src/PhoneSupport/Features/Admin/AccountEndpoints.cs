@@ -7,6 +7,7 @@ using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Entitlements;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -53,19 +54,6 @@ public static class AdminFeature
     }
 }
 
-/// <summary>Policies of the technician endpoints, beside the three of <see cref="AdminPolicies"/>.</summary>
-public static class TechnicianPolicies
-{
-    /// <summary>
-    /// Setting availability: admin or technician, not finance. A technician key sets only the technician it is bound to
-    /// (<see cref="KeyScope"/>; 403 for another); every change records the key that made it.
-    /// </summary>
-    public const string Availability = "availability";
-
-    /// <summary>Sending an after-hours quote: a technician (who took the request) or finance, or an admin.</summary>
-    public const string Quotes = "quotes";
-}
-
 /// <summary>Declares the bearer scheme in the OpenAPI document and requires it on every <c>/api</c> operation.</summary>
 internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
 {
@@ -94,22 +82,3 @@ internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
     }
 }
 
-public static class AdminOpenApi
-{
-    /// <summary>
-    /// Documents the JSON body an endpoint reads with <see cref="AdminJson.WithBodyAsync"/>. Not <c>Accepts&lt;T&gt;</c>:
-    /// that also makes routing answer another content type with a bare 415, where the API promises problem+json.
-    /// </summary>
-    public static RouteHandlerBuilder JsonBody<T>(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, ct) =>
-        {
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct) },
-                },
-            };
-        });
-}

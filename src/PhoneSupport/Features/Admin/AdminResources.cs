@@ -2,14 +2,12 @@ using System.Text.Json.Serialization;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 
 // The admin API's JSON shapes. Instants, dates and durations are strings here (ISO-8601, see AdminFormats), so the
 // wire format does not depend on a serializer plugin for NodaTime. Optional parts are left out when absent.
-
-/// <summary>A list page: <see cref="Next"/> is the cursor of the following page, or null on the last.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
 /// <summary>An amount in minor units: <c>{ "amount": 12000, "currency": "usd" }</c>.</summary>
 public sealed record MoneyResource(long Amount, string Currency)
@@ -137,8 +135,8 @@ public sealed record CallbackResource(
     bool AtRisk, string? EscalatedAt, int Attempts, string NextAttemptAt, string PhoneNumber, string CallSid, Guid? TechnicianId,
     string Reason, string CreatedAt, string UpdatedAt, string? CancelledAt = null, string? CancelReason = null, Guid? AssignedTechnicianId = null)
 {
-    public static CallbackResource Of(Features.Callbacks.Callback c) => new(
-        c.Id, c.Provider, c.AccountId, Features.Callbacks.CallbackStatuses.Wire(c.Status), AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
+    public static CallbackResource Of(Features.CallCore.Callback c) => new(
+        c.Id, c.Provider, c.AccountId, Features.CallCore.CallbackStatuses.Wire(c.Status), AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), c.CoverageOnly, c.Priority,
         c.AtRisk, c.EscalatedAt is { } e ? AdminFormats.Format(e) : null, c.Attempts, AdminFormats.Format(c.NextAttemptAt), c.PhoneNumber, c.CallSid,
         c.TechnicianId, c.Reason, AdminFormats.Format(c.CreatedAt), AdminFormats.Format(c.UpdatedAt),
         c.CancelledAt is { } cancelled ? AdminFormats.Format(cancelled) : null, c.CancelReason, c.AssignedTechnicianId);

@@ -8,21 +8,9 @@ using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
-
-/// <summary>The admin API's authorization policies, by the roles of <see cref="ApiKey.Roles"/>.</summary>
-public static class AdminPolicies
-{
-    /// <summary>Everything: provisioning accounts, contracts, keys.</summary>
-    public const string Admin = "admin";
-
-    /// <summary>Money: charges, waivers, purchases, quotes (admin or finance).</summary>
-    public const string Finance = "finance";
-
-    /// <summary>Reading accounts, contracts, policies (admin, finance or technician).</summary>
-    public const string Read = "read";
-}
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;api key&gt;</c>. The key's SHA-256 hash is looked up in <c>api_keys</c> (not revoked); the
@@ -39,10 +27,10 @@ public sealed partial class ApiKeyAuthenticationHandler(
     PhoneSupportDb db, IOptionsMonitor<PhoneSupportOptions> settings, PostgresRateLimiter limiter, IOptionsMonitor<RateLimitOptions> limits)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "ApiKey";
+    public const string SchemeName = AuthenticationNames.ApiKeyScheme;
     public const string BootstrapName = "bootstrap";
-    public const string KeyIdClaim = "api_key_id";
-    public const string TechnicianClaim = "technician_id";
+    public const string KeyIdClaim = AuthenticationNames.ApiKeyIdClaim;
+    public const string TechnicianClaim = KeyScope.TechnicianClaim;
 
     private const string Missing = "Send an API key: Authorization: Bearer <api key>.";
     private const string Invalid = "The API key is not valid, or it has been revoked.";

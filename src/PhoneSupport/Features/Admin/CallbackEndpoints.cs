@@ -6,9 +6,9 @@ using System.Text.Json;
 using NodaTime;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Audit;
-using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Hardening;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

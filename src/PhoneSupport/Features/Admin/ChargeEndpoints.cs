@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Features.Billing;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
+using PhoneSupport.Features.Calls;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -29,9 +31,6 @@ public sealed record IncidentResource(
     Guid Id, string Provider, Guid? AccountId, Guid? ContractId, string CallSid, string Decision, string Window, string PolicyVersion,
     string OpenedAt, string? ClosedAt, string Status, int TalkSeconds, IReadOnlyList<IncidentLegResource> Calls,
     string? AllowanceUse, IReadOnlyList<IncidentChargeResource> Charges, Sla.SlaResource? Sla, IReadOnlyList<IncidentNoteResource> Notes);
-
-/// <summary>A note on an incident: its text, the disposition it records (or null), who wrote it (staff user or API key name) and when.</summary>
-public sealed record IncidentNoteResource(Guid Id, string Text, string? Disposition, string By, string At);
 
 public sealed record IncidentChargeResource(Guid Id, string Kind, int Steps, MoneyJson Amount, string Status, string? StatusReason);
 

@@ -7,6 +7,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 

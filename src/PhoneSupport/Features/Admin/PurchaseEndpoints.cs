@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Admin;
 
@@ -164,7 +166,7 @@ public sealed class PurchasesHandler(PhoneSupportDb db, PurchaseService purchase
 
     private async Task<CallbackRef?> CallbackAsync(Guid? id, CancellationToken ct) => id is { } cb
         ? await db.Callbacks.AsNoTracking().Where(c => c.Id == cb).Select(c => new { c.Id, c.DueAt, c.NotBefore, c.Status }).FirstOrDefaultAsync(ct) is { } c
-            ? new CallbackRef(c.Id, AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), Callbacks.CallbackStatuses.Wire(c.Status)) : null
+            ? new CallbackRef(c.Id, AdminFormats.Format(c.DueAt), AdminFormats.Format(c.NotBefore), CallCore.CallbackStatuses.Wire(c.Status)) : null
         : null;
 
     private async Task<PurchaseResource> PurchaseOf(Purchase p, CancellationToken ct) => new(

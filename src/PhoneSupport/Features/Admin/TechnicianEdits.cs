@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Admin;

@@ -8,6 +8,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Routing;
 
 namespace PhoneSupport.Features.Admin;
@@ -119,9 +120,9 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
         if (!Guid.TryParse(idText, out var id) || !await db.Technicians.AnyAsync(t => t.Id == id, ct)) return NotFound(idText);
         if (!KeyScope.MayActFor(user, id))
             return KeyScope.Forbidden("A technician key sets the availability of its own technician only.");
-        if (body.Status is not (TechnicianStatus.Available or TechnicianStatus.Offline))
+        if (!StoredText<TechnicianStatus>.TryParse(body.Status, out var wanted) || wanted is not (TechnicianStatus.Available or TechnicianStatus.Offline))
             return Problems.Validation("status", $"'{body.Status}' is not a status a technician sets; one of: available, offline (the service sets reserved, busy and wrapUp).");
-        var available = body.Status == TechnicianStatus.Available;
+        var available = wanted == TechnicianStatus.Available;
         for (var attempt = 1; ; attempt++)
         {
             var technician = await db.Technicians.SingleAsync(t => t.Id == id, ct);
@@ -129,8 +130,8 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
             var (current, _, callSid) = Current(technician, now);
             if (current is TechnicianStatus.Reserved or TechnicianStatus.Busy && !available)
                 return Problems.Conflict("status",
-                    $"{technician.Name} is {current} on call {callSid}: a technician on a call goes offline after it ends. Set offline again once the call is over.");
-            if (current is TechnicianStatus.Reserved or TechnicianStatus.Busy || current == body.Status) break;
+                    $"{technician.Name} is {current.Text()} on call {callSid}: a technician on a call goes offline after it ends. Set offline again once the call is over.");
+            if (current is TechnicianStatus.Reserved or TechnicianStatus.Busy || current == wanted) break;
 
             // An expired reservation is released first, as the router would take it over; then the choice applies.
             if (technician.Status == TechnicianStatus.Reserved) technician.SetAvailability(true, now);
@@ -225,7 +226,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
         {
             var (status, since, callSid) = Current(t, now);
             var rota = windows[t.Id].OrderBy(w => w.StartsAt).ToList();
-            return new TechnicianResource(t.Id, t.Name, t.PhoneNumber, t.Providers, t.Skills, status, AdminFormats.Format(since), callSid,
+            return new TechnicianResource(t.Id, t.Name, t.PhoneNumber, t.Providers, t.Skills, status.Text(), AdminFormats.Format(since), callSid,
                 rota.Any(w => w.StartsAt <= now), [.. rota.Select(w => Window(w.StartsAt, w.EndsAt))], AdminFormats.Format(t.CreatedAt), t.Languages,
                 t.Active, t.Revision);
         })];
@@ -235,7 +236,7 @@ public sealed partial class TechniciansHandler(PhoneSupportDb db, PolicyCatalog 
     /// The state as <see cref="TechnicianRouter"/>'s candidate query sees it: a wrap-up older than
     /// <see cref="RoutingOptions.WrapUp"/> and a reservation past its expiry are available again.
     /// </summary>
-    private (string Status, Instant Since, string? CallSid) Current(Technician t, Instant now)
+    private (TechnicianStatus Status, Instant Since, string? CallSid) Current(Technician t, Instant now)
     {
         var wrapUp = Duration.FromTimeSpan(routing.Value.WrapUp);
         if (t.Status == TechnicianStatus.WrapUp && t.StatusSince <= now - wrapUp) return (TechnicianStatus.Available, t.StatusSince + wrapUp, null);

@@ -60,7 +60,7 @@ public sealed record AuditActor(string Name, string Kind)
     {
         var identity = user?.Identities.FirstOrDefault(i => i.IsAuthenticated);
         if (identity?.Name is not { Length: > 0 } name) return Service;
-        return new AuditActor(name, identity.AuthenticationType == Admin.ApiKeyAuthenticationHandler.SchemeName ? "apiKey" : "staff");
+        return new AuditActor(name, identity.AuthenticationType == Platform.AuthenticationNames.ApiKeyScheme ? "apiKey" : "staff");
     }
 }
 

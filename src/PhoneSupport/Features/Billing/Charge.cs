@@ -194,7 +194,7 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
         charge.HasIndex(c => c.StripeInvoiceId).HasDatabaseName("charges_stripe_invoice").HasFilter("stripe_invoice_id is not null");
         charge.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
         charge.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);
-        charge.HasOne<Voice.CallEventRecord>().WithMany().HasForeignKey(c => c.ConsentEventId);
+        charge.HasOne<CallCore.CallEventRecord>().WithMany().HasForeignKey(c => c.ConsentEventId);
         charge.HasOne<Purchase>().WithMany().HasForeignKey(c => c.PurchaseId).HasConstraintName("charges_purchase_fk");
         charge.HasOne<Quote>().WithMany().HasForeignKey(c => c.QuoteId).HasConstraintName("charges_quote_fk");
     }

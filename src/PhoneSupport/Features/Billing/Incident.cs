@@ -78,7 +78,7 @@ internal sealed class IncidentConfiguration : IEntityTypeConfiguration<Incident>
         incident.HasIndex(i => new { i.AccountId, i.OpenedAt }).HasDatabaseName("incidents_account");
         incident.HasOne<Accounts.Account>().WithMany().HasForeignKey(i => i.AccountId);
         incident.HasOne<Accounts.Contract>().WithMany().HasForeignKey(i => i.ContractId);
-        incident.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(i => i.CallSid);
+        incident.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(i => i.CallSid);
         incident.HasOne<Incident>().WithMany().HasForeignKey(i => i.MergedIntoId);
     }
 }
@@ -93,7 +93,7 @@ internal sealed class IncidentCallConfiguration : IEntityTypeConfiguration<Incid
         call.ToTable("incident_calls");
         call.HasKey(c => c.CallSid);
         call.HasIndex(c => c.IncidentId).HasDatabaseName("incident_calls_incident");
-        call.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(c => c.CallSid);
+        call.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(c => c.CallSid);
         call.HasOne<Incident>().WithMany().HasForeignKey(c => c.IncidentId);
     }
 }

@@ -5,7 +5,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Domain.Policies;
-using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Entitlements;
 
 namespace PhoneSupport.Features.Billing;
@@ -28,7 +28,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     /// Records a bridged technician leg towards the call's incident (opening it at the first). <paramref name="call"/> is the
     /// call as the caller already has it, if it does (saves reading it again to open the incident).
     /// </summary>
-    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct, Voice.CallRecord? call = null)
+    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct, CallCore.CallRecord? call = null)
     {
         if (await db.IncidentLegs.AsNoTracking().FirstOrDefaultAsync(l => l.LegSid == legSid, ct) is { } known)
         {
@@ -294,7 +294,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         return result;
     }
 
-    private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct, Voice.CallRecord? known = null)
+    private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct, CallCore.CallRecord? known = null)
     {
         var call = known?.CallSid == callSid ? known : await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
         if (call is null) return null;

@@ -6,7 +6,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Features.Billing;

@@ -141,8 +141,8 @@ internal sealed class PurchaseConfiguration : IEntityTypeConfiguration<Purchase>
         purchase.HasIndex(p => p.CallSid).IsUnique().HasDatabaseName("purchases_call_key");
         purchase.HasIndex(p => new { p.AccountId, p.CreatedAt }).HasDatabaseName("purchases_account");
         purchase.HasOne<Accounts.Account>().WithMany().HasForeignKey(p => p.AccountId);
-        purchase.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(p => p.CallSid);
-        purchase.HasOne<Callbacks.Callback>().WithMany().HasForeignKey(p => p.CallbackId);
+        purchase.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(p => p.CallSid);
+        purchase.HasOne<CallCore.Callback>().WithMany().HasForeignKey(p => p.CallbackId);
     }
 }
 
@@ -153,8 +153,8 @@ internal sealed class QuoteConfiguration : IEntityTypeConfiguration<Quote>
         quote.ToTable("quotes");
         quote.HasIndex(q => new { q.AccountId, q.CreatedAt }).HasDatabaseName("quotes_account");
         quote.HasOne<Accounts.Account>().WithMany().HasForeignKey(q => q.AccountId);
-        quote.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(q => q.RequestedCallSid);
-        quote.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(q => q.CallSid);
-        quote.HasOne<Callbacks.Callback>().WithMany().HasForeignKey(q => q.CallbackId);
+        quote.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(q => q.RequestedCallSid);
+        quote.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(q => q.CallSid);
+        quote.HasOne<CallCore.Callback>().WithMany().HasForeignKey(q => q.CallbackId);
     }
 }

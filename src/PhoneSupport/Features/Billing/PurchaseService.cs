@@ -6,8 +6,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Accounts;
-using PhoneSupport.Features.Callbacks;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Billing;
 
@@ -106,7 +105,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             var quote = await db.Quotes.FromSql($"select * from quotes where id = {quoteId} for update").SingleOrDefaultAsync(ct);
             if (quote is null) return (null, new BillingRefusal("id", $"No quote '{quoteId}'.", NotFound: true));
             if (quote.StatusAt(now) == "accepted") return (quote, null); // accepting twice changes nothing
-            if (quote.StatusAt(now) == "expired") return (null, new BillingRefusal("id", $"The quote expired at {Admin.AdminFormats.Format(quote.ExpiresAt)}; ask for a new one."));
+            if (quote.StatusAt(now) == "expired") return (null, new BillingRefusal("id", $"The quote expired at {Platform.AdminFormats.Format(quote.ExpiresAt)}; ask for a new one."));
             var (account, policy, plan, refusal) = await AccountAsync(quote.AccountId, ct);
             if (refusal is not null) return (null, refusal);
             if (account!.StripeCustomerId is null) return (null, new BillingRefusal("id", "The account has no card on file (no Stripe customer)."));

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Callbacks;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Voice;

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Flows;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Twilio.Rest;
 
 namespace PhoneSupport.Features.Callbacks;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Configuration;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Flows;
@@ -21,7 +22,7 @@ namespace PhoneSupport.Features.Callbacks;
 /// </summary>
 public sealed class TechnicianLegDialler(
     PhoneSupportDb db, TechnicianRouter router, ITwilioRestClient twilio, CallbackLegLedger legs, PolicyCatalog policies, FlowCatalog flows,
-    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, ILogger<TechnicianLegDialler> logger)
+    IOptions<CallbackOptions> options, IOptions<PhoneSupportOptions> service, IClock clock, TimeProvider time, ILogger<TechnicianLegDialler> logger)
 {
     /// <summary>The reservation key of a callback's technician leg.</summary>
     public static string Key(Callback callback) => $"cb-{callback.Id:N}";
@@ -140,7 +141,7 @@ public sealed class TechnicianLegDialler(
             {
                 logger.LogWarning(e, "Recording technician leg {LegSid} of callback {Callback} failed (attempt {Attempt}); trying again", legSid, id, attempt);
                 db.ChangeTracker.Clear();
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(15, 1 << attempt)), ct);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(15, 1 << attempt)), time, ct);
             }
         }
     }

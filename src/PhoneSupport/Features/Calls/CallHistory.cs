@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Desk;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Calls;
 
@@ -112,7 +112,7 @@ public sealed class CallHistory(PhoneSupportDb db)
         {
             entries.Add(new(queued.EnqueuedAt, "queueEntered", TimelineSource.Queue, 0, Map(("priority", $"{queued.Priority}"), ("severity", $"{queued.Severity}"))));
             if (queued.Status != Queue.QueueStatus.Waiting)
-                entries.Add(new(queued.UpdatedAt, "queue" + char.ToUpperInvariant(queued.Status[0]) + queued.Status[1..], TimelineSource.Queue, 1,
+                entries.Add(new(queued.UpdatedAt, "queue" + queued.Status, TimelineSource.Queue, 1,
                     Map(("technicianId", queued.TechnicianId?.ToString()))));
         }
 
@@ -124,7 +124,7 @@ public sealed class CallHistory(PhoneSupportDb db)
         {
             if (!spoken.Contains(c.Id.ToString())) entries.Add(new(c.CreatedAt, "callbackPromised", TimelineSource.Callback, 0,
                 Map(("callbackId", c.Id.ToString()), ("dueAt", AdminFormats.Format(c.DueAt)), ("phoneNumber", c.PhoneNumber), ("reason", c.Reason))));
-            if (c.Status is Callbacks.CallbackStatus.Completed or Callbacks.CallbackStatus.Missed or Callbacks.CallbackStatus.Cancelled)
+            if (c.Status is CallCore.CallbackStatus.Completed or CallCore.CallbackStatus.Missed or CallCore.CallbackStatus.Cancelled)
                 entries.Add(new(c.UpdatedAt, $"callback{c.Status}", TimelineSource.Callback, 1,
                     Map(("callbackId", c.Id.ToString()), ("attempts", $"{c.Attempts}"))));
         }
@@ -138,7 +138,7 @@ public sealed class CallHistory(PhoneSupportDb db)
             entries.Add(new(sla.StartedAt, "slaClockStarted", TimelineSource.Sla, 0,
                 Map(("severity", $"{sla.Severity}"), ("target", sla.Target), ("clock", sla.Clock), ("dueAt", AdminFormats.Format(sla.DueAt)), ("policyVersion", sla.PolicyVersion))));
             if (sla.FirstContactAt is { } contact)
-                entries.Add(new(contact, "slaFirstContact", TimelineSource.Sla, 1, Map(("by", sla.FirstContact), ("met", sla.Met?.ToString().ToLowerInvariant()))));
+                entries.Add(new(contact, "slaFirstContact", TimelineSource.Sla, 1, Map(("by", sla.FirstContact?.Text()), ("met", sla.Met?.ToString().ToLowerInvariant()))));
         }
 
         if (await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.CallSid == callSid, ct) is { } message)

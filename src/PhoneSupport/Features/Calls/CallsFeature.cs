@@ -3,8 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PhoneSupport.Domain.Desk;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Calls;
 
@@ -148,3 +147,6 @@ public sealed class CallsHandler(CallHistory history, IncidentNotes notes, Domai
         return null;
     }
 }
+
+/// <summary>A note on an incident: its text, the disposition it records (or null), who wrote it (staff user or API key name) and when.</summary>
+public sealed record IncidentNoteResource(Guid Id, string Text, string? Disposition, string By, string At);

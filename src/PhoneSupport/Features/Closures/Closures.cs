@@ -6,9 +6,8 @@ using Npgsql;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Audit;
-using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Closures;
 
@@ -163,7 +162,7 @@ public sealed class ClosuresHandler(PhoneSupportDb db, PolicyCatalog policies, C
 /// arrives within milliseconds of its commit) and every <see cref="PollEvery"/> in case a notification was lost while
 /// that connection was being re-opened.
 /// </summary>
-public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog policies, ILogger<ClosureCache> logger) : BackgroundService
+public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog policies, TimeProvider time, ILogger<ClosureCache> logger) : BackgroundService
 {
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(30);
 
@@ -230,7 +229,7 @@ public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog poli
                 logger.LogWarning(e, "Listening for closure changes failed; reconnecting");
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                    await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

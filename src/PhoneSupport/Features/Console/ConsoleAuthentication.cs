@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console;
 
@@ -30,7 +31,7 @@ public static class ConsolePolicies
 /// </summary>
 public static class ConsoleAuthentication
 {
-    public const string Scheme = "ConsoleCookie";
+    public const string Scheme = AuthenticationNames.ConsoleScheme;
 
     /// <summary>
     /// With secure cookies (<see cref="ConsoleOptions.SecureCookies"/>), <c>__Host-</c> names: Secure, path /, no domain, so
@@ -57,6 +58,9 @@ public static class ConsoleAuthentication
             cookie.ReturnUrlParameter = "returnUrl";
             cookie.ExpireTimeSpan = options.SessionIdle;
             cookie.SlidingExpiration = true;
+            // A session's idle time is the browser's real time (its cookie's dates are read by the browser too), not the
+            // service's time source that a demo or a test moves by days (decision 016).
+            cookie.TimeProvider = TimeProvider.System;
             cookie.Events.OnValidatePrincipal = async context =>
             {
                 // Disabled users and changed passwords end existing sessions at their next request.

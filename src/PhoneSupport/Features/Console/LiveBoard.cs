@@ -2,9 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
-using PhoneSupport.Features.Voice;
 
 namespace PhoneSupport.Features.Console;
 
@@ -12,11 +13,11 @@ public sealed record BoardCall(string CallSid, string Provider, string From, str
 
 public sealed record BoardQueue(string Provider, int Waiting, Duration LongestWait);
 
-public sealed record BoardTechnician(string Name, string Status, Duration For, string Providers);
+public sealed record BoardTechnician(string Name, TechnicianStatus Status, Duration For, string Providers);
 
 public sealed record Board(
     Instant Now, IReadOnlyList<BoardCall> Calls, IReadOnlyList<BoardQueue> Queues, IReadOnlyList<BoardTechnician> Technicians,
-    IReadOnlyDictionary<string, int> TechniciansByState, IReadOnlyList<QueuedCallback> CallbacksAtRisk, int OpenCallbacks);
+    IReadOnlyDictionary<TechnicianStatus, int> TechniciansByState, IReadOnlyList<QueuedCallback> CallbacksAtRisk, int OpenCallbacks);
 
 /// <summary>
 /// The wall-screen board: calls in progress (started in the last few hours and not ended), queue lengths and the
@@ -57,16 +58,16 @@ public sealed class LiveBoard(PhoneSupportDb db, TechniciansHandler technicians,
 
         var team = (await technicians.ListAsync("500", null, null, ct)).Result is Microsoft.AspNetCore.Http.HttpResults.Ok<Page<TechnicianResource>> ok
             ? ok.Value!.Items : [];
-        var byState = new[] { TechnicianStatus.Available, TechnicianStatus.Reserved, TechnicianStatus.Busy, TechnicianStatus.WrapUp, TechnicianStatus.Offline }
-            .ToDictionary(s => s, s => team.Count(t => t.Status == s));
-        var people = team.OrderBy(t => StateOrder(t.Status)).ThenBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => new BoardTechnician(t.Name, t.Status, now - ConsoleFormat.ParseInstant(t.StatusSince), string.Join(", ", t.Providers))).ToList();
+        var byState = Enum.GetValues<TechnicianStatus>().ToDictionary(s => s, s => team.Count(t => t.Status == s.Text()));
+        var people = team.Select(t => (Resource: t, Status: StoredText<TechnicianStatus>.Parse(t.Status)))
+            .OrderBy(t => StateOrder(t.Status)).ThenBy(t => t.Resource.Name, StringComparer.Ordinal)
+            .Select(t => new BoardTechnician(t.Resource.Name, t.Status, now - ConsoleFormat.ParseInstant(t.Resource.StatusSince), string.Join(", ", t.Resource.Providers))).ToList();
 
         var callbacks = await desk.QueueAsync(null, ct);
         return new Board(now, calls, queues, people, byState, [.. callbacks.Where(c => c.AtRisk)], callbacks.Count);
     }
 
-    private static int StateOrder(string status) => status switch
+    private static int StateOrder(TechnicianStatus status) => status switch
     {
         TechnicianStatus.Busy => 0,
         TechnicianStatus.Reserved => 1,

@@ -8,6 +8,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Hardening;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console;
 

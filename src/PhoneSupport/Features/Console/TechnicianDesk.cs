@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Callbacks;
 using PhoneSupport.Features.Routing;
 
@@ -43,7 +44,7 @@ public sealed record TechnicianView(TechnicianResource Technician, LiveCall? Cal
 }
 
 /// <summary>A colleague a live call can be transferred to, with their state now.</summary>
-public sealed record DeskColleague(Guid Id, string Name, string Status);
+public sealed record DeskColleague(Guid Id, string Name, TechnicianStatus Status);
 
 /// <summary>The technician's last finished call: its incident and the disposition they recorded on it (null: not yet).</summary>
 public sealed record DeskLastCall(string CallSid, string From, string? AccountName, Guid? IncidentId, string? Disposition);

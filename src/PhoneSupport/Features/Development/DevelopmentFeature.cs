@@ -1,5 +1,6 @@
 using NodaTime;
 using NodaTime.Text;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Development;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Entitlements;
 

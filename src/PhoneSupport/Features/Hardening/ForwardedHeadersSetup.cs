@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
-using PhoneSupport.Features.Console;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Hardening;
 
@@ -138,5 +138,5 @@ public static class ForwardedHeadersSetup
 
     private static bool SecureCookies(HttpContext context) =>
         context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
-            .Get(ConsoleAuthentication.Scheme).Cookie.SecurePolicy == CookieSecurePolicy.Always;
+            .Get(AuthenticationNames.ConsoleScheme).Cookie.SecurePolicy == CookieSecurePolicy.Always;
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Hardening;
 
@@ -113,7 +114,7 @@ public sealed class BadInputMiddleware(RequestDelegate next)
             await next(context);
             return;
         }
-        var errors = new Admin.FieldErrors();
+        var errors = new Platform.FieldErrors();
         if (InputRules.TextProblem(request.Path.Value ?? "", 4 * InputRules.MaxQueryText) is { } pathProblem) errors.Add("path", pathProblem);
         foreach (var (key, values) in request.Query)
         {
@@ -135,7 +136,7 @@ public sealed class BadInputMiddleware(RequestDelegate next)
         }
         if (errors.Any)
         {
-            await Admin.Problems.Validation(errors).ExecuteAsync(context);
+            await Platform.Problems.Validation(errors).ExecuteAsync(context);
             return;
         }
         await next(context);

@@ -1,8 +1,8 @@
 using System.Data.Common;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Hardening;
@@ -85,7 +85,7 @@ public sealed partial class ApiKeyRateLimitFilter(PostgresRateLimiter limiter, I
         var limit = options.CurrentValue.ApiKeyPerMinute;
         var user = context.HttpContext.User;
         if (limit <= 0 || user.Identity?.IsAuthenticated != true) return await next(context);
-        var key = user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim) ?? "name:" + user.Identity.Name;
+        var key = user.FindFirstValue(AuthenticationNames.ApiKeyIdClaim) ?? "name:" + user.Identity.Name;
 
         var decision = await limiter.HitAsync(PostgresRateLimiter.ApiKeyScope, key, limit, context.HttpContext.RequestAborted);
         if (decision.Allowed) return await next(context);

@@ -83,8 +83,8 @@ public sealed class PendingRateLimitHit(string scope, string key, int limit, Dat
 
 /// <summary>
 /// Counts a hit and answers whether it is within the limit, in one round trip: an upsert on
-/// <c>(scope, key, window_start)</c> that returns the new count. Wall-clock time (<see cref="TimeProvider"/>), not the
-/// business clock: a limit is about how fast requests arrive, and the development clock may jump.
+/// <c>(scope, key, window_start)</c> that returns the new count. Windows on the service's one time source
+/// (<see cref="TimeProvider"/>, decision 016): when the development clock jumps ahead a new window simply starts.
 /// </summary>
 public sealed class PostgresRateLimiter(PhoneSupportDb db, TimeProvider time)
 {

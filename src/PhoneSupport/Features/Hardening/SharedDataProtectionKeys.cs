@@ -68,7 +68,7 @@ public sealed class PostgresXmlRepository(string connectionString) : IXmlReposit
 /// instance has read them by then).
 /// </summary>
 public sealed class FirstKeyCreation(IKeyManager keys, IOptions<KeyManagementOptions> options, IConfiguration configuration,
-    TimeProvider time, ILogger<FirstKeyCreation> logger) : IHostedService
+    ILogger<FirstKeyCreation> logger) : IHostedService
 {
     private const long LockKey = 0x44617461_50726f74; // "DataProt"
 
@@ -80,7 +80,8 @@ public sealed class FirstKeyCreation(IKeyManager keys, IOptions<KeyManagementOpt
             await take.ExecuteNonQueryAsync(cancellationToken);
         try
         {
-            var now = time.GetUtcNow();
+            // The key ring judges keys by the real time (Data Protection reads the system clock, not our time source): so do we.
+            var now = TimeProvider.System.GetUtcNow();
             if (keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now)) return;
             var key = keys.CreateNewKey(now, now + options.Value.NewKeyLifetime);
             logger.LogInformation("Created the first Data Protection key {KeyId}, shared in data_protection_keys", key.KeyId);

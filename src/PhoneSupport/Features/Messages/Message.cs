@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
@@ -5,10 +6,12 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Messages;
 
-public static class MessageStatus
+/// <summary>A message's state; stored and written as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MessageStatus>))]
+public enum MessageStatus
 {
-    public const string New = "new";
-    public const string Handled = "handled";
+    [JsonStringEnumMemberName("new")] New,
+    [JsonStringEnumMemberName("handled")] Handled,
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ public sealed class Message
     public Instant ReceivedAt { get; private set; }
     public Guid? CallbackId { get; private set; }
     public Guid? QuoteId { get; private set; }
-    public string Status { get; private set; } = MessageStatus.New;
+    public MessageStatus Status { get; private set; } = MessageStatus.New;
     public Instant? HandledAt { get; private set; }
     public string? HandledBy { get; private set; }
 }
@@ -42,11 +45,12 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
     public void Configure(EntityTypeBuilder<Message> message)
     {
         message.ToTable("messages");
+        message.Property(m => m.Status).StoredAsText();
         message.HasIndex(m => m.CallSid).IsUnique().HasDatabaseName("messages_call_key");
         message.HasIndex(m => new { m.Status, m.ReceivedAt }).HasDatabaseName("messages_status");
-        message.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(m => m.CallSid);
+        message.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(m => m.CallSid);
         message.HasOne<Accounts.Account>().WithMany().HasForeignKey(m => m.AccountId);
-        message.HasOne<Callbacks.Callback>().WithMany().HasForeignKey(m => m.CallbackId);
+        message.HasOne<CallCore.Callback>().WithMany().HasForeignKey(m => m.CallbackId);
         message.HasOne<Billing.Quote>().WithMany().HasForeignKey(m => m.QuoteId);
     }
 }

@@ -4,8 +4,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.Billing;
-using PhoneSupport.Features.Callbacks;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Messages;
 

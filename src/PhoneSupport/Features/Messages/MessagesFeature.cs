@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Billing;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 
@@ -67,12 +67,12 @@ public sealed record MessageResource(
     string Status)
 {
     public static MessageResource Of(Message m) => new(m.Id, m.CallSid, m.Provider, m.FromNumber, m.AccountId, m.RecordingUrl, m.DurationSeconds,
-        AdminFormats.Format(m.ReceivedAt), m.CallbackId, m.QuoteId, m.Status);
+        AdminFormats.Format(m.ReceivedAt), m.CallbackId, m.QuoteId, m.Status.Text());
 }
 
 public sealed class MessagesHandler(PhoneSupportDb db, MessageService messages)
 {
-    public static readonly string[] Statuses = [MessageStatus.New, MessageStatus.Handled];
+    public static readonly IReadOnlyList<string> Statuses = StoredText<MessageStatus>.All;
 
     /// <summary>Newest first (ids are time-ordered UUIDv7); the cursor is the last message's id.</summary>
     public async Task<Results<Ok<Page<MessageResource>>, ProblemHttpResult>> ListAsync(string? status, string? limitText, string? cursorText, CancellationToken ct)
@@ -80,12 +80,14 @@ public sealed class MessagesHandler(PhoneSupportDb db, MessageService messages)
         var errors = new FieldErrors();
         var limit = AdminFormats.Limit(limitText, errors);
         var after = AdminFormats.Cursor(cursorText, errors);
-        if (string.IsNullOrEmpty(status)) status = null;
-        else if (!Statuses.Contains(status, StringComparer.Ordinal)) errors.Add("status", $"'{status}' is not a message status; one of: {string.Join(", ", Statuses)}.");
+        MessageStatus? wanted = null;
+        if (string.IsNullOrEmpty(status)) wanted = null;
+        else if (StoredText<MessageStatus>.TryParse(status, out var parsed)) wanted = parsed;
+        else errors.Add("status", $"'{status}' is not a message status; one of: {string.Join(", ", Statuses)}.");
         if (errors.Any) return Problems.Validation(errors);
 
         var query = db.Messages.AsNoTracking();
-        if (status is not null) query = query.Where(m => m.Status == status);
+        if (wanted is { } only) query = query.Where(m => m.Status == only);
         if (after is { } last) query = query.Where(m => m.Id < last);
         var rows = await query.OrderByDescending(m => m.Id).Take(limit + 1).ToListAsync(ct);
         var page = rows.Take(limit).Select(MessageResource.Of).ToList();

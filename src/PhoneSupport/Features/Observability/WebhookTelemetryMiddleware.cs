@@ -9,7 +9,7 @@ namespace PhoneSupport.Features.Observability;
 /// <see cref="PhoneSupportTelemetry.TraceIdFor"/>), linked to the HTTP request's activity, and the latency histogram
 /// tagged with the route pattern and status code (never the raw path, never a phone number).
 /// </summary>
-public sealed class WebhookTelemetryMiddleware(RequestDelegate next, PhoneSupportTelemetry telemetry, ILogger<WebhookTelemetryMiddleware> logger)
+public sealed class WebhookTelemetryMiddleware(RequestDelegate next, PhoneSupportTelemetry telemetry, TimeProvider time, ILogger<WebhookTelemetryMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,7 +23,7 @@ public sealed class WebhookTelemetryMiddleware(RequestDelegate next, PhoneSuppor
 
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? (twilio ? "/twilio/(unmatched)" : "/stripe/(unmatched)");
         var callSid = twilio ? await CallSidAsync(context) : null;
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
 
         var request = Activity.Current;
         var parent = callSid is null ? default : new ActivityContext(PhoneSupportTelemetry.TraceIdFor(callSid), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
@@ -47,7 +47,7 @@ public sealed class WebhookTelemetryMiddleware(RequestDelegate next, PhoneSuppor
         {
             activity?.SetTag(PhoneSupportTelemetry.StatusTag, status);
             if (status >= 500) activity?.SetStatus(ActivityStatusCode.Error);
-            telemetry.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+            telemetry.WebhookDuration.Record(time.GetElapsedTime(started).TotalSeconds,
                 new KeyValuePair<string, object?>(PhoneSupportTelemetry.RouteTag, route),
                 new KeyValuePair<string, object?>(PhoneSupportTelemetry.StatusTag, status));
         }

@@ -5,7 +5,6 @@ using Npgsql;
 using NodaTime;
 using PhoneSupport.Configuration;
 using PhoneSupport.Data;
-using PhoneSupport.Features.Development;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Platform;
@@ -33,15 +32,17 @@ public static class PlatformFeature
             if (countRoundTrips) o.AddInterceptors(DatabaseRoundTrips.Interceptors);
         });
 
+        // One time source (decision 016): a TimeProvider, and the NodaTime IClock as a bridge over it, so both always agree.
         if (builder.Environment.IsDevelopment())
         {
             services.AddSingleton(sp => DevelopmentClock.FromConfiguration(builder.Configuration, TimeProvider.System));
-            services.AddSingleton<IClock>(sp => sp.GetRequiredService<DevelopmentClock>());
+            services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<DevelopmentClock>());
         }
         else
         {
-            services.AddSingleton<IClock>(SystemClock.Instance);
+            services.AddSingleton(TimeProvider.System);
         }
+        services.AddSingleton<IClock>(sp => new TimeProviderClock(sp.GetRequiredService<TimeProvider>()));
         services.AddProblemDetails();
         return builder;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
@@ -5,12 +6,14 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Queue;
 
-public static class QueueStatus
+/// <summary>Where a queue entry is; stored and written as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<QueueStatus>))]
+public enum QueueStatus
 {
-    public const string Waiting = "waiting";
-    public const string Connecting = "connecting";
-    public const string Connected = "connected";
-    public const string Left = "left";
+    [JsonStringEnumMemberName("waiting")] Waiting,
+    [JsonStringEnumMemberName("connecting")] Connecting,
+    [JsonStringEnumMemberName("connected")] Connected,
+    [JsonStringEnumMemberName("left")] Left,
 }
 
 /// <summary>A caller holding in the priority queue (table <c>queue_entries</c>), one row per call.</summary>
@@ -36,7 +39,7 @@ public sealed class QueueEntry
     public int Severity { get; private set; }
     public bool OnCallOnly { get; private set; }
     public Instant EnqueuedAt { get; private set; }
-    public string Status { get; set; } = QueueStatus.Waiting;
+    public QueueStatus Status { get; set; } = QueueStatus.Waiting;
     public Guid? TechnicianId { get; set; }
     public Instant? CallbackOfferedAt { get; set; }
     public Instant UpdatedAt { get; set; }
@@ -48,8 +51,9 @@ internal sealed class QueueEntryConfiguration : IEntityTypeConfiguration<QueueEn
     {
         entry.ToTable("queue_entries");
         entry.HasKey(e => e.CallSid);
+        entry.Property(e => e.Status).StoredAsText();
         entry.HasIndex(e => new { e.Provider, e.Status, e.Priority, e.Severity, e.EnqueuedAt }).HasDatabaseName("queue_entries_order");
-        entry.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(e => e.CallSid);
+        entry.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(e => e.CallSid);
         entry.HasOne<Routing.Technician>().WithMany().HasForeignKey(e => e.TechnicianId);
     }
 }

@@ -6,7 +6,6 @@ using PhoneSupport.Configuration;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
-using PhoneSupport.Features.Voice;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Gather = Twilio.TwiML.Voice.Gather;
@@ -28,7 +27,7 @@ public static class QueueFeature
         return builder;
     }
 
-    /// <summary>The holding caller's wait URL, their choice, and the connect URL the dispatcher redirects to.</summary>
+    /// <summary>The holding caller's wait URL and their choice (the connect URL the dispatcher redirects to is Voice's: <c>VoiceFeature.MapVoiceCalls</c>).</summary>
     public static RouteGroupBuilder MapQueue(this RouteGroupBuilder twilio)
     {
         twilio.MapPost("/voice/queue/wait", async ([FromQuery] string call, QueueService queue, PhoneSupportDb db, FlowCatalog flows, IOptions<QueueOptions> options,
@@ -58,8 +57,6 @@ public static class QueueFeature
             var said = IvrEngine.QueueHolding(flow, session);
             return new VoiceResponse().Utter(said.Text, said.Voice, said.Language).Pause(20).ToResult();
         });
-        twilio.MapPost(QueueDispatcher.ConnectPath["/twilio".Length..], async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
-            await handler.QueueConnectAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
         return twilio;
     }
 

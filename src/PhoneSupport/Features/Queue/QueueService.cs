@@ -23,7 +23,7 @@ public sealed class QueueService(PhoneSupportDb db, IClock clock, IOptions<Queue
         return (ahead + 1, estimate, entry);
     }
 
-    public Task<int> MarkAsync(string callSid, string status, CancellationToken ct) =>
+    public Task<int> MarkAsync(string callSid, QueueStatus status, CancellationToken ct) =>
         db.QueueEntries.Where(e => e.CallSid == callSid && e.Status != QueueStatus.Connected && e.Status != status)
             .ExecuteUpdateAsync(e => e.SetProperty(x => x.Status, status).SetProperty(x => x.UpdatedAt, clock.GetCurrentInstant()), ct);
 }

@@ -6,7 +6,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Domain.Reports;
-using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Reports;
 

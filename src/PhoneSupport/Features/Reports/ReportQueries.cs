@@ -193,8 +193,8 @@ public sealed class ReportQueries(PhoneSupportDb db, RevenueDays revenue, IClock
             var mine = uses.Where(u => u.ContractId == c.Id && u.YearStart == yearStart).ToList();
             var used = mine.Where(u => u.Status == "committed").Sum(u => u.Count);
             var claimed = mine.Where(u => u.Status == "claimed").Sum(u => u.Count);
-            return new AllowanceRow(c.ContractNumber, c.AccountId, c.AccountName, provider, Admin.AdminFormats.Format(ReportPeriods.LocalDay(yearStart, zone)),
-                Admin.AdminFormats.Format(ReportPeriods.LocalDay(yearEnd, zone).PlusDays(-1)), included, used, claimed, Math.Max(0, included - used - claimed));
+            return new AllowanceRow(c.ContractNumber, c.AccountId, c.AccountName, provider, Platform.AdminFormats.Format(ReportPeriods.LocalDay(yearStart, zone)),
+                Platform.AdminFormats.Format(ReportPeriods.LocalDay(yearEnd, zone).PlusDays(-1)), included, used, claimed, Math.Max(0, included - used - claimed));
         })];
     }
 

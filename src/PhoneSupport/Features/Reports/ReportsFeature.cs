@@ -1,4 +1,4 @@
-using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Reports;
 
@@ -20,8 +20,8 @@ public static class ReportsFeature
         builder.Services.AddScoped<ReportsHandler>();
         builder.Services.AddHostedService<ServiceRollupSweep>();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ReportPolicies.Reports, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "manager", "finance"))
-            .AddPolicy(ReportPolicies.Revenue, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin", "manager", "finance"));
+            .AddPolicy(ReportPolicies.Reports, p => p.AddAuthenticationSchemes(AuthenticationNames.ApiKeyScheme).RequireRole("admin", "manager", "finance"))
+            .AddPolicy(ReportPolicies.Revenue, p => p.AddAuthenticationSchemes(AuthenticationNames.ApiKeyScheme).RequireRole("admin", "manager", "finance"));
         return builder;
     }
 }

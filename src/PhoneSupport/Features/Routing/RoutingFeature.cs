@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
-using PhoneSupport.Features.Callbacks;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Twilio;
 
 namespace PhoneSupport.Features.Routing;
@@ -32,7 +31,6 @@ public static class RoutingFeature
         twilio.MapPost("/voice/whisper/answer", async (HttpRequest http, [FromQuery] string call, [FromQuery] Guid tech, [FromQuery] string? flow, [FromQuery] string? lang,
                 WhisperHandler handler, CancellationToken ct) =>
             await handler.AnswerAsync(call, tech, VoiceRequest.FromForm(await http.ReadFormAsync(ct)).Digits, ct, flow, lang));
-        twilio.MapTransferCalls();
         return twilio;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
@@ -5,14 +6,16 @@ using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Routing;
 
-/// <summary>The states a technician is in; the service sets all but <see cref="Available"/> and <see cref="Offline"/>.</summary>
-public static class TechnicianStatus
+/// <summary>The states a technician is in; the service sets all but <see cref="TechnicianStatus.Available"/> and <see cref="TechnicianStatus.Offline"/>.
+/// Stored, and written by the API and the console, as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TechnicianStatus>))]
+public enum TechnicianStatus
 {
-    public const string Available = "available";
-    public const string Reserved = "reserved";
-    public const string Busy = "busy";
-    public const string WrapUp = "wrapUp";
-    public const string Offline = "offline";
+    [JsonStringEnumMemberName("available")] Available,
+    [JsonStringEnumMemberName("reserved")] Reserved,
+    [JsonStringEnumMemberName("busy")] Busy,
+    [JsonStringEnumMemberName("wrapUp")] WrapUp,
+    [JsonStringEnumMemberName("offline")] Offline,
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public sealed class Technician
 
     /// <summary>Primary language subtags (<c>en</c>, <c>de</c>) the technician takes calls in, preferred first.</summary>
     public string[] Languages { get; private set; } = ["en"];
-    public string Status { get; private set; } = TechnicianStatus.Offline;
+    public TechnicianStatus Status { get; private set; } = TechnicianStatus.Offline;
     public Instant StatusSince { get; private set; }
     public string? ReservedCallSid { get; private set; }
     public Instant? ReservedUntil { get; private set; }
@@ -91,11 +94,15 @@ internal sealed class TechnicianConfiguration : IEntityTypeConfiguration<Technic
     public void Configure(EntityTypeBuilder<Technician> technician)
     {
         technician.ToTable("technicians");
+        technician.Property(t => t.Status).StoredAsText();
         technician.Property(t => t.Version).IsConcurrencyToken();
         technician.Property(t => t.Revision).IsConcurrencyToken();
         technician.HasIndex(t => t.PhoneNumber).IsUnique().HasDatabaseName("technicians_phone_number_key");
         technician.HasIndex(t => t.ReservedCallSid).IsUnique().HasFilter("reserved_call_sid is not null").HasDatabaseName("technicians_one_reservation_per_call");
         technician.HasIndex(t => new { t.Status, t.StatusSince }).HasDatabaseName("technicians_idle");
+        // The call core's records that point at a technician, declared from this side so the core depends on no feature.
+        technician.HasMany<CallCore.Callback>().WithOne().HasForeignKey(c => c.TechnicianId);
+        technician.HasMany<CallCore.CallbackLeg>().WithOne().HasForeignKey(l => l.TechnicianId);
     }
 }
 

@@ -29,15 +29,16 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
     {
         // One statement whoever holds it (usually nobody): the same change and event as ReleaseAsync.
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var available = TechnicianStatus.Available.Text();
         await db.Database.SqlQuery<Guid>($"""
             with updated as (
                 update technicians
-                   set status = {TechnicianStatus.Available}, status_since = {now}, reserved_until = null, version = version + 1, reserved_call_sid = null
-                 where reserved_call_sid = {callSid} and status <> {TechnicianStatus.Available}
+                   set status = {available}, status_since = {now}, reserved_until = null, version = version + 1, reserved_call_sid = null
+                 where reserved_call_sid = {callSid} and status <> {available}
                 returning id),
             logged as (
                 insert into technician_events (technician_id, at, kind, data)
-                select id, {now}, {why}, jsonb_build_object('callSid', {callSid}::text, 'status', {TechnicianStatus.Available}::text) from updated)
+                select id, {now}, {why}, jsonb_build_object('callSid', {callSid}::text, 'status', {available}::text) from updated)
             select id as "Value" from updated
             """).ToListAsync(ct);
     }
@@ -174,9 +175,10 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         TransitionAsync(technicianId, callSid, TechnicianStatus.WrapUp, keepCall: false, "finished", ct);
 
     /// <summary>Only the holder of the reservation moves it on; a late or repeated callback changes nothing.</summary>
-    private async Task<bool> TransitionAsync(Guid technicianId, string callSid, string status, bool keepCall, string kind, CancellationToken ct)
+    private async Task<bool> TransitionAsync(Guid technicianId, string callSid, TechnicianStatus to, bool keepCall, string kind, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var status = to.Text();
         var changed = await db.Database.SqlQuery<Guid>($"""
             with updated as (
                 update technicians

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,9 +9,8 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
-using PhoneSupport.Features.Admin;
-using PhoneSupport.Features.Hardening;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Twilio;
 using PhoneSupport.Twilio.Rest;
 using Twilio.TwiML;
@@ -38,7 +38,17 @@ public sealed record TransferResource(Guid Id, string CallSid, Guid FromTechnici
 /// <summary>The transfer row's lock: where the caller went when the colleague did not take them (migration 0026).</summary>
 internal sealed record FallbackRow(string? Fallback, string? NotTaken);
 
-/// <summary>A row of <c>call_transfers</c> (migrations 0021, 0026).</summary>
+/// <summary>Where a transfer is; stored (and written by the API) as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TransferStatus>))]
+public enum TransferStatus
+{
+    [JsonStringEnumMemberName("ringing")] Ringing,
+    [JsonStringEnumMemberName("accepted")] Accepted,
+    [JsonStringEnumMemberName("completed")] Completed,
+    [JsonStringEnumMemberName("failed")] Failed,
+}
+
+/// <summary>A row of <c>call_transfers</c> (migrations 0021, 0026), read by raw SQL: <see cref="Status"/> is the column's text.</summary>
 internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianId, Guid? ToTechnicianId, string? Skill, string Mode, string Status,
     string? Reason, Instant CreatedAt, string? NotTaken, string? Fallback)
 {
@@ -48,6 +58,8 @@ internal sealed record TransferRow(Guid Id, string CallSid, Guid FromTechnicianI
     public string Key => Transfer.ReservationKey(Id);
 
     public bool Warm => Mode == "warm";
+
+    public TransferStatus State => StoredText<TransferStatus>.Parse(Status);
 }
 
 /// <summary>
@@ -182,7 +194,7 @@ public sealed partial class TransferService(
         var colleague = transfer?.ToTechnicianId is { } to
             ? await db.Technicians.AsNoTracking().Where(t => t.Id == to && t.ReservedCallSid == transfer.Key).Select(t => t.PhoneNumber).FirstOrDefaultAsync(ct)
             : null;
-        if (transfer is null || call is null || colleague is null || transfer.Status is not ("ringing" or "accepted"))
+        if (transfer is null || call is null || colleague is null || transfer.State is not (TransferStatus.Ringing or TransferStatus.Accepted))
             return new VoiceResponse().Utter(Transfer.NotTaken(speech), voice, language).Hangup().ToResult();
         var baseUrl = service.Value.BaseUrl;
         var dial = new Dial(action: new Uri($"{baseUrl}{CallPath}/ended?transfer={transferId:N}"), method: TwimlMethod.Post,
@@ -253,7 +265,7 @@ public sealed partial class TransferService(
         // A warm transfer's colleague picked up: if the dial then ends unbridged, they declined (or did not press 1) at the whisper.
         if (transfer.Warm && request.CallStatus == Twilio.CallStatus.InProgress)
             await db.Database.ExecuteSqlAsync($"update call_transfers set not_taken = 'declined' where id = {transferId} and status = 'ringing' and not_taken is null", ct);
-        if (request.CallEnded && request.CallDuration is > 0 && transfer.Status is "accepted" or "completed")
+        if (request.CallEnded && request.CallDuration is > 0 && transfer.State is TransferStatus.Accepted or TransferStatus.Completed)
         {
             await incidents.RecordLegAsync(transfer.CallSid, legSid, request.CallDuration.Value, "legStatus", ct);
             await incidents.CloseIfDoneAsync(transfer.CallSid, ct);
@@ -274,7 +286,7 @@ public sealed partial class TransferService(
         if (transfer?.ToTechnicianId is not { } colleague) return new VoiceResponse().Hangup().ToResult();
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
         // Bridged means taken: a cold transfer's "answered" status callback may come after the dial's action.
-        if (request.DialWasBridged && (transfer.Status is "accepted" or "completed" || await AcceptAsync(transfer, colleague, ct)))
+        if (request.DialWasBridged && (transfer.State is TransferStatus.Accepted or TransferStatus.Completed || await AcceptAsync(transfer, colleague, ct)))
         {
             await incidents.RecordLegAsync(transfer.CallSid, request.DialCallSid ?? $"{transfer.CallSid}:{transferId:N}", request.DialCallDuration ?? 0, "dial", ct);
             await router.FinishAsync(colleague, transfer.Key, ct);
@@ -318,11 +330,11 @@ public sealed partial class TransferService(
             {
                 // Nobody to go back to: the call goes on in its flow as if no technician were free (the queue keeps its place,
                 // or the route's unavailable exit: the callback offer), saved in this transaction.
-                onward = await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: false, ct);
+                onward = await services.GetRequiredService<ITransferFallback>().ContinueFlowAsync(transfer.CallSid, replay: false, ct);
             }
             fallback = first is not null ? "returned-to-first"
                 : onward is null ? "hung-up"
-                : await db.QueueEntries.AnyAsync(q => q.CallSid == transfer.CallSid && q.Status == Queue.QueueStatus.Waiting, ct) ? "queued" : "unavailable-exit";
+                : await services.GetRequiredService<ITransferFallback>().IsQueuedAsync(transfer.CallSid, ct) ? "queued" : "unavailable-exit";
             await db.Database.ExecuteSqlAsync($"""
                 update call_transfers set status = 'failed', not_taken = {notTaken}, fallback = {fallback}, fallback_at = {now}, updated_at = {now},
                        reason = {$"The colleague did not take the call ({status ?? "not bridged"})."}
@@ -342,7 +354,7 @@ public sealed partial class TransferService(
         var first = await db.Technicians.AsNoTracking().Where(t => t.Id == transfer.FromTechnicianId && t.ReservedCallSid == transfer.Key)
             .Select(t => new ReservedTechnician(t.Id, t.Name, t.PhoneNumber)).FirstOrDefaultAsync(ct);
         if (transfer.Fallback is "queued" or "unavailable-exit")
-            return await services.GetRequiredService<VoiceHandler>().TransferNotTakenAsync(transfer.CallSid, replay: true, ct);
+            return await services.GetRequiredService<ITransferFallback>().ContinueFlowAsync(transfer.CallSid, replay: true, ct);
         return transfer.Fallback == "returned-to-first" && first is not null && call is not null
             ? BackDial(transfer, call, first, speech, voice, language)
             : new VoiceResponse().Hangup().ToResult();

@@ -3,7 +3,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Routing;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Twilio;
 using Twilio.TwiML;
 using Gather = Twilio.TwiML.Voice.Gather;

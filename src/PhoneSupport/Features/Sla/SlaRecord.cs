@@ -1,19 +1,22 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Sla;
 
-/// <summary>How the first human contact of an SLA record came about.</summary>
-public static class SlaContact
+/// <summary>How the first human contact of an SLA record came about; stored as the member's text (<see cref="StoredText{TEnum}"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SlaContact>))]
+public enum SlaContact
 {
     /// <summary>A technician accepted the call's whisper (live, or out of the queue).</summary>
-    public const string Live = "live";
+    [JsonStringEnumMemberName("live")] Live,
 
     /// <summary>The customer leg of the call's callback was bridged to the technician.</summary>
-    public const string Callback = "callback";
+    [JsonStringEnumMemberName("callback")] Callback,
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ public sealed class SlaRecord
     public Instant StartedAt { get; private set; }
     public Instant DueAt { get; private set; }
     public Instant? FirstContactAt { get; private set; }
-    public string? FirstContact { get; private set; }
+    public SlaContact? FirstContact { get; private set; }
 
     /// <summary>Stored with the first contact; <see cref="MetAt"/> also answers for a record overdue without one.</summary>
     public bool? Met { get; private set; }
@@ -83,8 +86,9 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
         sla.ToTable("sla_records");
         sla.HasKey(s => s.CallSid);
         sla.Ignore(s => s.ClockKind);
+        sla.Property(s => s.FirstContact).StoredAsText();
         sla.HasIndex(s => s.DueAt).HasFilter("first_contact_at is null").HasDatabaseName("sla_records_open_due");
-        sla.HasOne<Voice.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
+        sla.HasOne<CallCore.CallRecord>().WithMany().HasForeignKey(s => s.CallSid);
         sla.HasOne<Accounts.Account>().WithMany().HasForeignKey(s => s.AccountId);
     }
 }
@@ -93,5 +97,5 @@ internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecor
 public sealed record SlaResource(int Severity, string Target, string Clock, string DueAt, string? FirstContactAt, bool? Met)
 {
     public static SlaResource Of(SlaRecord record, Instant now) => new(record.Severity, record.Target, record.Clock,
-        Admin.AdminFormats.Format(record.DueAt), record.FirstContactAt is { } at ? Admin.AdminFormats.Format(at) : null, record.MetAt(now));
+        Platform.AdminFormats.Format(record.DueAt), record.FirstContactAt is { } at ? Platform.AdminFormats.Format(at) : null, record.MetAt(now));
 }

@@ -4,7 +4,7 @@ using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
-using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.CallCore;
 
 namespace PhoneSupport.Features.Sla;
 
@@ -41,13 +41,14 @@ public sealed class SlaRecorder(PhoneSupportDb db, IClock clock)
     /// the first, or earlier than the one recorded (a late webhook). <c>met</c> is decided with it. No record (a plan without
     /// targets): nothing happens. Returns whether the record changed.
     /// </summary>
-    public async Task<bool> ContactAsync(string callSid, Instant at, string kind, CancellationToken ct)
+    public async Task<bool> ContactAsync(string callSid, Instant at, SlaContact kind, CancellationToken ct)
     {
         var when = at.ToDateTimeUtc();
         var now = clock.GetCurrentInstant().ToDateTimeUtc();
+        var by = kind.Text();
         var changed = await db.Database.ExecuteSqlAsync($"""
             update sla_records
-               set first_contact_at = {when}, first_contact = {kind}, met = {when} <= due_at, updated_at = {now}
+               set first_contact_at = {when}, first_contact = {by}, met = {when} <= due_at, updated_at = {now}
              where call_sid = {callSid} and (first_contact_at is null or first_contact_at > {when})
             """, ct);
         return changed > 0;

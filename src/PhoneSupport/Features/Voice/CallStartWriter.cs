@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Hardening;
 using PhoneSupport.Features.Platform;
 
@@ -79,7 +80,7 @@ public sealed class CallStartWriter(PhoneSupportDb db)
             p.Add(Text(call.Language));
             p.Add(new NpgsqlParameter<int> { TypedValue = call.Sequence });
             p.Add(Text(call.Vars));
-            p.Add(Text(call.Phase));
+            p.Add(Text(call.Phase.ToString()));
             p.Add(Text(call.TwilioStatus));
             p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = call.AccountId is { } account ? account : DBNull.Value });
             p.Add(new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = call.StartedAt.ToDateTimeUtc() });

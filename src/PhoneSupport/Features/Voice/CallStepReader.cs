@@ -6,6 +6,7 @@ using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Platform;

@@ -4,6 +4,7 @@ using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.Platform;
 using static PhoneSupport.Features.Voice.CallStepReader;
@@ -67,10 +68,10 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
             switch (e)
             {
                 case Effect.ReleaseTechnician r:
-                    commands.Add(Transition(r.TechnicianId, r.Key.Text, Routing.TechnicianStatus.Available, r.Why, now));
+                    commands.Add(Transition(r.TechnicianId, r.Key.Text, Routing.TechnicianStatus.Available.Text(), r.Why, now));
                     break;
                 case Effect.FinishTechnician f:
-                    commands.Add(Transition(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp, "finished", now));
+                    commands.Add(Transition(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp.Text(), "finished", now));
                     break;
                 case Effect.ReserveTechnician r:
                     commands.Add(Command("""
@@ -172,7 +173,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
              where call_sid = $1 and version = $11
             returning 1)
         select ps_expect(exists (select 1 from updated), 'the call unchanged since it was read')
-        """, Text(call.CallSid), Text(call.Step), Int(call.Attempt), Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase),
+        """, Text(call.CallSid), Text(call.Step), Int(call.Attempt), Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()),
         Uuid(call.AccountId), At(call.UpdatedAt), Text(call.Entitlement), Int(readVersion));
 
     private static NpgsqlBatchCommand InsertCall(CallRecord call) => Command("""
@@ -180,7 +181,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                            twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version, entitlement)
         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, null, null, $16, $17::jsonb)
         """, Text(call.CallSid), Text(call.Provider), Text(call.FlowId), Text(call.FromNumber), Text(call.ToNumber), Text(call.Step), Int(call.Attempt),
-        Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase), Text(call.TwilioStatus), Uuid(call.AccountId), At(call.StartedAt),
+        Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()), Text(call.TwilioStatus), Uuid(call.AccountId), At(call.StartedAt),
         At(call.UpdatedAt), Int(call.Version), Text(call.Entitlement));
 
     /// <summary>Only the holder of the reservation moves it on (TechnicianRouter's transition, in the batch).</summary>

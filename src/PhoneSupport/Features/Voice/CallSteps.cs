@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Identity;
 using PhoneSupport.Features.Accounts;

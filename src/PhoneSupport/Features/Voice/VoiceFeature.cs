@@ -3,10 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PhoneSupport.Configuration;
 using PhoneSupport.Domain.Flows;
-using PhoneSupport.Features.Callbacks;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Hardening;
-using PhoneSupport.Features.Messages;
-using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Queue;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Twilio;
@@ -27,41 +25,42 @@ public static class VoiceFeature
         builder.Services.AddScoped<VoiceHandler>();
         builder.Services.AddScoped<CallStatusHandler>();
         builder.Services.AddScoped<CallStartWriter>();
+        builder.Services.AddScoped<ITransferFallback, TransferFallback>();
         builder.Services.AddScoped<TwilioRequestValidationFilter>();
         return builder;
     }
 
-    /// <summary>
-    /// All Twilio webhooks in one group, signature-checked at the group (the signature replaces
-    /// antiforgery there). Later steps are reached only through URLs the service writes into TwiML.
-    /// </summary>
-    public static WebApplication MapVoice(this WebApplication app)
+    /// <summary>Refuses to start with a broken flow: resolves the flow catalog now, not at the first call, and checks each flow has its policy.</summary>
+    public static WebApplication CheckFlows(this WebApplication app)
     {
-        // Refuse to start with a broken flow: resolve the catalog now, not at the first call.
         var catalog = app.Services.GetRequiredService<FlowCatalog>();
         var policies = app.Services.GetRequiredService<Domain.Policies.PolicyCatalog>();
         FlowFiles.CheckFlowsHavePolicies(catalog, policies);
         app.Logger.LogInformation("Loaded IVR flows {Flows} and policies {Policies}", string.Join(", ", catalog.Flows.Select(f => f.Id)),
             string.Join(", ", policies.Policies.Select(p => $"{p.Provider} {p.Version}")));
+        return app;
+    }
 
-        var twilio = app.MapGroup("/twilio").ValidateTwilioRequest().AddEndpointFilter<VoiceFallbackFilter>().HoldOneConnection()
-            .DisableAntiforgery().ExcludeFromDescription();
+    /// <summary>
+    /// The IVR's own webhooks in the signature-checked <c>/twilio</c> group (Program.cs): the incoming call, each step, the call's
+    /// status callback, and the connect URL the queue dispatcher redirects a holding caller to.
+    /// </summary>
+    public static RouteGroupBuilder MapVoiceCalls(this RouteGroupBuilder twilio)
+    {
         twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, http.HttpContext.Features.Get<PendingRateLimitHit>()))
             .LimitCallsPerCallerInHandler();
         twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, [FromQuery] string? at,
                 CancellationToken ct) =>
             await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct, at));
-        twilio.MapWhisper();
-        twilio.MapCallbackCalls();
-        twilio.MapQueue();
-        twilio.MapMessageWebhooks();
         twilio.MapPost("/voice/status", async (HttpRequest http, CallStatusHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
                 CancellationToken ct) =>
             leg == "technician" && call is not null && tech is { } technician
                 ? await handler.TechnicianLegStatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), call, technician, ct)
                 : await handler.StatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
-        return app;
+        twilio.MapPost(QueueDispatcher.ConnectPath["/twilio".Length..], async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
+            await handler.QueueConnectAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct));
+        return twilio;
     }
 }
 
@@ -95,8 +94,8 @@ internal sealed class VoiceFallbackFilter(ILogger<VoiceFallbackFilter> logger) :
         try
         {
             if (!http.Request.HasFormContentType || (await http.Request.ReadFormAsync(http.RequestAborted))["CallSid"].ToString() is not { Length: > 0 } callSid) return null;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), http.RequestServices.GetRequiredService<TimeProvider>());
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
             await using var scope = http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<Data.PhoneSupportDb>();
             var call = await db.Calls.AsNoTracking().Where(c => c.CallSid == callSid).Select(c => new { c.FlowId, c.Language }).FirstOrDefaultAsync(deadline.Token);

@@ -1,4 +1,5 @@
 using NodaTime;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;

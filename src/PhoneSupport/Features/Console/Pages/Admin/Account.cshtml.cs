@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console.Pages.Admin;
 

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using NodaTime.Text;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Audit;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console.Pages.Admin;
 
@@ -47,7 +47,7 @@ public sealed class AuditModel(AuditQueries queries) : PageModel
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var parsed = LocalDatePattern.Iso.Parse(text.Trim());
-        if (!parsed.Success || !Hardening.InputRules.InRange(parsed.Value))
+        if (!parsed.Success || !Platform.InputRules.InRange(parsed.Value))
         {
             ModelState.AddModelError(key, $"'{text}' is not a date like 2026-12-05.");
             return null;

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using NodaTime;
 using NodaTime.Text;
 using PhoneSupport.Domain.Policies;
-using PhoneSupport.Features.Admin;
 using PhoneSupport.Features.Closures;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console.Pages.Admin;
 

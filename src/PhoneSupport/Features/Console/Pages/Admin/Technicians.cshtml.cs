@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console.Pages.Admin;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using PhoneSupport.Domain.Desk;
+using PhoneSupport.Features.CallCore;
 using PhoneSupport.Features.Calls;
 
 namespace PhoneSupport.Features.Console.Pages.Calls;

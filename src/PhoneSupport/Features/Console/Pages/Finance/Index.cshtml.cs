@@ -6,6 +6,7 @@ using NodaTime.Text;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 
 namespace PhoneSupport.Features.Console.Pages.Finance;
 
@@ -69,7 +70,7 @@ public sealed class FinanceModel(ChargesHandler charges, PhoneSupportDb db) : Pa
     {
         if (Blank(text) is not { } value) return null;
         var date = LocalDatePattern.Iso.Parse(value);
-        return date.Success && Features.Hardening.InputRules.InRange(date.Value) ? InstantPattern.ExtendedIso.Format(date.Value.PlusDays(plusDays).AtMidnight().InUtc().ToInstant()) : value;
+        return date.Success && Features.Platform.InputRules.InRange(date.Value) ? InstantPattern.ExtendedIso.Format(date.Value.PlusDays(plusDays).AtMidnight().InUtc().ToInstant()) : value;
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

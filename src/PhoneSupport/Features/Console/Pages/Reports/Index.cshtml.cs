@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Domain.Reports;
 using PhoneSupport.Features.Admin;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Features.Reports;
 
 namespace PhoneSupport.Features.Console.Pages.Reports;

@@ -6,7 +6,7 @@ using NodaTime;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 
-namespace PhoneSupport.Features.Voice;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>
 /// The stored form of a <see cref="CallSession"/> (table <c>calls</c>), keyed by Twilio's <c>CallSid</c>.
@@ -27,7 +27,8 @@ public sealed class CallRecord
     public string Language { get; private set; } = "";
     public int Sequence { get; private set; }
     public string Vars { get; private set; } = "{}";
-    public string Phase { get; private set; } = "";
+    /// <summary>Stored as the member's name (<c>Ended</c>), as the engine has always written it.</summary>
+    public CallPhase Phase { get; private set; }
     public string? TwilioStatus { get; private set; }
     public Guid? AccountId { get; private set; }
     public Instant StartedAt { get; private set; }
@@ -88,14 +89,14 @@ public sealed class CallRecord
         string? entitlement, bool? callerHungUp, Instant? reportedAt) => new()
     {
         CallSid = callSid, Provider = provider, FlowId = flowId, FromNumber = from, ToNumber = to, Step = step, Attempt = attempt, Language = language,
-        Sequence = sequence, Vars = vars, Phase = phase, TwilioStatus = twilioStatus, AccountId = accountId, StartedAt = startedAt, UpdatedAt = updatedAt,
+        Sequence = sequence, Vars = vars, Phase = Enum.Parse<CallPhase>(phase), TwilioStatus = twilioStatus, AccountId = accountId, StartedAt = startedAt, UpdatedAt = updatedAt,
         EndedAt = endedAt, DurationSeconds = durationSeconds, Version = version, Entitlement = entitlement, CallerHungUp = callerHungUp, ReportedAt = reportedAt,
     };
 
     public CallSession ToSession() => new(
         CallSid, FlowId, Provider, FromNumber, ToNumber, Step, Attempt, Language, Sequence,
         JsonSerializer.Deserialize<Dictionary<string, string>>(Vars)!.ToImmutableDictionary(),
-        Enum.Parse<CallPhase>(Phase));
+        Phase);
 
     /// <summary>Stores the engine's new session state.</summary>
     public void Apply(CallSession session, Instant now)
@@ -105,7 +106,7 @@ public sealed class CallRecord
         Language = session.Language;
         Sequence = session.Sequence;
         Vars = JsonSerializer.Serialize(session.Vars);
-        Phase = session.Phase.ToString();
+        Phase = session.Phase;
         AccountId = Guid.TryParse(session.Var("accountId"), out var account) ? account : null;
         UpdatedAt = now;
         Version++;
@@ -118,11 +119,11 @@ public sealed class CallRecord
     public bool End(string twilioStatus, int? durationSeconds, Instant now)
     {
         if (EndedAt is not null) return false;
-        CallerHungUp = Phase != nameof(CallPhase.Ended);
+        CallerHungUp = Phase != CallPhase.Ended;
         TwilioStatus = twilioStatus;
         DurationSeconds = durationSeconds;
         EndedAt = now;
-        Phase = nameof(CallPhase.Ended);
+        Phase = CallPhase.Ended;
         UpdatedAt = now;
         Version++;
         return true;
@@ -161,6 +162,7 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.ToTable("calls");
         call.HasKey(c => c.CallSid);
         call.Property(c => c.Vars).HasColumnType("jsonb");
+        call.Property(c => c.Phase).HasConversion<string>();
         call.Property(c => c.Entitlement).HasColumnType("jsonb");
         call.Property(c => c.Version).IsConcurrencyToken();
         call.HasIndex(c => c.StartedAt).HasDatabaseName("calls_started_at");

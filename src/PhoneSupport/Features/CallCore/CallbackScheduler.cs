@@ -4,7 +4,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Policies;
 
-namespace PhoneSupport.Features.Callbacks;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>
 /// Stores callback promises. Idempotent per originating call (a unique index), so a repeated webhook never

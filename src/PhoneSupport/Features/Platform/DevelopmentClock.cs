@@ -1,14 +1,15 @@
 using NodaTime;
 using NodaTime.Text;
 
-namespace PhoneSupport.Features.Development;
+namespace PhoneSupport.Features.Platform;
 
 /// <summary>
-/// The Development-only clock: starts at <c>PhoneSupport:Clock:StartAt</c> (or now), ticks in real time,
-/// and can be moved forward with <c>POST /dev/clock/advance</c>. Per process, never shared — each instance
-/// of a multi-instance demo has its own.
+/// The Development-only time source: starts at <c>PhoneSupport:Clock:StartAt</c> (or now), ticks in real time,
+/// and can be moved forward with <c>POST /dev/clock/advance</c>. It is the service's <see cref="TimeProvider"/> there (the
+/// <see cref="IClock"/> reads it through <see cref="Platform.TimeProviderClock"/>); timers and delays keep real time.
+/// Per process, never shared — each instance of a multi-instance demo has its own.
 /// </summary>
-public sealed class DevelopmentClock : IClock
+public sealed class DevelopmentClock : TimeProvider
 {
     public const string StartAtKey = "PhoneSupport:Clock:StartAt";
 
@@ -33,6 +34,15 @@ public sealed class DevelopmentClock : IClock
             ? new DevelopmentClock(parsed.Value, time)
             : throw new InvalidOperationException($"{StartAtKey} must be an ISO-8601 UTC instant like 2026-07-04T07:00:00Z, not '{text}'.");
     }
+
+    public override DateTimeOffset GetUtcNow() => GetCurrentInstant().ToDateTimeOffset();
+
+    public override long TimestampFrequency => _time.TimestampFrequency;
+
+    public override long GetTimestamp() => _time.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        _time.CreateTimer(callback, state, dueTime, period);
 
     public Instant GetCurrentInstant() =>
         _start + Duration.FromTimeSpan(_time.GetElapsedTime(_startTimestamp)) + Duration.FromTicks(Interlocked.Read(ref _advancedTicks));

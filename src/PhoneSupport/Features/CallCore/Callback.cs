@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using NodaTime;
 using PhoneSupport.Data;
 
-namespace PhoneSupport.Features.Callbacks;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>Where a callback stands; stored, and shown in the API, CSV and console, as its <see cref="CallbackStatuses.Wire"/> text.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CallbackStatus>))]
@@ -272,7 +272,7 @@ internal sealed class CallbackLegConfiguration : IEntityTypeConfiguration<Callba
         leg.HasKey(l => l.CallSid);
         leg.HasIndex(l => l.CallbackId).HasDatabaseName("callback_legs_callback");
         leg.HasOne<Callback>().WithMany().HasForeignKey(l => l.CallbackId);
-        leg.HasOne<Routing.Technician>().WithMany().HasForeignKey(l => l.TechnicianId);
+        // The technician the leg rang: declared from the principal's side (Routing's TechnicianConfiguration); the call core names no feature.
     }
 }
 
@@ -286,6 +286,6 @@ internal sealed class CallbackConfiguration : IEntityTypeConfiguration<Callback>
         callback.HasIndex(c => c.CallSid).IsUnique().HasFilter("status <> 'cancelled'").HasDatabaseName("callbacks_one_per_call");
         callback.HasIndex(c => new { c.Status, c.NextAttemptAt }).HasDatabaseName("callbacks_due");
         callback.HasOne<Accounts.Account>().WithMany().HasForeignKey(c => c.AccountId);
-        callback.HasOne<Routing.Technician>().WithMany().HasForeignKey(c => c.TechnicianId);
+        // Its technician: declared from the principal's side (Routing's TechnicianConfiguration).
     }
 }

@@ -3,9 +3,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using NodaTime;
-using PhoneSupport.Features.Admin;
 
-namespace PhoneSupport.Features.Hardening;
+namespace PhoneSupport.Features.Platform;
 
 /// <summary>The longest text a request field may hold (default <see cref="InputRules.MaxText"/>); multi-line fields may hold line breaks and tabs.</summary>
 [AttributeUsage(AttributeTargets.Property)]

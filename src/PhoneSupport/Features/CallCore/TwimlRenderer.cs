@@ -7,7 +7,7 @@ using Gather = Twilio.TwiML.Voice.Gather;
 using Number = Twilio.TwiML.Voice.Number;
 using HttpMethod = Twilio.Http.HttpMethod;
 
-namespace PhoneSupport.Features.Voice;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>
 /// The one place a domain <see cref="Instruction"/> becomes TwiML. Every URL it writes is absolute, built

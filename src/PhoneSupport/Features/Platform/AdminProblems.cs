@@ -6,9 +6,8 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NodaTime;
 using NodaTime.Text;
-using PhoneSupport.Features.Hardening;
 
-namespace PhoneSupport.Features.Admin;
+namespace PhoneSupport.Features.Platform;
 
 /// <summary>Field errors gathered while reading one request; answered together as one validation problem.</summary>
 public sealed class FieldErrors

@@ -1,4 +1,4 @@
-namespace PhoneSupport.Features.Voice;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>Phone numbers never reach the logs whole: <c>+17038803095</c> is logged as <c>+1*******095</c>.</summary>
 public static class PhoneRedaction

@@ -1,7 +1,7 @@
 using PhoneSupport.Domain.Flows;
 using PhoneSupport.Domain.Policies;
 
-namespace PhoneSupport.Features.Voice;
+namespace PhoneSupport.Features.CallCore;
 
 /// <summary>Reads the flow and policy files of a folder and builds their catalogs, or throws with every error.</summary>
 public static class FlowFiles
