@@ -35,8 +35,8 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
 
     /// <summary>
     /// Writes and commits. <paramref name="readVersion"/> is the call's version when read (null: a new call, inserted).
-    /// Effects carried out elsewhere (<see cref="Effect.StoreMessage"/>, <see cref="Effect.RecordPurchase"/> before,
-    /// <see cref="Effect.RecordLeg"/> after) are skipped here.
+    /// Effects their own features carry out in the same transaction before the batch (<see cref="Effect.StoreMessage"/>,
+    /// <see cref="Effect.RecordPurchase"/>) are skipped here.
     /// </summary>
     /// <param name="owned">Whether the transaction is the step's own (committed here) or its caller's (the batch runs under a savepoint).</param>
     public async Task<Outcome> WriteAsync(NpgsqlTransaction transaction, bool owned, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
@@ -116,6 +116,10 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                 case Effect.RecordIdentificationFailure f:
                     commands.Add(Command("insert into identification_failures (provider, caller_number, call_sid, at) values ($1, $2, $3, $4)",
                         Text(f.Provider), Text(f.Number.Value), Text(f.Call.Value), At(now)));
+                    break;
+                case Effect.RecordLeg leg:
+                    // The bridged leg towards the caller's incident (opened now if it is the first).
+                    commands.Add(Billing.IncidentService.RecordLegCommand(leg.Call.Value, leg.LegSid, leg.Seconds, "dial", now));
                     break;
                 case Effect.RecordSlaDecision s:
                     commands.Add(Command("""

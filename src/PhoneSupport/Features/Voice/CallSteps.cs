@@ -17,7 +17,7 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class CallSteps(
     PhoneSupportDb db, FlowCatalog flows, CallStepReader reader, CallStepWriter writer, FactsLoader names, Messages.MessageService messages,
-    Billing.PurchaseService purchases, Billing.IncidentService incidents, IClock clock, ILogger<CallSteps> logger)
+    Billing.PurchaseService purchases, IClock clock, ILogger<CallSteps> logger)
 {
     private const int MaxAttempts = 6;
 
@@ -148,10 +148,6 @@ public sealed class CallSteps(
                     break;
                 case Effect.RecordPurchase purchase:
                     await purchases.RecordOnCallAsync(purchase, ct);
-                    break;
-                case Effect.RecordLeg leg:
-                    // The bridged leg towards the caller's incident (opened now if it is the first).
-                    await incidents.RecordLegAsync(leg.Call.Value, leg.LegSid, leg.Seconds, "dial", ct, record);
                     break;
             }
         var rows = events.Select(e => CallEventRecord.From(record.CallSid, now, e)).ToList();
