@@ -76,9 +76,10 @@ public sealed class CallStatusHandler(PhoneSupportDb db, Billing.IncidentService
             if (transaction is null) return empty;
             if (recorded && ended)
             {
-                // The service report's roll-up: one statement, counted once (Features/Reports/ServiceRollup; a crash here is swept up).
-                if (endedNow) await rollup.AddAsync(callSid, provider!, ct);
                 await incidents.CloseIfDoneAsync(callSid, ct);
+                // The service report's roll-up: one statement, counted once (Features/Reports/ServiceRollup; a crash here is swept up).
+                // Last before the commit: every call of a day, plan and severity adds to the same row, whose lock is held until then.
+                if (endedNow) await rollup.AddAsync(callSid, provider!, ct);
             }
             await transaction.CommitAsync(ct);
             return empty;
