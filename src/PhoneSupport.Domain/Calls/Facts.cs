@@ -113,6 +113,9 @@ public sealed class Facts
     public Instant CallStartedAt { get; }
     public Instant Now { get; }
 
+    /// <summary>Which attempt at this step (1 first): a step taken again after a premise changed spreads its technician choice.</summary>
+    public int Attempt { get; init; } = 1;
+
     /// <summary>Fresh ids for the rows the step's effects create (the host draws them; the step stays pure). A step uses at most <see cref="IdsPerStep"/>.</summary>
     public IReadOnlyList<Guid> Ids { get; }
 

@@ -42,7 +42,7 @@ public static partial class IvrEngine
                     }
                     int? priority = int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var p) ? p : null;
                     var choice = Routing.TechnicianChoice.Choose(pool, step.Settings.GetValueOrDefault("skill"), tam, session.Var("onCallOnly") == "true",
-                        tried, priority, session.Language, releasedNow);
+                        tried, priority, session.Language, releasedNow, facts.Attempt, session.CallSid);
                     if (choice.HeldBack) _effects.Add(new Effect.WakeCallbacksAhead(session.Provider, priority!.Value));
                     if (choice.Technician is { } pick)
                     {

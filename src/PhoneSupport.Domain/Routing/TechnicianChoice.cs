@@ -14,8 +14,13 @@ public static class TechnicianChoice
 {
     public sealed record Choice(PoolTechnician? Technician, bool HeldBack);
 
+    /// <param name="attempt">
+    /// The step's attempt (1 first). A step taken again because the technician it chose was taken meanwhile by a parallel call
+    /// (decision 017) picks among the best <paramref name="attempt"/> candidates by its call's hash (<paramref name="spreadKey"/>), so
+    /// parallel callers stop choosing the same one; the first attempt always takes the best.
+    /// </param>
     public static Choice Choose(TechnicianPoolFact pool, string? skill, Guid? tam, bool onCallOnly, IReadOnlyCollection<Guid> excluded, int? priority, string? language,
-        PoolTechnician? releasedNow = null)
+        PoolTechnician? releasedNow = null, int attempt = 1, string spreadKey = "")
     {
         bool OnCall(PoolTechnician t) => !onCallOnly || t.Id == tam || t.OnCallNow;
         if (priority is { } p)
@@ -32,7 +37,16 @@ public static class TechnicianChoice
             .ThenByDescending(t => primary is not null && t.Languages.Contains(primary))
             .ThenBy(t => t.StatusSince)
             .ThenBy(t => t.Id.ToString("N"), StringComparer.Ordinal)
-            .FirstOrDefault();
-        return new Choice(pick, HeldBack: false);
+            .Take(Math.Max(1, attempt))
+            .ToList();
+        return new Choice(pick.Count == 0 ? null : pick[(int)(Spread(spreadKey) % (uint)pick.Count)], HeldBack: false);
+    }
+
+    /// <summary>FNV-1a of the key: the same on every instance and run.</summary>
+    private static uint Spread(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key) hash = (hash ^ c) * 16777619u;
+        return hash;
     }
 }

@@ -63,4 +63,19 @@ public sealed class TechnicianChoiceTests
         Assert.Equal((C.Id, false), (first.Technician?.Id, first.HeldBack));
         Assert.Equal(C.Id, fewer.Technician?.Id);
     }
+
+    [Fact]
+    public void A_step_taken_again_after_a_conflict_spreads_parallel_callers_over_the_best_candidates()
+    {
+        var pool = Pool(A, B, C);
+        var calls = Enumerable.Range(0, 40).Select(i => $"CA{i:D32}").ToList();
+
+        var first = calls.Select(c => TechnicianChoice.Choose(pool, null, null, false, [], null, null, attempt: 1, spreadKey: c).Technician!.Id).Distinct().ToList();
+        var third = calls.Select(c => TechnicianChoice.Choose(pool, null, null, false, [], null, null, attempt: 3, spreadKey: c).Technician!.Id).ToList();
+        var again = calls.Select(c => TechnicianChoice.Choose(pool, null, null, false, [], null, null, attempt: 3, spreadKey: c).Technician!.Id).ToList();
+
+        Assert.Equal([B.Id], first);
+        Assert.Equal(3, third.Distinct().Count());
+        Assert.Equal(third, again);
+    }
 }

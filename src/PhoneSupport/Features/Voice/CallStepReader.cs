@@ -36,7 +36,7 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
     /// Opens the context's connection and a transaction (Npgsql sends BEGIN with the batch: no round trip of its own), and
     /// reads. <paramref name="callSid"/>'s row is read unless <paramref name="withCall"/> is false (a new call).
     /// </summary>
-    public async Task<Read> ReadAsync(string callSid, FactPlan plan, string provider, Instant now, bool withCall, CancellationToken ct)
+    public async Task<Read> ReadAsync(string callSid, FactPlan plan, string provider, Instant now, bool withCall, CancellationToken ct, int attempt = 1)
     {
         await db.Database.OpenConnectionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -46,7 +46,7 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
         // A failed write rolls the whole step back and takes it again: savepoints around EF Core's saves would be round trips for nothing.
         db.Database.AutoSavepointsEnabled = false;
         var (call, answers) = await BatchAsync(transaction, callSid, plan, provider, now, withCall, ct);
-        var facts = new Facts(call?.StartedAt ?? now, now, [.. Enumerable.Range(0, Facts.IdsPerStep).Select(_ => Guid.CreateVersion7())]);
+        var facts = new Facts(call?.StartedAt ?? now, now, [.. Enumerable.Range(0, Facts.IdsPerStep).Select(_ => Guid.CreateVersion7())]) { Attempt = attempt };
         foreach (var (request, answer) in answers) facts.With(request, answer);
         return new Read(call, facts, transaction, Owned: ambient is null);
     }

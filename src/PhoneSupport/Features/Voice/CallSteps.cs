@@ -19,7 +19,7 @@ public sealed class CallSteps(
     PhoneSupportDb db, FlowCatalog flows, CallStepReader reader, CallStepWriter writer, FactsLoader names, Messages.MessageService messages,
     Billing.PurchaseService purchases, IClock clock, ILogger<CallSteps> logger)
 {
-    private const int MaxAttempts = 6;
+    private const int MaxAttempts = 12;
 
     /// <summary>What the caller is told next, and the call's state after the step.</summary>
     public sealed record Taken(CallSession Session, Instruction Instruction);
@@ -34,7 +34,7 @@ public sealed class CallSteps(
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
-            var read = await reader.ReadAsync(callSid, plan ?? FactPlan.Empty, provider, now, withCall: true, ct);
+            var read = await reader.ReadAsync(callSid, plan ?? FactPlan.Empty, provider, now, withCall: true, ct, attempt);
             StepOutcome? outcome = null;
             CallRecord? record = null;
             var result = CallStepWriter.Outcome.Saved;
@@ -83,7 +83,7 @@ public sealed class CallSteps(
         {
             var now = clock.GetCurrentInstant();
             var read = await reader.ReadAsync(session.CallSid, IvrEngine.Plan(flow, flow.Provider, session.From, flow.Start, new CallerInput.CallStarted()), flow.Provider, now,
-                withCall: false, ct);
+                withCall: false, ct, attempt);
             StepOutcome outcome;
             CallRecord record;
             CallStepWriter.Outcome result;
