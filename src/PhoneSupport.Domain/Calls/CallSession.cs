@@ -39,7 +39,7 @@ public abstract record CallerInput
     public sealed record RecordingDone(string? RecordingUrl, int? DurationSeconds, string? RecordingSid = null) : CallerInput;
 
     /// <summary>The technician leg of a <c>Dial</c> ended: bridged (talked), or not (declined, no answer, busy, failed).</summary>
-    public sealed record DialEnded(bool Bridged, string Status, int? Seconds) : CallerInput;
+    public sealed record DialEnded(bool Bridged, string Status, int? Seconds, string? LegSid = null) : CallerInput;
 
     /// <summary>The caller left the queue (<c>QueueResult</c>: <c>leave</c> when they chose a callback, <c>hangup</c>, …).</summary>
     public sealed record QueueLeft(string Result) : CallerInput;

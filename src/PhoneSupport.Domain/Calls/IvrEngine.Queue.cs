@@ -57,7 +57,7 @@ public static partial class IvrEngine
                 return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, before ?? [], fresh: true);
             var priority = int.TryParse(session.Var("priority"), CultureInfo.InvariantCulture, out var p) ? p : 5;
             var severity = int.TryParse(session.Var("severity"), CultureInfo.InvariantCulture, out var s) ? s : 9;
-            Need<bool>(new FactRequest.Enqueue(session.CallSid, session.Provider, priority, severity, session.Var("onCallOnly") == "true"));
+            _effects.Add(new Effect.Enqueue(new CallSid(session.CallSid), session.Provider, priority, severity, session.Var("onCallOnly") == "true"));
             _events.Add(IvrEvent.Of("queued", ("priority", priority.ToString(CultureInfo.InvariantCulture)), ("severity", severity.ToString(CultureInfo.InvariantCulture))));
             var queue = step.Settings.GetValueOrDefault("queue") ?? session.Provider;
             var holding = session with { StepId = step.Id, Vars = session.Vars.Remove("reservedTechnician") };
@@ -89,23 +89,31 @@ public static partial class IvrEngine
             {
                 case CallerInput.QueueConnect:
                     // The dispatcher reserved a technician for this call; ring them as a route step would.
-                    var reservation = Need<ReservationFact>(new FactRequest.ReserveTechnician(session.CallSid, session.Provider, null, null, false, false, ""));
-                    if (reservation.Technician is not { } technician) return EnterQueue(session, step, []);
+                    // The dispatcher reserved a technician for this call: the one holding it now.
+                    var poolRequest = new FactRequest.TechnicianPool(session.Provider, session.CallSid);
+                    if (!Has<TechnicianPoolFact>(poolRequest, out var pool)) return Missing(poolRequest);
+                    if (pool.Held is not { } held) return EnterQueue(session, step, []);
+                    var technician = held.Fact;
                     _events.Add(IvrEvent.Of("routing", ("result", "reserved"), ("technicianId", technician.Id.ToString()), ("from", "queue")));
                     var ringing = session with { Vars = session.Vars.SetItem("reservedTechnician", technician.Id.ToString()) };
                     return Done(ringing, new Instruction.Dial([], technician, session.To));
                 case CallerInput.DialEnded { Bridged: true } dial:
                     _events.Add(IvrEvent.Of("connected", ("technicianId", session.Var("reservedTechnician")), ("seconds", dial.Seconds?.ToString(CultureInfo.InvariantCulture))));
+                    Connected(session, session.Var("reservedTechnician"), dial);
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(Builtin(session, BuiltInPrompts.AfterCall)));
                 case CallerInput.DialEnded dial:
                     // The technician did not take it: back in line, keeping the caller's place.
                     _events.Add(IvrEvent.Of("dialFailed", ("technicianId", session.Var("reservedTechnician")), ("status", dial.Status)));
+                    if (Guid.TryParse(session.Var("reservedTechnician"), out var failed))
+                        _effects.Add(new Effect.ReleaseTechnician(failed, new ReservationKey.Call(new CallSid(session.CallSid)), dial.Status));
                     return EnterQueue(session with { Vars = session.Vars.Remove("reservedTechnician") }, step, []);
                 case CallerInput.QueueLeft { Result: "leave" }:
                     _events.Add(IvrEvent.Of("queueLeft", ("result", "callback")));
+                    _effects.Add(new Effect.MarkQueue(new CallSid(session.CallSid), "left"));
                     return Enter(session, step.Outcomes[FlowActions.Unavailable].Target, [], fresh: true);
                 case CallerInput.QueueLeft left:
                     _events.Add(IvrEvent.Of("queueLeft", ("result", left.Result)));
+                    _effects.Add(new Effect.MarkQueue(new CallSid(session.CallSid), "left"));
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup([]));
                 default:
                     return ReplayWaiting(session, step);

@@ -6,18 +6,24 @@ using PhoneSupport.Domain.Identity;
 
 namespace PhoneSupport.Domain.Calls;
 
-/// <summary>The engine's answer: either the next instruction, or a fact it needs first.</summary>
+/// <summary>
+/// The engine's answer: the step taken (the next session, the instruction, the log entries, the effects to apply in one
+/// transaction), or — when the facts given lack one the step needs (the host's plan did not foresee it) — that fact.
+/// </summary>
 public abstract record StepResult
 {
     public sealed record NeedFacts(FactRequest Request) : StepResult;
-    public sealed record Advanced(CallSession Session, Instruction Instruction, ImmutableArray<IvrEvent> Events) : StepResult;
+    public sealed record Advanced(CallSession Session, Instruction Instruction, ImmutableArray<IvrEvent> Events, ImmutableArray<Effect> Effects) : StepResult
+    {
+        public StepOutcome Outcome => new(Session, Instruction, Events, Effects);
+    }
 }
 
 /// <summary>
-/// Runs a call through its flow. Pure: given the session, what the caller did and the facts fetched so far,
-/// it returns the next session and instruction, or asks for a missing fact (the host fetches it and calls
-/// again with the same arguments plus that fact). It runs through steps that do not wait for the caller
-/// within one call and stops at the next question, recording, or hang-up.
+/// Runs a call through its flow. Pure and total (decision 017): given the session, what the caller did and the facts
+/// (loaded up front, as <see cref="Plan"/> names them), it returns the next session, the instruction, the log entries and
+/// the effects — or, should a fact it needs be missing, that fact (never an exception). It runs through steps that do not
+/// wait for the caller within one call and stops at the next question, recording, hang-up, ringing or queue.
 /// </summary>
 public static partial class IvrEngine
 {
@@ -27,41 +33,31 @@ public static partial class IvrEngine
     public static StepResult Step(Flow flow, CallSession session, CallerInput input, Facts facts)
     {
         var run = new Run(flow, facts);
-        try
+        return input switch
         {
-            return input switch
-            {
-                CallerInput.CallStarted => run.Enter(session with { StepId = flow.Start }, flow.Start, [], fresh: true),
-                CallerInput.Replay => run.Replay(session),
-                CallerInput.TransferNotTaken => run.TransferNotTaken(session),
-                _ when session.Phase == CallPhase.Ended => run.Replay(session),
-                _ => run.Answer(session, flow.Step(session.StepId), input),
-            };
-        }
-        catch (MissingFactException missing)
-        {
-            return new StepResult.NeedFacts(missing.Request);
-        }
-    }
-
-    private sealed class MissingFactException(FactRequest request) : Exception
-    {
-        public FactRequest Request { get; } = request;
+            CallerInput.CallStarted => run.Enter(session with { StepId = flow.Start }, flow.Start, [], fresh: true),
+            CallerInput.Replay => run.Replay(session),
+            CallerInput.TransferNotTaken => run.TransferNotTaken(session),
+            _ when session.Phase == CallPhase.Ended => run.Replay(session),
+            _ => run.Answer(session, flow.Step(session.StepId), input),
+        };
     }
 
     private sealed partial class Run(Flow flow, Facts facts)
     {
         private readonly List<IvrEvent> _events = [];
+        private readonly List<Effect> _effects = [];
         private int _steps;
+        private int _ids;
 
         public StepResult Replay(CallSession session)
         {
-            if (session.Phase == CallPhase.Ended) return Done(session, new Instruction.Hangup([]));
+            if (session.Phase == CallPhase.Ended) return new StepResult.Advanced(session, new Instruction.Hangup([]), [], []);
             var step = flow.Step(session.StepId);
             // The question already asked keeps its sequence number: the answer URL stays the same.
             if (step.Kind is StepKind.Route or StepKind.Callback or StepKind.Queue) return ReplayWaiting(session, step);
             return step.Kind.WaitsForCaller() || step.Kind == StepKind.Message
-                ? new StepResult.Advanced(session, Question(session, step, Speak(session, step.Say)), [])
+                ? new StepResult.Advanced(session, Question(session, step, Speak(session, step.Say)), [], [])
                 : Enter(session, step.Id, [], fresh: false);
         }
 
@@ -110,7 +106,7 @@ public static partial class IvrEngine
 
                 case StepKind.Message when input is CallerInput.RecordingDone recording:
                     _events.Add(IvrEvent.Of("message", ("recordingUrl", recording.RecordingUrl), ("seconds", recording.DurationSeconds?.ToString())));
-                    StoreMessage(session, recording);
+                    if (StoreMessage(session, recording) is { } missing) return missing;
                     return Done(session with { Phase = CallPhase.Ended }, new Instruction.Hangup(Speak(session, step.Thanks)));
 
                 default:
@@ -136,26 +132,36 @@ public static partial class IvrEngine
             StepResult Failed(bool notFound) =>
                 Enter(session, step.Outcomes[FlowActions.Failed].Target, notFound ? Speak(session, Text(step.NotFound, flow.Defaults.NotFound)) : Reason(session, step, input), fresh: true);
             if (request is null) return Retry(session, step, input, () => Failed(notFound: false));
-            if (Need<bool>(new FactRequest.IdentificationLocked(session.Provider, session.From)))
+            var locked = new FactRequest.IdentificationLocked(session.Provider, session.From);
+            if (!Has<LockoutFact>(locked, out var lockout)) return Missing(locked);
+            if (lockout.Locked)
             {
                 _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", "lockedOut")));
                 return Enter(session, step.Outcomes[FlowActions.LockedOut].Target, [], fresh: true);
             }
 
-            var matches = Need(request);
+            if (!Has<IReadOnlyList<AccountFact>>(request, out var matches)) return Missing(request);
+            if (!Has<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider), out var rules)) return Missing(new FactRequest.CallPolicy(session.Provider));
             if (matches.Count != 1)
             {
                 _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
+                // Counted towards the number's lockout; exact across instances: the count seen must still hold when saved.
+                _effects.Add(new Effect.RecordIdentificationFailure(session.Provider, new PhoneNumber(session.From), new CallSid(session.CallSid), lockout.Failures,
+                    rules.Policy?.Identification?.Reach(facts.Now)));
                 // identification.maxTriesPerCall bounds the wrong numbers and names of the whole call, across its collect steps.
                 var tries = (int.TryParse(session.Var(IdentificationTries), CultureInfo.InvariantCulture, out var t) ? t : 0) + 1;
                 session = session with { Vars = session.Vars.SetItem(IdentificationTries, tries.ToString(CultureInfo.InvariantCulture)) };
-                if (tries >= Need<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider)).MaxIdentificationTries)
+                if (tries >= rules.MaxIdentificationTries)
                 {
                     _events.Add(IvrEvent.Of("attemptsExhausted", ("step", step.Id), ("identificationTries", tries.ToString(CultureInfo.InvariantCulture))));
                     return Failed(notFound: true);
                 }
                 return Retry(session, step, input, () => Failed(notFound: true), notFound: true);
             }
+            // Not locked out on the failures seen: still true when saved (a parallel wrong entry may lock the number meanwhile).
+            if (Has<CallPolicyFact>(new FactRequest.CallPolicy(session.Provider), out var policyRules))
+                _effects.Add(new Effect.ExpectIdentificationFailures(session.Provider, new PhoneNumber(session.From), lockout.Failures,
+                    policyRules.Policy?.Identification?.Reach(facts.Now)));
             return Enter(Identify(session, step.Action!, matches[0]), step.Outcomes[FlowActions.Identified].Target, [], fresh: true);
         }
 
@@ -204,7 +210,8 @@ public static partial class IvrEngine
                 case StepKind.Say:
                     return Enter(session, step.Next!.Target, prompts, fresh: true);
                 case StepKind.Action when step.Action == FlowActions.IdentifyByCallerId:
-                    var matches = Need(new FactRequest.AccountsByPhone(session.Provider, session.From));
+                    var byPhone = new FactRequest.AccountsByPhone(session.Provider, session.From);
+                    if (!Has<IReadOnlyList<AccountFact>>(byPhone, out var matches)) return Missing(byPhone);
                     if (matches.Count == 1) return Enter(Identify(session, step.Action, matches[0]), step.Outcomes[FlowActions.Identified].Target, prompts, fresh: true);
                     _events.Add(IvrEvent.Of("identify", ("action", step.Action), ("result", matches.Count == 0 ? "notFound" : "ambiguous")));
                     return Enter(session, step.Outcomes[FlowActions.NotFound].Target, prompts, fresh: true);
@@ -242,13 +249,16 @@ public static partial class IvrEngine
         private StepResult Done(CallSession session, Instruction instruction)
         {
             var next = instruction is Instruction.Ask or Instruction.RecordMessage or Instruction.Dial or Instruction.Enqueue ? session with { Sequence = session.Sequence + 1 } : session;
-            return new StepResult.Advanced(next, instruction, [.. _events]);
+            return new StepResult.Advanced(next, instruction, [.. _events], [.. _effects]);
         }
 
-        private IReadOnlyList<AccountFact> Need(FactRequest request) => Need<IReadOnlyList<AccountFact>>(request);
+        private bool Has<T>(FactRequest request, out T answer) => facts.TryGet(request, out answer);
 
-        private T Need<T>(FactRequest request) =>
-            facts.TryGet<T>(request, out var answer) ? answer : throw new MissingFactException(request);
+        private static StepResult Missing(FactRequest request) => new StepResult.NeedFacts(request);
+
+        /// <summary>The next of the ids the host drew for this step.</summary>
+        private Guid NewId() => _ids < facts.Ids.Count ? facts.Ids[_ids++]
+            : throw new InvalidOperationException($"A step uses at most {Facts.IdsPerStep} new ids; the host gave {facts.Ids.Count}.");
 
         private int MaxAttempts(FlowStep step) => step.MaxAttempts ?? flow.Defaults.MaxAttempts;
 

@@ -44,7 +44,23 @@ public sealed record BillingRule(Duration Step, int MinimumSteps)
 }
 
 /// <summary>Tries per call, and the lockout of a caller number after repeated failures.</summary>
-public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailures, Duration LockoutWithin, Duration LockoutFor);
+public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailures, Duration LockoutWithin, Duration LockoutFor)
+{
+    /// <summary>The failures that can still lock a number at <paramref name="now"/> are those after this instant.</summary>
+    public Instant Reach(Instant now) => now - LockoutWithin - LockoutFor;
+
+    /// <summary>
+    /// Locked while some run of <see cref="LockoutFailures"/> failures within <see cref="LockoutWithin"/> ended less than
+    /// <see cref="LockoutFor"/> ago. <paramref name="failures"/> in time order.
+    /// </summary>
+    public bool IsLocked(IReadOnlyList<Instant> failures, Instant now)
+    {
+        for (var i = LockoutFailures - 1; i < failures.Count; i++)
+            if (failures[i] - failures[i - LockoutFailures + 1] <= LockoutWithin && now - failures[i] < LockoutFor)
+                return true;
+        return false;
+    }
+}
 
 /// <summary>
 /// A provider-wide callback promise (Constellix: "returned within the next hour"). It starts now inside coverage

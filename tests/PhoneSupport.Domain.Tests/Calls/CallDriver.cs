@@ -21,8 +21,10 @@ internal static class ShippedPolicies
 }
 
 /// <summary>
-/// Plays the host's part for one call: calls <see cref="IvrEngine.Step"/>, answers every fact request from an
-/// in-memory table (unknown requests get no matches) and calls again until the engine advances.
+/// Plays the host's part for one call: calls <see cref="IvrEngine.Step"/> with no facts, answers every fact it asks for
+/// from an in-memory table (unknown look-ups get no matches) and calls again until the engine advances — so
+/// <see cref="Requests"/> is exactly what the step needed. With <see cref="Planned"/>, it first loads everything
+/// <see cref="IvrEngine.Plan"/> names, as the service does, and counts the steps that still asked (<see cref="Unplanned"/>).
 /// </summary>
 internal sealed class CallDriver
 {
@@ -71,11 +73,17 @@ internal sealed class CallDriver
     /// <summary>Whether the caller's number is locked out of identification.</summary>
     public bool LockedOut { get; init; }
 
-    /// <summary>The technician a route step reserves (none by default: routes fall through to their callback).</summary>
+    /// <summary>The technician free for a route step (none by default: routes fall through to their callback); the queue dispatcher's pick.</summary>
     public TechnicianFact? Technician { get; init; }
 
-    /// <summary>Whether claiming an included incident succeeds.</summary>
-    public bool ClaimSucceeds { get; init; } = true;
+    /// <summary>Load the plan's facts before each step, as the service does.</summary>
+    public bool Planned { get; init; }
+
+    /// <summary>Facts a planned step still had to ask for (the plan missed them).</summary>
+    public List<FactRequest> Unplanned { get; } = [];
+
+    /// <summary>Every effect the steps asked for, in order.</summary>
+    public List<Effect> Effects { get; } = [];
 
     /// <summary>Identification tries per call for a test provider without a shipped policy.</summary>
     public int MaxIdentificationTries { get; init; } = 10;
@@ -83,42 +91,55 @@ internal sealed class CallDriver
     /// <summary>The plan the shipped policy decides with (the test accounts' memberships are not policy plans).</summary>
     public string Plan { get; init; } = "";
 
+    private static readonly Guid[] Ids = [.. Enumerable.Range(1, Facts.IdsPerStep).Select(i => Guid.Parse($"00000000-0000-4000-8000-0000000000{i:x2}"))];
+
     private object Answer(FactRequest request) => request switch
     {
-        FactRequest.IdentificationLocked => LockedOut,
-        FactRequest.ClaimIncluded => ClaimSucceeds,
-        FactRequest.Entitlement e => Entitlement(e),
-        FactRequest.ReserveTechnician => new ReservationFact(Technician),
-        FactRequest.Enqueue => true,
+        FactRequest.IdentificationLocked => new LockoutFact(LockedOut, LockedOut ? 3 : 0),
+        FactRequest.AccountSnapshot s => Snapshot(s),
+        FactRequest.TechnicianPool => new TechnicianPoolFact(
+            Technician is { } t ? [new PoolTechnician(t.Id, t.Name, t.PhoneNumber, [], [], true, At - Duration.FromHours(1), 1)] : [],
+            _input is CallerInput.QueueConnect or CallerInput.Replay && Technician is { } held ? new PoolTechnician(held.Id, held.Name, held.PhoneNumber, [], [], true, At, 2) : null,
+            [], 3),
         FactRequest.CallPolicy p => ShippedPolicies.Find(p.Provider) is { } policy ? CallPolicyFact.Of(policy) : new CallPolicyFact(null, MaxIdentificationTries),
-        FactRequest.StoreMessage m => new MessageFact(Guid.Parse("00000000-0000-4000-8000-0000000000ee"), m.CallbackNumber is null ? null : Guid.Parse("00000000-0000-4000-8000-0000000000cb"), m.DueAt, null),
-        FactRequest.ScheduleCallback c => new CallbackFact(Guid.Parse("00000000-0000-4000-8000-0000000000cb"), c.DueAt ?? At + Duration.FromHours(1), At, DateTimeZone.Utc),
         _ => _answers.GetValueOrDefault(request) ?? [],
     };
 
-    private EntitlementFact Entitlement(FactRequest.Entitlement request)
-    {
-        var policy = ShippedPolicies.For(request.Provider);
-        var plan = Plan.Length > 0 ? Plan : request.Provider == "constellix" ? "Corporate" : "Standard";
-        var entitlement = request.Sales
-            ? EntitlementEngine.DecideSales(policy, At)
-            : EntitlementEngine.Decide(policy, new EntitlementRequest(plan, At, request.Severity));
-        return new EntitlementFact(entitlement, null, policy.Coverage.SpokenHours(), policy.WebTicket.Spoken, policy.Coverage.Zone);
-    }
+    /// <summary>The test accounts decide on <see cref="Plan"/> (their memberships are not policy plans), without a contract's terms.</summary>
+    private AccountSnapshotFact Snapshot(FactRequest.AccountSnapshot request) =>
+        new(request.AccountId, Plan.Length > 0 ? Plan : Session.Provider == "constellix" ? "Corporate" : "Standard", null, false, null, []);
+
+    private CallerInput? _input;
 
     public StepResult.Advanced Send(CallerInput input)
     {
-        var facts = Facts.None;
+        _input = input;
+        var facts = new Facts(At, At, Ids);
+        if (Planned)
+        {
+            var plan = IvrEngine.Plan(Flow, Session.Provider, Session.From, Session.StepId, input);
+            foreach (var read in plan.Reads) facts.With(read, Answer(read));
+            foreach (var match in plan.Reads.Select(Answer).OfType<IReadOnlyList<AccountFact>>().SelectMany(m => m))
+                facts.With(new FactRequest.AccountSnapshot(match.AccountId, match.Contract?.ContractId), Snapshot(new(match.AccountId, match.Contract?.ContractId)));
+            if (plan.AccountOfCall && Guid.TryParse(Session.Var("accountId"), out var account))
+            {
+                var own = new FactRequest.AccountSnapshot(account, Guid.TryParse(Session.Var("contractId"), out var c) ? c : null);
+                facts.With(own, Snapshot(own));
+            }
+            if (plan.Pool) facts.With(new FactRequest.TechnicianPool(Session.Provider, Session.CallSid), Answer(new FactRequest.TechnicianPool(Session.Provider, Session.CallSid)));
+        }
         for (var round = 0; round < 8; round++)
         {
             switch (IvrEngine.Step(Flow, Session, input, facts))
             {
                 case StepResult.NeedFacts need:
                     Requests.Add(need.Request);
+                    if (Planned) Unplanned.Add(need.Request);
                     facts = facts.With(need.Request, Answer(need.Request));
                     break;
                 case StepResult.Advanced advanced:
                     Session = advanced.Session;
+                    Effects.AddRange(advanced.Effects);
                     return advanced;
                 default:
                     throw new InvalidOperationException("unexpected step result");

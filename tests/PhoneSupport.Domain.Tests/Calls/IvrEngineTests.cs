@@ -72,9 +72,10 @@ public sealed class IvrEngineTests
         Assert.Equal("All our technicians are busy right now.", ask[1]);
         Assert.StartsWith("We can call you back at the number ending in 0 9 9 9.", ask[2], StringComparison.Ordinal);
         Assert.Equal("offer-callback", result.Session.StepId);
-        Assert.Contains(call.Requests, r => r is FactRequest.ReserveTechnician { Provider: "constellix", Tried: "" });
-        var schedule = Assert.Single(call.Requests.OfType<FactRequest.ScheduleCallback>());
-        Assert.Equal(UnknownCaller, schedule.PhoneNumber);
+        Assert.Contains(call.Requests, r => r is FactRequest.TechnicianPool { Provider: "constellix" });
+        Assert.DoesNotContain(call.Effects, e => e is Effect.ReserveTechnician);
+        var schedule = Assert.Single(call.Effects.OfType<Effect.ScheduleCallback>());
+        Assert.Equal(UnknownCaller, schedule.Number.Value);
         Assert.StartsWith("Thank you. A technician will call you back at the number ending in 0 9 9 9 by", Texts(Assert.IsType<Instruction.Hangup>(scheduled.Instruction))[0], StringComparison.Ordinal);
         Assert.Equal(CallPhase.Ended, scheduled.Session.Phase);
         Assert.Contains(result.Events, e => e.Kind == "identify" && e.Data["result"] == "identified" && e.Data["contractNumber"] == "5550001");

@@ -19,9 +19,9 @@ public sealed class MessageStepTests
 
         var done = call.Send(new CallerInput.RecordingDone("https://api.twilio.com/rec/RE7", 12, "RE7"));
 
-        var store = Assert.Single(call.Requests.OfType<FactRequest.StoreMessage>());
-        Assert.Equal((UnknownCaller, "sales", false, "RE7", 12, "message"), (store.CallbackNumber, store.Skill, store.Quote, store.RecordingSid, store.DurationSeconds, store.Reason));
-        Assert.Equal(Instant.FromUtc(2026, 12, 7, 15, 0), store.DueAt); // Monday 10:00 New York
+        var store = Assert.Single(call.Effects.OfType<Effect.StoreMessage>());
+        Assert.Equal((UnknownCaller, "sales", false, "RE7", 12, "message"), (store.Callback?.Number.Value, store.Callback?.Skill, store.Quote, store.RecordingSid, store.DurationSeconds, store.Callback?.Reason));
+        Assert.Equal(Instant.FromUtc(2026, 12, 7, 15, 0), store.Callback?.DueAt); // Monday 10:00 New York
         Assert.Contains(done.Events, e => e.Kind == "messageStored" && e.Data.ContainsKey("callbackId") && e.Data["dueAt"] == "2026-12-07T15:00:00Z");
         Assert.Equal(CallPhase.Ended, done.Session.Phase);
     }
@@ -38,10 +38,10 @@ public sealed class MessageStepTests
         Assert.Contains("text you a quote", Assert.IsType<Instruction.RecordMessage>(record.Instruction).Say[^1].Text, StringComparison.Ordinal);
         var done = call.Send(new CallerInput.RecordingDone("https://api.twilio.com/rec/RE8", 30, "RE8"));
 
-        var store = Assert.Single(call.Requests.OfType<FactRequest.StoreMessage>());
+        var store = Assert.Single(call.Effects.OfType<Effect.StoreMessage>());
         Assert.True(store.Quote);
-        Assert.Null(store.CallbackNumber);
-        Assert.Equal(KnownCaller, store.From);
+        Assert.Null(store.Callback);
+        Assert.Equal(KnownCaller, store.From.Value);
         Assert.NotNull(store.AccountId);
         Assert.Contains("Reply YES to that text to accept it", Assert.IsType<Instruction.Hangup>(done.Instruction).Say.Single().Text, StringComparison.Ordinal);
     }
@@ -56,7 +56,7 @@ public sealed class MessageStepTests
 
         var again = call.Send(new CallerInput.RecordingDone("https://api.twilio.com/rec/RE9", 5, "RE9"));
 
-        Assert.Single(call.Requests.OfType<FactRequest.StoreMessage>());
+        Assert.Single(call.Effects.OfType<Effect.StoreMessage>());
         Assert.Empty(again.Events);
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Billing;
 using PhoneSupport.Domain.Policies;
@@ -25,41 +27,89 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     public const string NoConsent = "no recorded consent: the caller never accepted a price on this call, so it is not charged";
 
     /// <summary>
-    /// Records a bridged technician leg towards the call's incident (opening it at the first). <paramref name="call"/> is the
-    /// call as the caller already has it, if it does (saves reading it again to open the incident).
+    /// Records a bridged technician leg towards the call's incident (opening it at the first) — <see cref="RecordLegCommand"/>, one
+    /// statement, in the caller's transaction if it has one. A parallel request that opened the incident first: recorded again on it.
     /// </summary>
-    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct, CallCore.CallRecord? call = null)
+    public async Task RecordLegAsync(string callSid, string legSid, int seconds, string source, CancellationToken ct)
     {
-        if (await db.IncidentLegs.AsNoTracking().FirstOrDefaultAsync(l => l.LegSid == legSid, ct) is { } known)
-        {
-            // The leg's status callback came first (its duration includes the whisper): the dial action's bridged duration wins.
-            if (known.Source == "legStatus" && source == "dial" && known.Seconds != seconds)
-            {
-                await db.IncidentLegs.Where(l => l.LegSid == legSid && l.Source == "legStatus")
-                    .ExecuteUpdateAsync(l => l.SetProperty(x => x.Seconds, seconds).SetProperty(x => x.Source, source), ct);
-                await db.Incidents.Where(i => i.Id == known.IncidentId && i.Status == "closed")
-                    .ExecuteUpdateAsync(i => i.SetProperty(x => x.Status, "open").SetProperty(x => x.Version, x => x.Version + 1), ct);
-            }
-            return;
-        }
-        var now = clock.GetCurrentInstant();
-        var incident = await FindAsync(callSid, ct) ?? await OpenAsync(callSid, now - Duration.FromSeconds(seconds), ct, call);
-        if (incident is null) return;
-        if (incident.Status == "closed") incident.Reopen();
-        db.IncidentLegs.Add(new IncidentLeg(legSid, incident.Id, callSid, seconds, source, now));
+        await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            for (var attempt = 1; ; attempt++)
+            {
+                var transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+                var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction);
+                if (transaction is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("savepoint ps_leg"));
+                batch.BatchCommands.Add(RecordLegCommand(callSid, legSid, seconds, source, clock.GetCurrentInstant()));
+                if (transaction is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("release savepoint ps_leg"));
+                try
+                {
+                    Platform.DatabaseRoundTrips.RoundTrip();
+                    await batch.ExecuteNonQueryAsync(ct);
+                    return;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
+                {
+                    if (transaction is null) continue;
+                    await using var undo = new NpgsqlCommand("rollback to savepoint ps_leg", (NpgsqlConnection)db.Database.GetDbConnection(), transaction);
+                    await undo.ExecuteNonQueryAsync(ct);
+                }
+            }
         }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        finally
         {
-            db.ChangeTracker.Clear(); // the same leg, or the same incident, recorded by a parallel request
+            await db.Database.CloseConnectionAsync();
         }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear(); // the incident changed under us (closed in parallel): record the leg again on its new state
-            await RecordLegAsync(callSid, legSid, seconds, source, ct, call);
-        }
+    }
+
+    /// <summary>
+    /// A bridged leg towards the call's incident, as one statement (also the dial action's, in the IVR step's batch). A leg's
+    /// Twilio sid counts once: known already, only the dial action's bridged duration replaces the duration of the leg's status
+    /// callback (which includes the whisper), re-opening a closed incident to be re-priced. Otherwise the leg goes to the incident
+    /// the call counts towards — the one it was attached to, else its own, followed through merges (at most 8) — re-opened if
+    /// closed, or to a new incident opened with the call's entitlement (decision, window, policy version) when it has none.
+    /// </summary>
+    public static NpgsqlBatchCommand RecordLegCommand(string callSid, string legSid, int seconds, string source, Instant now)
+    {
+        var command = new NpgsqlBatchCommand("""
+            with recursive
+            known as (select leg_sid from incident_legs where leg_sid = $2),
+            fixed as (
+                update incident_legs set seconds = $3, source = $4
+                 where leg_sid = $2 and source = 'legStatus' and $4 = 'dial' and seconds <> $3
+                returning incident_id),
+            fixed_reopened as (
+                update incidents set status = 'open', version = version + 1 where id in (select incident_id from fixed) and status = 'closed'),
+            start as (
+                select coalesce((select incident_id from incident_calls where call_sid = $1),
+                                (select id from incidents where call_sid = $1 and not exists (select 1 from incident_calls where call_sid = $1))) as id),
+            chain (id, merged_into, hops, status) as (
+                select i.id, i.merged_into_id, 0, i.status from incidents i join start s on i.id = s.id
+                union all
+                select i.id, i.merged_into_id, c.hops + 1, i.status from chain c join incidents i on i.id = c.merged_into where c.hops < 8),
+            found as (select id, status from chain order by hops desc limit 1),
+            opened as (
+                insert into incidents (id, provider, account_id, contract_id, call_sid, decision, "window", policy_version, opened_at, closed_at, talk_seconds, status, version)
+                select $5, c.provider, c.account_id, nullif(c.vars ->> 'contractId', '')::uuid, c.call_sid, coalesce(c.entitlement ->> 'decision', 'liveRoute'),
+                       coalesce(c.entitlement ->> 'window', 'business'), coalesce(c.entitlement ->> 'policyVersion', ''), $6, null, 0, 'open', 0
+                  from calls c
+                 where c.call_sid = $1 and not exists (select 1 from known) and not exists (select 1 from found)
+                returning id),
+            reopened as (
+                update incidents set status = 'open', version = version + 1
+                 where id in (select id from found where status = 'closed') and not exists (select 1 from known)),
+            target as (select id from found union all select id from opened)
+            insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at)
+            select $2, id, $1, $3, $4, $7 from target where not exists (select 1 from known)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = callSid });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = legSid });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = seconds });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
+        command.Parameters.Add(new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, TypedValue = now - Duration.FromSeconds(seconds) });
+        command.Parameters.Add(new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, TypedValue = now });
+        return command;
     }
 
     /// <summary>The incident a call counts towards: the one it was attached to, else the one it opened (following merges).</summary>
@@ -292,19 +342,5 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         });
         if (result.Item1 is { } attachedTo) await CloseIfDoneAsync(attachedTo.CallSid, ct);
         return result;
-    }
-
-    private async Task<Incident?> OpenAsync(string callSid, Instant openedAt, CancellationToken ct, CallCore.CallRecord? known = null)
-    {
-        var call = known?.CallSid == callSid ? known : await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
-        if (call is null) return null;
-        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Entitlement ?? "{}")!;
-        var vars = call.ToSession().Vars;
-        var incident = new Incident(Guid.CreateVersion7(), call.Provider, call.AccountId,
-            Guid.TryParse(vars.GetValueOrDefault("contractId"), out var contract) ? contract : null, callSid,
-            facts.GetValueOrDefault("decision") ?? "liveRoute", facts.GetValueOrDefault("window") ?? "business",
-            facts.GetValueOrDefault("policyVersion") ?? "", openedAt);
-        db.Incidents.Add(incident);
-        return incident;
     }
 }

@@ -22,36 +22,19 @@ public sealed record BillingRefusal(string Field, string Message, bool NotFound 
 public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, Domain.Flows.FlowCatalog flows, CallbackScheduler callbacks, IOptions<BillingOptions> options, IClock clock,
     Audit.AuditLog audit)
 {
-    /// <summary>The caller pressed the option's key: buy it on this call (idempotent per call).</summary>
-    public async Task<PurchaseFact> BuyOnCallAsync(FactRequest.Purchase request, CancellationToken ct)
+    /// <summary>
+    /// The caller pressed the option's key and the engine bought it (<see cref="Effect.RecordPurchase"/>): recorded in the step's
+    /// transaction, once per call (a repeated webhook finds it there).
+    /// </summary>
+    public async Task RecordOnCallAsync(Effect.RecordPurchase purchase, CancellationToken ct)
     {
-        var account = await db.Accounts.AsNoTracking().FirstAsync(a => a.Id == request.AccountId, ct);
-        var policy = policies.For(account.Provider) ?? throw new InvalidOperationException($"No policy for {account.Provider}.");
-        var plan = policy.Plan(account.Membership);
-        var call = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == request.CallSid, ct);
-        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Entitlement ?? "{}")!;
-        var window = facts.GetValueOrDefault("window") ?? "business";
-        var rate = new Money(plan is not null && Domain.Policies.Windows.TryParse(window, out var w) ? plan.RatesPerHour.GetValueOrDefault(w) : 0, policy.Currency);
-        if (plan is null || request.Option < 1 || request.Option > plan.PurchaseOptions.Length)
-            return new PurchaseFact(false, 0, new Money(0, policy.Currency), rate, $"the plan has no purchase option {request.Option}");
-        var option = plan.PurchaseOptions[request.Option - 1];
-        var price = new Money(option.Price, policy.Currency);
-        if (account.StripeCustomerId is null) return new PurchaseFact(false, option.Minutes, price, rate, "no card on file");
-
-        if (await db.Purchases.AsNoTracking().FirstOrDefaultAsync(p => p.CallSid == request.CallSid, ct) is { } existing)
-            return new PurchaseFact(true, existing.Minutes, new Money(existing.Price, existing.Currency), new Money(existing.RatePerHour, existing.Currency), null);
-        db.Purchases.Add(new Purchase(Guid.CreateVersion7(), account.Provider, account.Id, request.CallSid, "phone", window, option.Minutes, option.Price, rate.Amount,
-            policy.Currency, facts.GetValueOrDefault("policyVersion") ?? policy.Version,
-            JsonSerializer.Serialize(new { channel = "phone", callSid = request.CallSid, key = request.Option, minutes = option.Minutes, price = option.Price }), clock.GetCurrentInstant()));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
-        {
-            db.ChangeTracker.Clear(); // the same webhook handled twice at once: one purchase
-        }
-        return new PurchaseFact(true, option.Minutes, price, rate, null);
+        var call = purchase.Call.Value;
+        if (await db.Purchases.AsNoTracking().AnyAsync(p => p.CallSid == call, ct)) return;
+        db.Purchases.Add(new Purchase(purchase.Id, purchase.Provider, purchase.AccountId, call, "phone", purchase.Window, purchase.Minutes, purchase.Price.Amount,
+            purchase.RatePerHour.Amount, purchase.Price.Currency, purchase.PolicyVersion,
+            JsonSerializer.Serialize(new { channel = "phone", callSid = call, key = purchase.Option, minutes = purchase.Minutes, price = purchase.Price.Amount }),
+            clock.GetCurrentInstant()));
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary><c>POST /api/purchases</c>: a business-hours phone incident bought in the control panel, and its callback.</summary>
@@ -80,7 +63,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
                 ["prompt"] = $"POST /api/purchases: {minutes} minutes for {new Money(option.Price, policy.Currency).Spoken()}, time beyond at {new Money(rate, policy.Currency).Spoken()} per hour in {EntitlementEngine.StepText(policy.Billing.Step)} steps",
             })));
             await db.SaveChangesAsync(ct);
-            var callback = await callbacks.ScheduleAsync(new FactRequest.ScheduleCallback(contact.CallSid, account.Provider, account.Id, phone, null, true, plan.Priority, "purchase"), ct);
+            var callback = await callbacks.ScheduleAsync(new CallbackRequest(contact.CallSid, account.Provider, account.Id, phone, null, true, plan.Priority, "purchase"), ct);
             var purchase = new Purchase(Guid.CreateVersion7(), account.Provider, account.Id, contact.CallSid, "api", window.Name(), minutes, option.Price, rate, policy.Currency,
                 policy.Version, JsonSerializer.Serialize(new { channel = "api", actor, minutes, price = option.Price }), now) { CallbackId = callback.Id };
             db.Purchases.Add(purchase);
@@ -138,7 +121,7 @@ public sealed class PurchaseService(PhoneSupportDb db, PolicyCatalog policies, D
             })));
             await db.SaveChangesAsync(ct);
             var within = policy!.CallbackPromise?.Within ?? Duration.FromHours(1);
-            var callback = await callbacks.ScheduleAsync(new FactRequest.ScheduleCallback(contact.CallSid, account.Provider, account.Id, phone, now + within, false, plan!.Priority, "quote"), ct);
+            var callback = await callbacks.ScheduleAsync(new CallbackRequest(contact.CallSid, account.Provider, account.Id, phone, now + within, false, plan!.Priority, "quote"), ct);
             quote.Accept(actor, contact.CallSid, callback.Id, now);
             audit.Record("quote", quote.Id, "accepted", null, new { callbackId = callback.Id, callSid = contact.CallSid });
             await db.SaveChangesAsync(ct);

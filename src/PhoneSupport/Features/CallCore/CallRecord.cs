@@ -83,6 +83,16 @@ public sealed class CallRecord
         return record;
     }
 
+    /// <summary>A call as <see cref="CallStepReader"/> read it (column by column, outside EF Core's tracking).</summary>
+    internal static CallRecord Read(string callSid, string provider, string flowId, string from, string to, string step, int attempt, string language, int sequence,
+        string vars, string phase, string? twilioStatus, Guid? accountId, Instant startedAt, Instant updatedAt, Instant? endedAt, int? durationSeconds, int version,
+        string? entitlement, bool? callerHungUp, Instant? reportedAt) => new()
+    {
+        CallSid = callSid, Provider = provider, FlowId = flowId, FromNumber = from, ToNumber = to, Step = step, Attempt = attempt, Language = language,
+        Sequence = sequence, Vars = vars, Phase = Enum.Parse<CallPhase>(phase), TwilioStatus = twilioStatus, AccountId = accountId, StartedAt = startedAt, UpdatedAt = updatedAt,
+        EndedAt = endedAt, DurationSeconds = durationSeconds, Version = version, Entitlement = entitlement, CallerHungUp = callerHungUp, ReportedAt = reportedAt,
+    };
+
     public CallSession ToSession() => new(
         CallSid, FlowId, Provider, FromNumber, ToNumber, Step, Attempt, Language, Sequence,
         JsonSerializer.Deserialize<Dictionary<string, string>>(Vars)!.ToImmutableDictionary(),

@@ -13,11 +13,11 @@ namespace PhoneSupport.Features.CallCore;
 /// </summary>
 public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies, IClock clock)
 {
-    public async Task<CallbackFact> ScheduleAsync(FactRequest.ScheduleCallback request, CancellationToken ct)
+    public async Task<ScheduledCallback> ScheduleAsync(CallbackRequest request, CancellationToken ct)
     {
         var policy = policies.For(request.Provider) ?? throw new InvalidOperationException($"No policy for {request.Provider}.");
         var existing = await db.Callbacks.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == request.CallSid && c.Status != CallbackStatus.Cancelled, ct);
-        if (existing is not null) return new CallbackFact(existing.Id, existing.DueAt, existing.NotBefore, policy.Coverage.Zone);
+        if (existing is not null) return new ScheduledCallback(existing.Id, existing.DueAt, existing.NotBefore, policy.Coverage.Zone);
 
         var now = clock.GetCurrentInstant();
         var coverageOnly = request.CoverageOnly ?? true;
@@ -34,9 +34,9 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
         {
             db.ChangeTracker.Clear();
             var winner = await db.Callbacks.AsNoTracking().FirstAsync(c => c.CallSid == request.CallSid && c.Status != CallbackStatus.Cancelled, ct);
-            return new CallbackFact(winner.Id, winner.DueAt, winner.NotBefore, policy.Coverage.Zone);
+            return new ScheduledCallback(winner.Id, winner.DueAt, winner.NotBefore, policy.Coverage.Zone);
         }
-        return new CallbackFact(callback.Id, due, notBefore, policy.Coverage.Zone);
+        return new ScheduledCallback(callback.Id, due, notBefore, policy.Coverage.Zone);
     }
 
     /// <summary>No decision reached the callback (e.g. a locked-out caller): the provider's promise from now.</summary>
@@ -46,3 +46,10 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
         return promise.DueAt(policy.Coverage, now);
     }
 }
+
+/// <summary>A callback to promise for a contact: due as decided (null: the provider's promise from now), waiting for business hours unless <paramref name="CoverageOnly"/> is false.</summary>
+public sealed record CallbackRequest(string CallSid, string Provider, Guid? AccountId, string PhoneNumber, Instant? DueAt, bool? CoverageOnly, int Priority, string Reason,
+    string? Skill = null);
+
+/// <summary>A stored callback promise.</summary>
+public sealed record ScheduledCallback(Guid Id, Instant DueAt, Instant NotBefore, DateTimeZone Zone);

@@ -21,7 +21,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
     public const string StatusPath = "/twilio/voice/status";
     public const string RecordingPath = "/twilio/voice/recording";
 
-    public VoiceResponse Render(Instruction instruction, int sequence, string callSid)
+    public VoiceResponse Render(Instruction instruction, int sequence, string callSid, string? step = null)
     {
         var response = new VoiceResponse();
         switch (instruction)
@@ -29,7 +29,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
             case Instruction.Ask ask:
                 var gather = new Gather(
                     input: [ask.Gather.Speech ? Gather.InputEnum.Speech : Gather.InputEnum.Dtmf],
-                    action: StepUrl(sequence),
+                    action: StepUrl(sequence, step),
                     method: HttpMethod.Post,
                     timeout: ask.Gather.TimeoutSeconds,
                     speechTimeout: ask.Gather.Speech ? "auto" : null,
@@ -40,20 +40,20 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 foreach (var u in ask.Say) gather.Utter(u.Text, u.Voice, u.Language);
                 response.Append(gather);
                 // Twilio falls through to the next verb when the caller says nothing.
-                response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
+                response.Redirect(StepUrl(sequence, step, noInput: true), HttpMethod.Post);
                 break;
             case Instruction.RecordMessage record:
                 SayAll(response, record.Say);
                 // The recording status callback attaches a recording that finishes after the action (MessageService).
-                response.Record(action: StepUrl(sequence), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true,
+                response.Record(action: StepUrl(sequence, step), method: HttpMethod.Post, timeout: 5, finishOnKey: "#", maxLength: record.MaxLengthSeconds, playBeep: true,
                     recordingStatusCallback: new Uri($"{publicBaseUrl}{RecordingPath}?call={callSid}"));
-                response.Redirect(StepUrl(sequence, noInput: true), HttpMethod.Post);
+                response.Redirect(StepUrl(sequence, step, noInput: true), HttpMethod.Post);
                 break;
             case Instruction.Dial dial:
                 SayAll(response, dial.Say);
                 // The caller keeps hearing ringing until the technician accepts (answerOnBridge); the whisper runs
                 // on the technician's leg; the dial action reports how the leg ended.
-                var ring = new Dial(action: StepUrl(sequence), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
+                var ring = new Dial(action: StepUrl(sequence, step), method: HttpMethod.Post, timeout: ringSeconds, callerId: dial.CallerId, answerOnBridge: true);
                 ring.Number(new global::Twilio.Types.PhoneNumber(dial.Technician.PhoneNumber),
                     url: new Uri($"{publicBaseUrl}{WhisperPath}?call={callSid}&tech={dial.Technician.Id:N}"), method: HttpMethod.Post,
                     statusCallback: new Uri($"{publicBaseUrl}{StatusPath}?leg=technician&call={callSid}&tech={dial.Technician.Id:N}"), statusCallbackMethod: HttpMethod.Post,
@@ -62,7 +62,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
                 break;
             case Instruction.Enqueue enqueue:
                 SayAll(response, enqueue.Say);
-                response.Enqueue(enqueue.Queue, action: StepUrl(sequence), method: HttpMethod.Post,
+                response.Enqueue(enqueue.Queue, action: StepUrl(sequence, step), method: HttpMethod.Post,
                     waitUrl: new Uri($"{publicBaseUrl}/twilio/voice/queue/wait?call={callSid}"), waitUrlMethod: HttpMethod.Post);
                 break;
             case Instruction.Hangup hangup:
@@ -88,6 +88,7 @@ public sealed class TwimlRenderer(string publicBaseUrl, int ringSeconds = 20)
         foreach (var u in utterances) response.Utter(u.Text, u.Voice, u.Language);
     }
 
-    private Uri StepUrl(int sequence, bool noInput = false) =>
-        new($"{publicBaseUrl}{StepPath}?seq={sequence}{(noInput ? "&noInput=1" : "")}");
+    /// <summary>The answer URL: the question's sequence number and the step it asks (so the facts of the answer are planned before the call is read).</summary>
+    private Uri StepUrl(int sequence, string? step, bool noInput = false) =>
+        new($"{publicBaseUrl}{StepPath}?seq={sequence}{(step is null ? "" : "&at=" + Uri.EscapeDataString(step))}{(noInput ? "&noInput=1" : "")}");
 }

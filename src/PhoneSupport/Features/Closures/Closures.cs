@@ -200,6 +200,19 @@ public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog poli
         }
     }
 
+    private static async Task Unlisten(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("unlisten *", connection);
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection is not returned to the pool.
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -211,13 +224,21 @@ public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog poli
                 connection.Notification += (_, _) => changed = true;
                 await using (var listen = new NpgsqlCommand($"listen {ClosuresFeature.Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
-                await RefreshAsync(stoppingToken); // anything announced before the LISTEN took effect
-                while (!stoppingToken.IsCancellationRequested)
+                try
                 {
-                    changed = false;
-                    await connection.WaitAsync(PollEvery, stoppingToken);
-                    await RefreshAsync(stoppingToken); // on a notification, and every PollEvery without one
-                    if (changed) logger.LogInformation("Closures changed; reloaded");
+                    await RefreshAsync(stoppingToken); // anything announced before the LISTEN took effect
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        changed = false;
+                        await connection.WaitAsync(PollEvery, stoppingToken);
+                        await RefreshAsync(stoppingToken); // on a notification, and every PollEvery without one
+                        if (changed) logger.LogInformation("Closures changed; reloaded");
+                    }
+                }
+                finally
+                {
+                    // The pool does not reset connections (PlatformFeature: No Reset On Close): stop listening before this one goes back.
+                    await Unlisten(connection);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -15,15 +15,11 @@ public sealed class IdentificationLockout(PhoneSupportDb db, PolicyCatalog polic
     public async Task<bool> IsLockedAsync(string provider, string callerNumber, Instant now, CancellationToken ct)
     {
         if (policies.For(provider)?.Identification is not { } rules || string.IsNullOrEmpty(callerNumber)) return false;
-        var since = now - rules.LockoutWithin - rules.LockoutFor;
+        var since = rules.Reach(now);
         var failures = await db.IdentificationFailures.AsNoTracking()
             .Where(f => f.Provider == provider && f.CallerNumber == callerNumber && f.At > since)
             .OrderBy(f => f.At).Select(f => f.At).ToListAsync(ct);
-        // Locked while some run of `failures` attempts within `within` ended less than `for` ago.
-        for (var i = rules.LockoutFailures - 1; i < failures.Count; i++)
-            if (failures[i] - failures[i - rules.LockoutFailures + 1] <= rules.LockoutWithin && now - failures[i] < rules.LockoutFor)
-                return true;
-        return false;
+        return rules.IsLocked(failures, now);
     }
 
     public void Record(string provider, string callerNumber, string callSid, Instant now) =>

@@ -9,7 +9,7 @@ using PhoneSupport.Features.CallCore;
 namespace PhoneSupport.Features.Messages;
 
 /// <summary>
-/// Stores messages and keeps their promises. The Record action (through the engine's <see cref="FactRequest.StoreMessage"/>)
+/// Stores messages and keeps their promises. The Record action (through the engine's <see cref="Effect.StoreMessage"/>)
 /// stores the message with its callback or quote request; Twilio's recording status callback attaches the recording.
 /// Both upsert the one row of the call (<c>messages_call_key</c>), each filling what it knows and never blanking what
 /// the other wrote, so either order, repeats and races leave one message.
@@ -17,19 +17,24 @@ namespace PhoneSupport.Features.Messages;
 public sealed class MessageService(PhoneSupportDb db, CallbackScheduler callbacks, PhoneQuoteService quotes, Domain.Policies.PolicyCatalog policies, IClock clock, ILogger<MessageService> logger,
     Audit.AuditLog audit)
 {
-    public async Task<MessageFact> StoreAsync(FactRequest.StoreMessage request, CancellationToken ct)
+    /// <summary>
+    /// The engine's <see cref="Effect.StoreMessage"/>, in the step's transaction: the callback it promised, the quote request, the
+    /// message row (merged with what the recording status callback stored first). Answers the ids as stored.
+    /// </summary>
+    public async Task<StoredMessage> StoreAsync(Effect.StoreMessage message, CancellationToken ct)
     {
-        var callback = request.CallbackNumber is { } number
-            ? await callbacks.ScheduleAsync(new FactRequest.ScheduleCallback(request.CallSid, request.Provider, request.AccountId, number, request.DueAt,
-                request.CoverageOnly, request.Priority, request.Reason, request.Skill), ct)
+        var callSid = message.Call.Value;
+        var callback = message.Callback is { } promise
+            ? await callbacks.ScheduleAsync(new CallbackRequest(callSid, message.Provider, message.AccountId, promise.Number.Value, promise.DueAt,
+                promise.CoverageOnly, promise.Priority, promise.Reason, promise.Skill), ct)
             : null;
-        var quoteId = request.Quote && request.AccountId is { } account && PhoneNumbers.ToE164(request.From, policies.For(request.Provider)?.PhoneNumbers) is { } caller
-            ? await quotes.RequestByPhoneAsync(request.CallSid, account, caller, ct)
+        var quoteId = message.Quote && message.AccountId is { } account && PhoneNumbers.ToE164(message.From.Value, policies.For(message.Provider)?.PhoneNumbers) is { } caller
+            ? await quotes.RequestByPhoneAsync(callSid, account, caller, ct)
             : (Guid?)null;
-        var id = await UpsertAsync(request.CallSid, request.Provider, request.From, request.AccountId, request.RecordingSid, request.RecordingUrl,
-            request.DurationSeconds, callback?.Id, quoteId, ct);
-        logger.LogInformation("Message {Message} of call {CallSid} stored (callback {Callback}, quote {Quote})", id, request.CallSid, callback?.Id, quoteId);
-        return new MessageFact(id, callback?.Id, callback?.DueAt, quoteId);
+        var id = await UpsertAsync(callSid, message.Provider, message.From.Value, message.AccountId, message.RecordingSid, message.RecordingUrl,
+            message.DurationSeconds, callback?.Id, quoteId, ct);
+        logger.LogInformation("Message {Message} of call {CallSid} stored (callback {Callback}, quote {Quote})", id, callSid, callback?.Id, quoteId);
+        return new StoredMessage(id, callback?.Id, callback?.DueAt, quoteId);
     }
 
     /// <summary>
@@ -86,3 +91,6 @@ public sealed class MessageService(PhoneSupportDb db, CallbackScheduler callback
         return ids[0];
     }
 }
+
+/// <summary>A stored message, its callback and its quote request (each null when it promised none).</summary>
+public sealed record StoredMessage(Guid Id, Guid? CallbackId, Instant? CallbackDueAt, Guid? QuoteId);

@@ -10,21 +10,6 @@ namespace PhoneSupport.Features.Queue;
 public sealed class QueueService(PhoneSupportDb db, IClock clock, IOptions<QueueOptions> options)
 {
     /// <summary>Adds the call (or puts it back in line, keeping its place). Idempotent per call.</summary>
-    public async Task<bool> EnqueueAsync(Domain.Calls.FactRequest.Enqueue request, CancellationToken ct)
-    {
-        var now = clock.GetCurrentInstant();
-        var existing = await db.QueueEntries.FirstOrDefaultAsync(e => e.CallSid == request.CallSid, ct);
-        if (existing is null) db.QueueEntries.Add(new QueueEntry(request.CallSid, request.Provider, request.Priority, request.Severity, request.OnCallOnly, now));
-        else if (existing.Status != QueueStatus.Waiting)
-        {
-            existing.Status = QueueStatus.Waiting;
-            existing.TechnicianId = null;
-            existing.UpdatedAt = now;
-        }
-        await db.SaveChangesAsync(ct);
-        return true;
-    }
-
     /// <summary>1-based place in line (null when not waiting) and the estimated wait.</summary>
     public async Task<(int? Position, Duration Estimate, QueueEntry? Entry)> PositionAsync(string callSid, CancellationToken ct)
     {

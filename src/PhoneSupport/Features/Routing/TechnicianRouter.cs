@@ -24,24 +24,6 @@ public sealed record ReservationRequest(string CallSid, string Provider, string?
 /// </summary>
 public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.Extensions.Options.IOptions<RoutingOptions> options)
 {
-    /// <summary>
-    /// The engine's request: technicians already tried on this call are let go first (so the call can hold
-    /// the next one), and after <see cref="RoutingOptions.MaxTechniciansPerCall"/> tries the answer is none.
-    /// </summary>
-    /// <param name="knownTam">The account's TAM when the caller has already read the account (<paramref name="accountKnown"/>): no second read.</param>
-    public async Task<Domain.Calls.TechnicianFact?> ReserveForCallAsync(Domain.Calls.FactRequest.ReserveTechnician request, CancellationToken ct,
-        Guid? knownTam = null, bool accountKnown = false)
-    {
-        foreach (var tried in request.Excluded) await ReleaseAsync(tried, request.CallSid, "tried", ct);
-        if (request.Excluded.Count >= options.Value.MaxTechniciansPerCall) return null;
-        var tam = !request.TamFirst || request.AccountId is not { } account ? null
-            : accountKnown ? knownTam
-            : await db.Accounts.Where(a => a.Id == account).Select(a => a.TamTechnicianId).FirstOrDefaultAsync(ct);
-        var reserved = await ReserveAsync(new ReservationRequest(request.CallSid, request.Provider, request.Skill, tam, request.OnCallOnly, request.Excluded,
-            Priority: request.Priority, Language: request.Language), ct);
-        return reserved is null ? null : new Domain.Calls.TechnicianFact(reserved.Id, reserved.Name, reserved.PhoneNumber);
-    }
-
     /// <summary>Whoever still holds this call (it ended while they rang) is free again.</summary>
     public async Task ReleaseHolderAsync(string callSid, string why, CancellationToken ct)
     {

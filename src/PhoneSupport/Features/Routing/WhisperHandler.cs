@@ -21,8 +21,11 @@ public sealed class WhisperHandler(PhoneSupportDb db, TechnicianRouter router, F
 {
     public async Task<IResult> WhisperAsync(string callSid, Guid technicianId, CancellationToken ct)
     {
-        var call = await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.CallSid == callSid, ct);
-        var languages = await db.Technicians.Where(t => t.Id == technicianId && t.ReservedCallSid == callSid).Select(t => t.Languages).FirstOrDefaultAsync(ct);
+        // The call with the languages of the technician holding it, in one query.
+        var found = await db.Calls.AsNoTracking().Where(c => c.CallSid == callSid)
+            .Select(c => new { Call = c, Languages = db.Technicians.Where(t => t.Id == technicianId && t.ReservedCallSid == callSid).Select(t => t.Languages).FirstOrDefault() })
+            .FirstOrDefaultAsync(ct);
+        var (call, languages) = (found?.Call, found?.Languages);
         var (speech, voice, language) = Voice(call, languages);
         if (call is null || languages is null)
             return new VoiceResponse().Utter(Whisper.Line(speech, WhisperLine.Gone), voice, language).Hangup().ToResult();

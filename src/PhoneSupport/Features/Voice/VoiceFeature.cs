@@ -19,7 +19,11 @@ public static class VoiceFeature
         builder.Services.AddSingleton(sp => new TwimlRenderer(
             sp.GetRequiredService<IOptions<PhoneSupportOptions>>().Value.BaseUrl, sp.GetRequiredService<IOptions<Routing.RoutingOptions>>().Value.RingSeconds));
         builder.Services.AddScoped<FactsLoader>();
+        builder.Services.AddScoped<CallStepReader>();
+        builder.Services.AddSingleton<CallStepWriter>();
+        builder.Services.AddScoped<CallSteps>();
         builder.Services.AddScoped<VoiceHandler>();
+        builder.Services.AddScoped<CallStatusHandler>();
         builder.Services.AddScoped<CallStartWriter>();
         builder.Services.AddScoped<ITransferFallback, TransferFallback>();
         builder.Services.AddScoped<TwilioRequestValidationFilter>();
@@ -46,9 +50,10 @@ public static class VoiceFeature
         twilio.MapPost("/voice", async (HttpRequest http, VoiceHandler handler, CancellationToken ct) =>
             await handler.IncomingAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), ct, http.HttpContext.Features.Get<PendingRateLimitHit>()))
             .LimitCallsPerCallerInHandler();
-        twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, CancellationToken ct) =>
-            await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct));
-        twilio.MapPost("/voice/status", async (HttpRequest http, VoiceHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
+        twilio.MapPost("/voice/step", async (HttpRequest http, VoiceHandler handler, [FromQuery] int? seq, [FromQuery] string? noInput, [FromQuery] string? at,
+                CancellationToken ct) =>
+            await handler.StepAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), seq, noInput == "1", ct, at));
+        twilio.MapPost("/voice/status", async (HttpRequest http, CallStatusHandler handler, [FromQuery] string? leg, [FromQuery] string? call, [FromQuery] Guid? tech,
                 CancellationToken ct) =>
             leg == "technician" && call is not null && tech is { } technician
                 ? await handler.TechnicianLegStatusAsync(VoiceRequest.FromForm(await http.ReadFormAsync(ct)), call, technician, ct)

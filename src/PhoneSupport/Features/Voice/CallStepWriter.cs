@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Npgsql;
+using NpgsqlTypes;
+using PhoneSupport.Data;
+using PhoneSupport.Features.CallCore;
+using PhoneSupport.Domain.Calls;
+using PhoneSupport.Features.Platform;
+using static PhoneSupport.Features.Voice.CallStepReader;
+
+namespace PhoneSupport.Features.Voice;
+
+/// <summary>
+/// The write half of a webhook (decision 017): the call's new state, its log entries and the step's effects as one batch of
+/// statements ending in <c>COMMIT</c>, one round trip, in the transaction <see cref="CallStepReader"/> opened. Each effect
+/// re-checks what the step assumed (the technician still free at the version read, an included incident still left under
+/// the contract's lock, the caller number's failures unchanged under its lock, the call not advanced since it was read)
+/// through <c>ps_expect</c> (migration 0027): a premise that no longer holds fails the batch, nothing of it stays, and the
+/// caller takes the step again on fresh facts.
+/// </summary>
+public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
+{
+    /// <summary>How the batch ended.</summary>
+    public enum Outcome
+    {
+        Saved,
+
+        /// <summary>Another instance advanced the call first (a duplicate webhook): answer as it stands now.</summary>
+        CallMoved,
+
+        /// <summary>A premise of an effect no longer held (a technician taken, the last included incident claimed, a failure recorded): step again.</summary>
+        Conflict,
+    }
+
+    /// <summary>
+    /// Writes and commits. <paramref name="readVersion"/> is the call's version when read (null: a new call, inserted).
+    /// Effects their own features carry out in the same transaction before the batch (<see cref="Effect.StoreMessage"/>,
+    /// <see cref="Effect.RecordPurchase"/>) are skipped here.
+    /// </summary>
+    /// <param name="owned">Whether the transaction is the step's own (committed here) or its caller's (the batch runs under a savepoint).</param>
+    public async Task<Outcome> WriteAsync(NpgsqlTransaction transaction, bool owned, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
+        IReadOnlyList<Effect> effects, Instant now, CancellationToken ct)
+    {
+        var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        var commands = batch.BatchCommands;
+        var sid = call.CallSid;
+        if (!owned) commands.Add(new NpgsqlBatchCommand("savepoint ps_step"));
+
+        // The caller number's lock first: every statement after it sees the failures committed before it was granted.
+        foreach (var e in effects)
+            switch (e)
+            {
+                case Effect.ExpectIdentificationFailures { Since: { } since } x when x.Number.Value.Length > 0:
+                    commands.Add(Command("select pg_advisory_xact_lock(hashtextextended($1, 0))", Text(x.Provider + ":" + x.Number.Value)));
+                    commands.Add(FailuresUnchanged(x.Provider, x.Number.Value, x.FailuresSeen, since));
+                    break;
+                case Effect.RecordIdentificationFailure { Since: { } since } x when x.Number.Value.Length > 0:
+                    commands.Add(Command("select pg_advisory_xact_lock(hashtextextended($1, 0))", Text(x.Provider + ":" + x.Number.Value)));
+                    commands.Add(FailuresUnchanged(x.Provider, x.Number.Value, x.FailuresSeen, since));
+                    break;
+            }
+
+        commands.Add(readVersion is { } version ? UpdateCall(call, version) : InsertCall(call));
+
+        var options = routing.Value;
+        foreach (var e in effects)
+            switch (e)
+            {
+                case Effect.ReleaseTechnician r:
+                    commands.Add(Transition(r.TechnicianId, r.Key.Text, Routing.TechnicianStatus.Available.Text(), r.Why, now));
+                    break;
+                case Effect.FinishTechnician f:
+                    commands.Add(Transition(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp.Text(), "finished", now));
+                    break;
+                case Effect.ReserveTechnician r:
+                    commands.Add(Command("""
+                        with updated as (
+                            update technicians t
+                               set status = 'reserved', status_since = $3, reserved_call_sid = $1, reserved_until = $4, version = t.version + 1
+                             where t.id = $2 and t.version = $6 and t.active
+                               and (t.status = 'available' or (t.status = 'wrapUp' and t.status_since <= $5) or (t.status = 'reserved' and t.reserved_until < $3))
+                            returning t.id),
+                        logged as (
+                            insert into technician_events (technician_id, at, kind, data)
+                            select id, $3, 'reserved', jsonb_build_object('callSid', $1::text, 'tam', $7) from updated)
+                        select ps_expect((select count(*) from updated) = 1, 'the technician chosen still free')
+                        """, Text(r.Key.Text), Uuid(r.TechnicianId), At(now), At(now + Duration.FromTimeSpan(options.ReservationTimeout)),
+                        At(now - Duration.FromTimeSpan(options.WrapUp)), Int(r.Version), new NpgsqlParameter<bool> { TypedValue = r.Tam }));
+                    break;
+                case Effect.WakeCallbacksAhead w:
+                    commands.Add(Command("""
+                        update callbacks b set next_attempt_at = $3
+                         where b.status = 'scheduled' and b.provider = $1 and b.priority < $2
+                           and b.not_before <= $3 and b.next_attempt_at > $3 and b.next_attempt_at <= $4
+                        """, Text(w.Provider), Int(w.Priority), At(now), At(now + Duration.FromTimeSpan(options.PriorityLookahead))));
+                    break;
+                case Effect.ClaimIncluded c:
+                    foreach (var command in Entitlements.AllowanceLedger.ClaimCommands(c, now)) commands.Add(command);
+                    break;
+                case Effect.Enqueue q:
+                    commands.Add(Command("""
+                        insert into queue_entries (call_sid, provider, priority, severity, on_call_only, enqueued_at, status, technician_id, callback_offered_at, updated_at)
+                        values ($1, $2, $3, $4, $5, $6, 'waiting', null, null, $6)
+                        on conflict (call_sid) do update set status = 'waiting', technician_id = null, updated_at = $6 where queue_entries.status <> 'waiting'
+                        """, Text(q.Call.Value), Text(q.Provider), Int(q.Priority), Int(q.Severity), new NpgsqlParameter<bool> { TypedValue = q.OnCallOnly }, At(now)));
+                    break;
+                case Effect.MarkQueue m:
+                    commands.Add(Command("""
+                        update queue_entries set status = $2, updated_at = $3 where call_sid = $1 and status <> 'connected' and status <> $2
+                        """, Text(m.Call.Value), Text(m.Status), At(now)));
+                    break;
+                case Effect.ScheduleCallback b:
+                    commands.Add(Callback(b, now));
+                    break;
+                case Effect.RecordIdentificationFailure f:
+                    commands.Add(Command("insert into identification_failures (provider, caller_number, call_sid, at) values ($1, $2, $3, $4)",
+                        Text(f.Provider), Text(f.Number.Value), Text(f.Call.Value), At(now)));
+                    break;
+                case Effect.RecordLeg leg:
+                    // The bridged leg towards the caller's incident (opened now if it is the first).
+                    commands.Add(Billing.IncidentService.RecordLegCommand(leg.Call.Value, leg.LegSid, leg.Seconds, "dial", now));
+                    break;
+                case Effect.RecordSlaDecision s:
+                    commands.Add(Command("""
+                        insert into sla_records (call_sid, provider, account_id, plan, severity, target, clock, started_at, due_at, policy_version, updated_at)
+                        values ($1, $2, $3, $4, $5, $6, $7, (select started_at from calls where call_sid = $1), $8, $9, $10)
+                        on conflict (call_sid) do update
+                           set plan = excluded.plan, severity = excluded.severity, target = excluded.target, clock = excluded.clock,
+                               due_at = excluded.due_at, policy_version = excluded.policy_version, updated_at = excluded.updated_at
+                         where sla_records.first_contact_at is null
+                        """, Text(s.Call.Value), Text(s.Provider), Uuid(s.AccountId), Text(s.Plan), Int(s.Severity), Text(s.Target), Text(s.Clock), At(s.DueAt),
+                        Text(s.PolicyVersion), At(now)));
+                    break;
+            }
+
+        if (events.Count > 0)
+            commands.Add(Command("""
+                insert into call_events (call_sid, at, kind, data, dedupe_key)
+                select $1, $2, e.kind, e.data::jsonb, e.dedupe_key
+                  from unnest($3::text[], $4::text[], $5::text[]) with ordinality as e(kind, data, dedupe_key, n)
+                 order by e.n
+                """, Text(sid), At(events[0].At), Texts(events.Select(x => (string?)x.Kind)), Texts(events.Select(x => (string?)x.Data)),
+                Texts(events.Select(x => x.DedupeKey))));
+        commands.Add(new NpgsqlBatchCommand(owned ? "commit" : "release savepoint ps_step"));
+
+        try
+        {
+            DatabaseRoundTrips.RoundTrip();
+            await batch.ExecuteNonQueryAsync(ct);
+            return Outcome.Saved;
+        }
+        catch (PostgresException e) when (e.SqlState is "PS409" or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.InFailedSqlTransaction)
+        {
+            DatabaseRoundTrips.RoundTrip();
+            if (owned) await transaction.RollbackAsync(CancellationToken.None);
+            else
+            {
+                await using var undo = new NpgsqlCommand("rollback to savepoint ps_step", transaction.Connection, transaction);
+                await undo.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            return e.SqlState == "PS409" && e.MessageText.Contains("the call unchanged", StringComparison.Ordinal) || e.ConstraintName == "calls_pkey"
+                ? Outcome.CallMoved : Outcome.Conflict;
+        }
+    }
+
+    private static NpgsqlBatchCommand FailuresUnchanged(string provider, string number, int seen, Instant since) => Command("""
+        select ps_expect((select count(*) from identification_failures where provider = $1 and caller_number = $2 and at > $3) = $4,
+                         'the caller number''s identification failures unchanged')
+        """, Text(provider), Text(number), At(since), Int(seen));
+
+    private static NpgsqlBatchCommand UpdateCall(CallRecord call, int readVersion) => Command("""
+        with updated as (
+            update calls
+               set step = $2, attempt = $3, language = $4, sequence = $5, vars = $6::jsonb, phase = $7, account_id = $8, updated_at = $9,
+                   version = version + 1, entitlement = $10::jsonb
+             where call_sid = $1 and version = $11
+            returning 1)
+        select ps_expect(exists (select 1 from updated), 'the call unchanged since it was read')
+        """, Text(call.CallSid), Text(call.Step), Int(call.Attempt), Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()),
+        Uuid(call.AccountId), At(call.UpdatedAt), Text(call.Entitlement), Int(readVersion));
+
+    private static NpgsqlBatchCommand InsertCall(CallRecord call) => Command("""
+        insert into calls (call_sid, provider, flow_id, from_number, to_number, step, attempt, language, sequence, vars, phase,
+                           twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version, entitlement)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, null, null, $16, $17::jsonb)
+        """, Text(call.CallSid), Text(call.Provider), Text(call.FlowId), Text(call.FromNumber), Text(call.ToNumber), Text(call.Step), Int(call.Attempt),
+        Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()), Text(call.TwilioStatus), Uuid(call.AccountId), At(call.StartedAt),
+        At(call.UpdatedAt), Int(call.Version), Text(call.Entitlement));
+
+    /// <summary>Only the holder of the reservation moves it on (TechnicianRouter's transition, in the batch).</summary>
+    private static NpgsqlBatchCommand Transition(Guid technician, string key, string status, string kind, Instant now) => Command("""
+        with updated as (
+            update technicians
+               set status = $3, status_since = $4, reserved_until = null, version = version + 1, reserved_call_sid = null
+             where id = $1 and reserved_call_sid = $2 and status <> $3
+            returning id)
+        insert into technician_events (technician_id, at, kind, data)
+        select id, $4, $5, jsonb_build_object('callSid', $2::text, 'status', $3::text) from updated
+        """, Uuid(technician), Text(key), Text(status), At(now), Text(kind));
+
+    /// <summary>One promise per call: a callback already kept for it (a repeated webhook) stays as it is.</summary>
+    internal static NpgsqlBatchCommand Callback(Effect.ScheduleCallback b, Instant now) => Command("""
+        insert into callbacks (id, provider, account_id, call_sid, phone_number, reason, priority, due_at, not_before, coverage_only,
+                               status, attempts, next_attempt_at, at_risk, created_at, updated_at, version, skill)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'scheduled', 0, $9, false, $11, $11, 0, $12)
+        on conflict (call_sid) where status <> 'cancelled' do nothing
+        """, Uuid(b.Id), Text(b.Provider), Uuid(b.AccountId), Text(b.Call.Value), Text(b.Number.Value), Text(b.Reason), Int(b.Priority), At(b.DueAt),
+        At(b.NotBefore), new NpgsqlParameter<bool> { TypedValue = b.CoverageOnly }, At(now), Text(b.Skill));
+
+    private static NpgsqlParameter Int(int value) => new NpgsqlParameter<int> { TypedValue = value };
+
+    private static NpgsqlParameter Uuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter Texts(IEnumerable<string?> values) => new NpgsqlParameter<string?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. values] };
+
+    internal static string Json(IReadOnlyDictionary<string, string> data) => JsonSerializer.Serialize(data);
+}
