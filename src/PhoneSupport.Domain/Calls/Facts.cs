@@ -13,7 +13,7 @@ namespace PhoneSupport.Domain.Calls;
 /// </summary>
 public abstract record FactRequest
 {
-    public sealed record AccountByContractNumber(string ContractNumber) : FactRequest;
+    public sealed record AccountByContractNumber(ContractNumber ContractNumber) : FactRequest;
     public sealed record AccountByNumber(string Provider, string AccountNumber) : FactRequest;
     public sealed record AccountsByPhone(string Provider, string PhoneNumber) : FactRequest;
     public sealed record AccountsByUserName(string Provider, string NormalizedName) : FactRequest;

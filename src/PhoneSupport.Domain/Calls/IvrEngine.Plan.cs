@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using PhoneSupport.Domain.Flows;
-using PhoneSupport.Domain.Identity;
 
 namespace PhoneSupport.Domain.Calls;
 
@@ -72,7 +71,7 @@ public static partial class IvrEngine
                     foreach (var exit in step.Exits()) Walk(exit.Target);
                     break;
                 case StepKind.Collect:
-                    if (Lookup(step, input) is { } lookup)
+                    if (Lookup(step, input, provider) is { } lookup)
                     {
                         Reads.Add(lookup);
                         Reads.Add(new FactRequest.IdentificationLocked(provider, from));
@@ -126,19 +125,6 @@ public static partial class IvrEngine
             foreach (var exit in step.Exits()) Walk(exit.Target);
         }
 
-        /// <summary>The look-up an answer to a collect step makes (the engine's own rule: <see cref="Run"/>'s Collect).</summary>
-        private FactRequest? Lookup(FlowStep step, CallerInput input) => (step.Collect?.Input, input) switch
-        {
-            (CollectInput.Digits, CallerInput.KeysPressed keys) when keys.Digits.Length >= step.Collect!.MinLength && keys.Digits.Length <= step.Collect.MaxLength
-                && keys.Digits.All(char.IsAsciiDigit) => step.Action switch
-                {
-                    FlowActions.IdentifyByContract => new FactRequest.AccountByContractNumber(keys.Digits),
-                    _ => new FactRequest.AccountByNumber(provider, keys.Digits),
-                },
-            (CollectInput.Speech, CallerInput.SpeechHeard heard) when UserNames.Normalize(heard.Text).Length > 0
-                => new FactRequest.AccountsByUserName(provider, UserNames.Normalize(heard.Text)),
-            _ => null,
-        };
 
     }
 }

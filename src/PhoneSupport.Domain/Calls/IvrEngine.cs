@@ -116,19 +116,7 @@ public static partial class IvrEngine
 
         private StepResult Collect(CallSession session, FlowStep step, CallerInput input)
         {
-            var spec = step.Collect!;
-            FactRequest? request = (spec.Input, input) switch
-            {
-                (CollectInput.Digits, CallerInput.KeysPressed keys) when keys.Digits.Length >= spec.MinLength && keys.Digits.Length <= spec.MaxLength && keys.Digits.All(char.IsAsciiDigit)
-                    => step.Action switch
-                    {
-                        FlowActions.IdentifyByContract => new FactRequest.AccountByContractNumber(keys.Digits),
-                        _ => new FactRequest.AccountByNumber(session.Provider, keys.Digits),
-                    },
-                (CollectInput.Speech, CallerInput.SpeechHeard heard) when UserNames.Normalize(heard.Text).Length > 0
-                    => new FactRequest.AccountsByUserName(session.Provider, UserNames.Normalize(heard.Text)),
-                _ => null,
-            };
+            var request = Lookup(step, input, session.Provider);
             StepResult Failed(bool notFound) =>
                 Enter(session, step.Outcomes[FlowActions.Failed].Target, notFound ? Speak(session, Text(step.NotFound, flow.Defaults.NotFound)) : Reason(session, step, input), fresh: true);
             if (request is null) return Retry(session, step, input, () => Failed(notFound: false));
@@ -303,6 +291,23 @@ public static partial class IvrEngine
             _ => null,
         };
     }
+
+    /// <summary>
+    /// The look-up an answer to a collect step makes (shared by the step and its plan): a number of the step's length, all
+    /// digits, by contract or account number; a heard name by its normalised user name; null for anything else (a try counted).
+    /// </summary>
+    private static FactRequest? Lookup(FlowStep step, CallerInput input, string provider) => (step.Collect?.Input, input) switch
+    {
+        (CollectInput.Digits, CallerInput.KeysPressed keys) when keys.Digits.Length >= step.Collect!.MinLength && keys.Digits.Length <= step.Collect.MaxLength
+            && keys.Digits.All(char.IsAsciiDigit) => step.Action switch
+            {
+                FlowActions.IdentifyByContract => new FactRequest.AccountByContractNumber(new ContractNumber(keys.Digits)),
+                _ => new FactRequest.AccountByNumber(provider, keys.Digits),
+            },
+        (CollectInput.Speech, CallerInput.SpeechHeard heard) when UserNames.Normalize(heard.Text).Length > 0
+            => new FactRequest.AccountsByUserName(provider, UserNames.Normalize(heard.Text)),
+        _ => null,
+    };
 
     /// <summary>Fills <c>{name}</c> and <c>{name:digits}</c> (read digit by digit) from the call's variables.</summary>
     public static string Fill(string text, CallSession session) =>

@@ -60,7 +60,7 @@ internal sealed class CallDriver
 
     public static Dictionary<FactRequest, IReadOnlyList<AccountFact>> StandardAnswers(string provider) => new()
     {
-        [new FactRequest.AccountByContractNumber("5550001")] = [Acme],
+        [new FactRequest.AccountByContractNumber(new ContractNumber("5550001"))] = [Acme],
         [new FactRequest.AccountByNumber(provider, "100200")] = [Acme],
         [new FactRequest.AccountByNumber(provider, "4711")] = [Acme],
         [new FactRequest.AccountsByPhone(provider, KnownCaller)] = [Acme],

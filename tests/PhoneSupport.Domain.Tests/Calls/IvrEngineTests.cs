@@ -63,7 +63,7 @@ public sealed class IvrEngineTests
         var result = call.Press("5550001");
         var scheduled = call.Press("1");
 
-        Assert.Equal([new FactRequest.AccountByContractNumber("5550001")], call.Lookups);
+        Assert.Equal([new FactRequest.AccountByContractNumber(new ContractNumber("5550001"))], call.Lookups);
         Assert.Equal("Acme Corp", result.Session.Var("accountName"));
         Assert.Equal("5550001", result.Session.Var("contractNumber"));
         Assert.Equal(Acme.AccountId.ToString(), result.Session.Var("accountId"));

@@ -36,7 +36,7 @@ public sealed class StepPlanTests
 
         var plan = IvrEngine.Plan(flow, "constellix", UnknownCaller, "contract-number", new CallerInput.KeysPressed("5550001", true));
 
-        Assert.Contains(new FactRequest.AccountByContractNumber("5550001"), plan.Reads);
+        Assert.Contains(new FactRequest.AccountByContractNumber(new ContractNumber("5550001")), plan.Reads);
         Assert.Contains(new FactRequest.IdentificationLocked("constellix", UnknownCaller), plan.Reads);
         Assert.True(plan.AccountsMatched);
         Assert.True(plan.Pool);

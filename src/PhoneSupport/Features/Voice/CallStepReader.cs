@@ -247,7 +247,7 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
             FactRequest.AccountByContractNumber r => ($"""
                 select {Columns}, c.id as contract_id, c.contract_number, c.starts_on, c.ends_on
                   from contracts c join accounts a on a.id = c.account_id where c.contract_number = {a} and a.active
-                """, [Text(r.ContractNumber)]),
+                """, [Text(r.ContractNumber.Value)]),
             FactRequest.AccountByNumber r => ($"""
                 select {Columns}, null::uuid as contract_id, null::text, null::date, null::date
                   from accounts a where a.provider = {a} and a.account_number = {b} and a.active order by a.id limit 2
