@@ -30,7 +30,11 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
     /// What the batch read: the call (null: none yet), the facts, and the transaction — opened here (<paramref name="Owned"/>),
     /// or the caller's own when the webhook runs inside one (a transfer's fallback): the step then saves under a savepoint.
     /// </summary>
-    public sealed record Read(CallRecord? Call, Facts Facts, NpgsqlTransaction Transaction, bool Owned);
+    public sealed record Read(CallRecord? Call, Facts Facts, NpgsqlTransaction Transaction, bool Owned)
+    {
+        /// <summary>The context's savepoint setting before the step turned it off (restored when the step is done).</summary>
+        public bool SavepointsWere { get; init; } = true;
+    }
 
     /// <summary>
     /// Opens the context's connection and a transaction (Npgsql sends BEGIN with the batch: no round trip of its own), and
@@ -44,11 +48,12 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
         var transaction = ambient ?? await connection.BeginTransactionAsync(ct);
         if (ambient is null) db.Database.UseTransaction(transaction);
         // A failed write rolls the whole step back and takes it again: savepoints around EF Core's saves would be round trips for nothing.
+        var savepoints = db.Database.AutoSavepointsEnabled;
         db.Database.AutoSavepointsEnabled = false;
         var (call, answers) = await BatchAsync(transaction, callSid, plan, provider, now, withCall, ct);
         var facts = new Facts(call?.StartedAt ?? now, now, [.. Enumerable.Range(0, Facts.IdsPerStep).Select(_ => Guid.CreateVersion7())]) { Attempt = attempt };
         foreach (var (request, answer) in answers) facts.With(request, answer);
-        return new Read(call, facts, transaction, Owned: ambient is null);
+        return new Read(call, facts, transaction, Owned: ambient is null) { SavepointsWere = savepoints };
     }
 
     /// <summary>A fact the plan did not foresee, read in the same transaction (one more round trip).</summary>

@@ -158,6 +158,7 @@ public sealed class CallSteps(
 
     private async Task ReleaseAsync(CallStepReader.Read read)
     {
+        db.Database.AutoSavepointsEnabled = read.SavepointsWere;
         if (read.Owned)
         {
             db.Database.UseTransaction(null);
