@@ -22,7 +22,11 @@ namespace PhoneSupport.Features.Voice;
 public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
 {
     /// <summary>How the batch ended, and the technician the reservation took (null: none in this step).</summary>
-    public sealed record Written(Outcome Outcome, TechnicianFact? Reserved);
+    public sealed record Written(Outcome Outcome, TechnicianFact? Reserved)
+    {
+        /// <summary>Which premise failed (the database's message), for the log.</summary>
+        public string? Why { get; init; }
+    }
 
     /// <summary>How the batch ended.</summary>
     public enum Outcome
@@ -193,7 +197,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                 await undo.ExecuteNonQueryAsync(CancellationToken.None);
             }
             return new Written(e.SqlState == "PS409" && e.MessageText.Contains("the call unchanged", StringComparison.Ordinal) || e.ConstraintName == "calls_pkey"
-                ? Outcome.CallMoved : Outcome.Conflict, null);
+                ? Outcome.CallMoved : Outcome.Conflict, null) { Why = e.MessageText };
         }
     }
 

@@ -67,7 +67,8 @@ public sealed class CallSteps(
                     break;
                 default:
                     if (attempt >= MaxAttempts) throw new InvalidOperationException($"Call {callSid}: the step's premises changed {attempt} times in a row.");
-                    logger.LogInformation("Call {CallSid}: a premise of the step changed before it was saved (attempt {Attempt}); taking it again", callSid, attempt);
+                    logger.LogInformation("Call {CallSid}: a premise of the step changed before it was saved ({Why}; attempt {Attempt}); taking it again",
+                        callSid, result.Why, attempt);
                     break;
             }
         }
