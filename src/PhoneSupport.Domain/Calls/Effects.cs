@@ -13,8 +13,16 @@ namespace PhoneSupport.Domain.Calls;
 /// </summary>
 public abstract record Effect
 {
-    /// <summary>Reserve <paramref name="TechnicianId"/> for <paramref name="Key"/>, provided it is still at <paramref name="Version"/>.</summary>
-    public sealed record ReserveTechnician(ReservationKey Key, Guid TechnicianId, int Version, bool Tam) : Effect;
+    /// <summary>
+    /// Reserve for <paramref name="Key"/> the first of <paramref name="Candidates"/> (in the routing order; the chosen one first) still
+    /// free at the version read. The step speaks for the first; when a parallel call took it meanwhile, the next is reserved and
+    /// the host rings that one instead (the call's <c>reservedTechnician</c> and its routing log entry follow in the same batch).
+    /// None left free fails the step, which is taken again on fresh facts.
+    /// </summary>
+    public sealed record ReserveTechnician(ReservationKey Key, ImmutableArray<ReservationCandidate> Candidates, Guid? Tam) : Effect
+    {
+        public Guid TechnicianId => Candidates[0].TechnicianId;
+    }
 
     /// <summary>Let the technician go if they still hold <paramref name="Key"/> (tried and not taken, declined, no answer).</summary>
     public sealed record ReleaseTechnician(Guid TechnicianId, ReservationKey Key, string Why) : Effect;
@@ -69,6 +77,9 @@ public abstract record Effect
     /// <summary>The technician leg was bridged for <paramref name="Seconds"/>: it counts towards the caller's incident.</summary>
     public sealed record RecordLeg(CallSid Call, string LegSid, int Seconds) : Effect;
 }
+
+/// <summary>A technician a reservation may take, at the version the step read.</summary>
+public sealed record ReservationCandidate(Guid TechnicianId, int Version);
 
 /// <summary>What one step did: the call's next state, what Twilio should do, the call's log entries and the changes to make.</summary>
 public sealed record StepOutcome(CallSession Session, Instruction Instruction, ImmutableArray<IvrEvent> Events, ImmutableArray<Effect> Effects);

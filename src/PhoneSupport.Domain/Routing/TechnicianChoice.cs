@@ -12,7 +12,17 @@ namespace PhoneSupport.Domain.Routing;
 /// </summary>
 public static class TechnicianChoice
 {
-    public sealed record Choice(PoolTechnician? Technician, bool HeldBack);
+    /// <summary>
+    /// The technician chosen, whether the call was held back, and the eligible technicians in the order they would be chosen
+    /// (the chosen one first, at most <see cref="MaxCandidates"/>): the reservation takes the first of them still free when it is
+    /// written, so parallel calls that chose the same one each get the next instead of taking the step again (decision 017).
+    /// </summary>
+    public sealed record Choice(PoolTechnician? Technician, bool HeldBack)
+    {
+        public IReadOnlyList<PoolTechnician> Candidates { get; init; } = [];
+    }
+
+    public const int MaxCandidates = 8;
 
     /// <param name="attempt">
     /// The step's attempt (1 first). A step taken again because the technician it chose was taken meanwhile by a parallel call
@@ -31,15 +41,17 @@ public static class TechnicianChoice
             if (waiting >= free) return new Choice(null, HeldBack: true);
         }
         var primary = language is null ? null : Speech.Primary(language);
-        var pick = pool.Free
+        var ordered = pool.Free
             .Where(t => OnCall(t) && (skill is null || t.Skills.Contains(skill)) && !excluded.Contains(t.Id))
             .OrderByDescending(t => tam is not null && t.Id == tam)
             .ThenByDescending(t => primary is not null && t.Languages.Contains(primary))
             .ThenBy(t => t.StatusSince)
             .ThenBy(t => t.Id.ToString("N"), StringComparer.Ordinal)
-            .Take(Math.Max(1, attempt))
             .ToList();
-        return new Choice(pick.Count == 0 ? null : pick[(int)(Spread(spreadKey) % (uint)pick.Count)], HeldBack: false);
+        if (ordered.Count == 0) return new Choice(null, HeldBack: false);
+        var best = ordered.Take(Math.Max(1, attempt)).ToList();
+        var pick = best[(int)(Spread(spreadKey) % (uint)best.Count)];
+        return new Choice(pick, HeldBack: false) { Candidates = [pick, .. ordered.Where(t => t.Id != pick.Id).Take(MaxCandidates - 1)] };
     }
 
     /// <summary>FNV-1a of the key: the same on every instance and run.</summary>

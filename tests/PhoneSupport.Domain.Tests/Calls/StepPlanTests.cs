@@ -26,7 +26,7 @@ public sealed class StepPlanTests
 
         Assert.Empty(planned.Driver.Unplanned);
         Assert.Equal(asked.Steps, planned.Steps);
-        Assert.Equal(asked.Driver.Effects, planned.Driver.Effects);
+        Assert.Equal(asked.Driver.Effects.Select(Describe), planned.Driver.Effects.Select(Describe));
     }
 
     [Fact]
@@ -50,6 +50,11 @@ public sealed class StepPlanTests
         Assert.Equal([new FactRequest.CallPolicy("constellix")], plan.Reads);
         Assert.False(plan.Pool || plan.AccountOfCall || plan.AccountsMatched);
     }
+
+    /// <summary>An effect as text (a reservation's candidates are an array: compared by content).</summary>
+    private static string Describe(Effect effect) => effect is Effect.ReserveTechnician r
+        ? $"reserve {r.Key} [{string.Join(", ", r.Candidates)}] tam {r.Tam}"
+        : effect.ToString();
 
     private static (CallDriver Driver, List<string> Steps) Play(string script, bool planned)
     {

@@ -24,6 +24,16 @@ public sealed class TechnicianChoiceTests
     }
 
     [Fact]
+    public void The_candidates_are_the_eligible_technicians_in_routing_order_with_the_chosen_one_first()
+    {
+        var choice = TechnicianChoice.Choose(Pool(A, B, C), null, null, false, [], null, null);
+        var onCall = TechnicianChoice.Choose(Pool(A, B, C), null, null, onCallOnly: true, [], null, null);
+
+        Assert.Equal([B.Id, C.Id, A.Id], choice.Candidates.Select(t => t.Id));
+        Assert.Equal([C.Id, A.Id], onCall.Candidates.Select(t => t.Id));
+    }
+
+    [Fact]
     public void The_accounts_TAM_comes_first_then_the_callers_language()
     {
         Assert.Equal(A.Id, TechnicianChoice.Choose(Pool(A, B, C), null, A.Id, false, [], null, "de-DE").Technician?.Id);

@@ -21,6 +21,13 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
 {
+    /// <summary>How the batch ended, and the technician the reservation took (null: none in this step).</summary>
+    public sealed record Written(Outcome Outcome, TechnicianFact? Reserved)
+    {
+        /// <summary>Which premise failed (the database's message), for the log.</summary>
+        public string? Why { get; init; }
+    }
+
     /// <summary>How the batch ended.</summary>
     public enum Outcome
     {
@@ -39,7 +46,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
     /// <see cref="Effect.RecordPurchase"/>) are skipped here.
     /// </summary>
     /// <param name="owned">Whether the transaction is the step's own (committed here) or its caller's (the batch runs under a savepoint).</param>
-    public async Task<Outcome> WriteAsync(NpgsqlTransaction transaction, bool owned, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
+    public async Task<Written> WriteAsync(NpgsqlTransaction transaction, bool owned, CallRecord call, int? readVersion, IReadOnlyList<CallEventRecord> events,
         IReadOnlyList<Effect> effects, Instant now, CancellationToken ct)
     {
         var batch = new NpgsqlBatch(transaction.Connection, transaction);
@@ -61,7 +68,10 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                     break;
             }
 
-        commands.Add(readVersion is { } version ? UpdateCall(call, version) : InsertCall(call));
+        // A new call's row first (its queue entry and SLA record refer to it); an update after the effects, so that it can take
+        // the technician the reservation found free (when the one the step chose was taken meanwhile).
+        var reservation = effects.OfType<Effect.ReserveTechnician>().FirstOrDefault();
+        if (readVersion is null) commands.Add(InsertCall(call));
 
         var options = routing.Value;
         foreach (var e in effects)
@@ -74,19 +84,32 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                     commands.Add(Transition(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp.Text(), "finished", now));
                     break;
                 case Effect.ReserveTechnician r:
+                    // The first candidate still free at its version, skipping one a parallel step holds locked: parallel callers
+                    // that chose the same technician each get the next one instead of taking the step again.
                     commands.Add(Command("""
-                        with updated as (
+                        with candidate as (
+                            select c.id, c.version, c.n from unnest($2::uuid[], $3::int[]) with ordinality as c(id, version, n)),
+                        pick as (
+                            select t.id from technicians t join candidate c on c.id = t.id
+                             where t.version = c.version and t.active
+                               and (t.status = 'available' or (t.status = 'wrapUp' and t.status_since <= $6) or (t.status = 'reserved' and t.reserved_until < $4))
+                             order by c.n limit 1
+                               for update of t skip locked),
+                        updated as (
                             update technicians t
-                               set status = 'reserved', status_since = $3, reserved_call_sid = $1, reserved_until = $4, version = t.version + 1
-                             where t.id = $2 and t.version = $6 and t.active
-                               and (t.status = 'available' or (t.status = 'wrapUp' and t.status_since <= $5) or (t.status = 'reserved' and t.reserved_until < $3))
-                            returning t.id),
+                               set status = 'reserved', status_since = $4, reserved_call_sid = $1, reserved_until = $5, version = t.version + 1
+                              from pick where t.id = pick.id
+                            returning t.id, t.name, t.phone_number),
                         logged as (
                             insert into technician_events (technician_id, at, kind, data)
-                            select id, $3, 'reserved', jsonb_build_object('callSid', $1::text, 'tam', $7) from updated)
-                        select ps_expect((select count(*) from updated) = 1, 'the technician chosen still free')
-                        """, Text(r.Key.Text), Uuid(r.TechnicianId), At(now), At(now + Duration.FromTimeSpan(options.ReservationTimeout)),
-                        At(now - Duration.FromTimeSpan(options.WrapUp)), Int(r.Version), new NpgsqlParameter<bool> { TypedValue = r.Tam }));
+                            select id, $4, 'reserved', jsonb_build_object('callSid', $1::text, 'tam', id = $7::uuid) from updated)
+                        select ps_expect(exists (select 1 from updated), 'a technician chosen still free') as reserved_ok,
+                               (select id from updated) as reserved_id, (select name from updated) as reserved_name,
+                               (select phone_number from updated) as reserved_phone,
+                               set_config('ps.reserved', coalesce((select id::text from updated), ''), true) as reserved_setting
+                        """, Text(r.Key.Text), new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = [.. r.Candidates.Select(c => c.TechnicianId)] },
+                        new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = [.. r.Candidates.Select(c => c.Version)] },
+                        At(now), At(now + Duration.FromTimeSpan(options.ReservationTimeout)), At(now - Duration.FromTimeSpan(options.WrapUp)), Uuid(r.Tam)));
                     break;
                 case Effect.WakeCallbacksAhead w:
                     commands.Add(Command("""
@@ -134,21 +157,35 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                     break;
             }
 
+        if (readVersion is { } version) commands.Add(UpdateCall(call, version, reservation?.TechnicianId));
+        // The routing entry names the technician reserved (the chosen one, or the next free when it was taken meanwhile).
         if (events.Count > 0)
             commands.Add(Command("""
                 insert into call_events (call_sid, at, kind, data, dedupe_key)
-                select $1, $2, e.kind, e.data::jsonb, e.dedupe_key
+                select $1, $2, e.kind,
+                       case when e.kind = 'routing' and $6::text is not null and e.data::jsonb ->> 'technicianId' = $6::text
+                            then jsonb_set(e.data::jsonb, '{technicianId}', to_jsonb(coalesce(nullif(current_setting('ps.reserved', true), ''), $6::text)))
+                            else e.data::jsonb end,
+                       e.dedupe_key
                   from unnest($3::text[], $4::text[], $5::text[]) with ordinality as e(kind, data, dedupe_key, n)
                  order by e.n
                 """, Text(sid), At(events[0].At), Texts(events.Select(x => (string?)x.Kind)), Texts(events.Select(x => (string?)x.Data)),
-                Texts(events.Select(x => x.DedupeKey))));
+                Texts(events.Select(x => x.DedupeKey)), Text(reservation?.TechnicianId.ToString())));
         commands.Add(new NpgsqlBatchCommand(owned ? "commit" : "release savepoint ps_step"));
 
         try
         {
             DatabaseRoundTrips.RoundTrip();
-            await batch.ExecuteNonQueryAsync(ct);
-            return Outcome.Saved;
+            TechnicianFact? reserved = null;
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                do
+                {
+                    if (reader.FieldCount > 1 && reader.GetName(1) == "reserved_id" && await reader.ReadAsync(ct) && !reader.IsDBNull(1))
+                        reserved = new TechnicianFact(reader.GetGuid(1), reader.GetString(2), reader.GetString(3));
+                } while (await reader.NextResultAsync(ct));
+            }
+            return new Written(Outcome.Saved, reserved);
         }
         catch (PostgresException e) when (e.SqlState is "PS409" or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.InFailedSqlTransaction)
         {
@@ -159,8 +196,8 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                 await using var undo = new NpgsqlCommand("rollback to savepoint ps_step", transaction.Connection, transaction);
                 await undo.ExecuteNonQueryAsync(CancellationToken.None);
             }
-            return e.SqlState == "PS409" && e.MessageText.Contains("the call unchanged", StringComparison.Ordinal) || e.ConstraintName == "calls_pkey"
-                ? Outcome.CallMoved : Outcome.Conflict;
+            return new Written(e.SqlState == "PS409" && e.MessageText.Contains("the call unchanged", StringComparison.Ordinal) || e.ConstraintName == "calls_pkey"
+                ? Outcome.CallMoved : Outcome.Conflict, null) { Why = e.MessageText };
         }
     }
 
@@ -169,16 +206,19 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                          'the caller number''s identification failures unchanged')
         """, Text(provider), Text(number), At(since), Int(seen));
 
-    private static NpgsqlBatchCommand UpdateCall(CallRecord call, int readVersion) => Command("""
+    /// <param name="chosen">The technician the step reserved, if it did: <c>reservedTechnician</c> becomes the one the batch took.</param>
+    private static NpgsqlBatchCommand UpdateCall(CallRecord call, int readVersion, Guid? chosen) => Command("""
         with updated as (
             update calls
-               set step = $2, attempt = $3, language = $4, sequence = $5, vars = $6::jsonb, phase = $7, account_id = $8, updated_at = $9,
+               set step = $2, attempt = $3, language = $4, sequence = $5, phase = $7, account_id = $8, updated_at = $9,
+                   vars = case when $12::text is null then $6::jsonb
+                               else jsonb_set($6::jsonb, '{reservedTechnician}', to_jsonb(coalesce(nullif(current_setting('ps.reserved', true), ''), $12::text))) end,
                    version = version + 1, entitlement = $10::jsonb
              where call_sid = $1 and version = $11
             returning 1)
         select ps_expect(exists (select 1 from updated), 'the call unchanged since it was read')
         """, Text(call.CallSid), Text(call.Step), Int(call.Attempt), Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()),
-        Uuid(call.AccountId), At(call.UpdatedAt), Text(call.Entitlement), Int(readVersion));
+        Uuid(call.AccountId), At(call.UpdatedAt), Text(call.Entitlement), Int(readVersion), Text(chosen?.ToString()));
 
     private static NpgsqlBatchCommand InsertCall(CallRecord call) => Command("""
         insert into calls (call_sid, provider, flow_id, from_number, to_number, step, attempt, language, sequence, vars, phase,

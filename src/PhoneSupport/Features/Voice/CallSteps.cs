@@ -37,7 +37,7 @@ public sealed class CallSteps(
             var read = await reader.ReadAsync(callSid, plan ?? FactPlan.Empty, provider, now, withCall: true, ct, attempt);
             StepOutcome? outcome = null;
             CallRecord? record = null;
-            var result = CallStepWriter.Outcome.Saved;
+            var result = new CallStepWriter.Written(CallStepWriter.Outcome.Saved, null);
             try
             {
                 if (read.Call is null) return null;
@@ -58,16 +58,17 @@ public sealed class CallSteps(
             {
                 await ReleaseAsync(read);
             }
-            switch (result)
+            switch (result.Outcome)
             {
                 case CallStepWriter.Outcome.Saved:
-                    return new Taken(outcome!.Session, outcome.Instruction);
+                    return Reserved(outcome!, result.Reserved);
                 case CallStepWriter.Outcome.CallMoved:
                     replay = true; // another instance advanced this call first: say what it says now
                     break;
                 default:
                     if (attempt >= MaxAttempts) throw new InvalidOperationException($"Call {callSid}: the step's premises changed {attempt} times in a row.");
-                    logger.LogInformation("Call {CallSid}: a premise of the step changed before it was saved (attempt {Attempt}); taking it again", callSid, attempt);
+                    logger.LogInformation("Call {CallSid}: a premise of the step changed before it was saved ({Why}; attempt {Attempt}); taking it again",
+                        callSid, result.Why, attempt);
                     break;
             }
         }
@@ -86,7 +87,7 @@ public sealed class CallSteps(
                 withCall: false, ct, attempt);
             StepOutcome outcome;
             CallRecord record;
-            CallStepWriter.Outcome result;
+            CallStepWriter.Written result;
             try
             {
                 outcome = await StepAsync(read, flow, session, new CallerInput.CallStarted(), ct);
@@ -97,8 +98,8 @@ public sealed class CallSteps(
             {
                 await ReleaseAsync(read);
             }
-            if (result == CallStepWriter.Outcome.Saved) return new Taken(outcome.Session, outcome.Instruction);
-            if (result == CallStepWriter.Outcome.CallMoved) return null;
+            if (result.Outcome == CallStepWriter.Outcome.Saved) return Reserved(outcome, result.Reserved);
+            if (result.Outcome == CallStepWriter.Outcome.CallMoved) return null;
             if (attempt >= MaxAttempts) throw new InvalidOperationException($"Call {session.CallSid}: the first step's premises changed {attempt} times in a row.");
         }
     }
@@ -124,7 +125,7 @@ public sealed class CallSteps(
         throw new InvalidOperationException($"Call {session.CallSid}: the engine asked for facts 16 times in one webhook.");
     }
 
-    private async Task<CallStepWriter.Outcome> SaveAsync(CallStepReader.Read read, CallRecord record, StepOutcome outcome, IvrEvent webhook, Instant now, bool isNew,
+    private async Task<CallStepWriter.Written> SaveAsync(CallStepReader.Read read, CallRecord record, StepOutcome outcome, IvrEvent webhook, Instant now, bool isNew,
         CancellationToken ct)
     {
         var readVersion = isNew ? (int?)null : record.Version;
@@ -152,8 +153,20 @@ public sealed class CallSteps(
             }
         var rows = events.Select(e => CallEventRecord.From(record.CallSid, now, e)).ToList();
         var result = await writer.WriteAsync(read.Transaction, read.Owned, record, readVersion, rows, outcome.Effects, now, ct);
-        if (result != CallStepWriter.Outcome.Saved) db.ChangeTracker.Clear();
+        if (result.Outcome != CallStepWriter.Outcome.Saved) db.ChangeTracker.Clear();
         return result;
+    }
+
+    /// <summary>
+    /// The step as saved: when the technician it chose had been taken by a parallel call, the reservation took the next free one
+    /// (<see cref="Effect.ReserveTechnician"/>) and the caller is connected to that one.
+    /// </summary>
+    private static Taken Reserved(StepOutcome outcome, TechnicianFact? reserved)
+    {
+        if (reserved is null || outcome.Instruction is not Instruction.Dial dial || dial.Technician.Id == reserved.Id)
+            return new Taken(outcome.Session, outcome.Instruction);
+        var session = outcome.Session with { Vars = outcome.Session.Vars.SetItem("reservedTechnician", reserved.Id.ToString()) };
+        return new Taken(session, dial with { Technician = reserved });
     }
 
     private async Task ReleaseAsync(CallStepReader.Read read)
