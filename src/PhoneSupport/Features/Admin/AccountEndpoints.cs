@@ -170,7 +170,7 @@ public sealed partial class AccountsHandler(PhoneSupportDb db, PolicyCatalog pol
         {
             var asked = severity ?? (policy.Plan(account.Membership)?.Targets is null ? null : AdminFormats.MinSeverity);
             var active = await entitlements.ActiveContractAsync(account.Id, account.Provider, now, ct);
-            if (await entitlements.DecideAsync(account.Id, active?.Id, asked, false, now, ct) is { } fact)
+            if (await entitlements.DecideAsync(account.Id, active?.Id, asked, now, ct) is { } fact)
                 entitlementNow = EntitlementNowResource.Of(fact.Entitlement, asked, active?.ContractNumber);
         }
 

@@ -88,11 +88,6 @@ public sealed class AllowanceLedger(PhoneSupportDb db, PolicyCatalog policies)
         yield return insert;
     }
 
-    /// <summary>The call ended without a technician ever connected: its claim goes back.</summary>
-    public Task<int> ReleaseForCallAsync(string callSid, Instant now, CancellationToken ct) =>
-        db.AllowanceUses.Where(u => u.CallSid == callSid && u.Status == AllowanceStatus.Claimed)
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, AllowanceStatus.Released).SetProperty(x => x.ReleasedAt, now), ct);
-
     /// <summary>The incident closed: the call's claim becomes a used incident, exactly once.</summary>
     public Task<int> CommitForCallAsync(string callSid, Guid? incidentId, Instant now, CancellationToken ct) =>
         db.AllowanceUses.Where(u => u.CallSid == callSid && u.Status == AllowanceStatus.Claimed)

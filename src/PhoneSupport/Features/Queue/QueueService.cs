@@ -7,9 +7,8 @@ using PhoneSupport.Features.Routing;
 namespace PhoneSupport.Features.Queue;
 
 /// <summary>The queue's order and what a holding caller is told: position and estimated wait.</summary>
-public sealed class QueueService(PhoneSupportDb db, IClock clock, IOptions<QueueOptions> options)
+public sealed class QueueService(PhoneSupportDb db, IOptions<QueueOptions> options)
 {
-    /// <summary>Adds the call (or puts it back in line, keeping its place). Idempotent per call.</summary>
     /// <summary>1-based place in line (null when not waiting) and the estimated wait.</summary>
     public async Task<(int? Position, Duration Estimate, QueueEntry? Entry)> PositionAsync(string callSid, CancellationToken ct)
     {
@@ -22,10 +21,6 @@ public sealed class QueueService(PhoneSupportDb db, IClock clock, IOptions<Queue
         var estimate = Duration.FromTimeSpan(options.Value.AverageHandleTime) * (ahead + 1) / serving;
         return (ahead + 1, estimate, entry);
     }
-
-    public Task<int> MarkAsync(string callSid, QueueStatus status, CancellationToken ct) =>
-        db.QueueEntries.Where(e => e.CallSid == callSid && e.Status != QueueStatus.Connected && e.Status != status)
-            .ExecuteUpdateAsync(e => e.SetProperty(x => x.Status, status).SetProperty(x => x.UpdatedAt, clock.GetCurrentInstant()), ct);
 }
 
 /// <summary><c>PhoneSupport:Queue</c>.</summary>

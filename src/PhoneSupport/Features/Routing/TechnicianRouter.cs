@@ -24,25 +24,6 @@ public sealed record ReservationRequest(string CallSid, string Provider, string?
 /// </summary>
 public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.Extensions.Options.IOptions<RoutingOptions> options)
 {
-    /// <summary>Whoever still holds this call (it ended while they rang) is free again.</summary>
-    public async Task ReleaseHolderAsync(string callSid, string why, CancellationToken ct)
-    {
-        // One statement whoever holds it (usually nobody): the same change and event as ReleaseAsync.
-        var now = clock.GetCurrentInstant().ToDateTimeUtc();
-        var available = TechnicianStatus.Available.Text();
-        await db.Database.SqlQuery<Guid>($"""
-            with updated as (
-                update technicians
-                   set status = {available}, status_since = {now}, reserved_until = null, version = version + 1, reserved_call_sid = null
-                 where reserved_call_sid = {callSid} and status <> {available}
-                returning id),
-            logged as (
-                insert into technician_events (technician_id, at, kind, data)
-                select id, {now}, {why}, jsonb_build_object('callSid', {callSid}::text, 'status', {available}::text) from updated)
-            select id as "Value" from updated
-            """).ToListAsync(ct);
-    }
-
     /// <summary>
     /// The technician already holding this call (a repeated webhook), else the best candidate reserved now: one
     /// statement, one round trip.

@@ -70,13 +70,6 @@ public sealed class SlaRecord
 
     /// <summary>Met, missed, or not known yet at <paramref name="now"/>.</summary>
     public bool? MetAt(Instant now) => SlaRecordRules.Met(DueAt, FirstContactAt, now);
-
-    /// <summary>The caller decided again on the same call (another severity) before anyone spoke to them: the later decision counts.</summary>
-    public void Redecide(string plan, int severity, string target, string clock, Instant dueAt, string policyVersion, Instant now)
-    {
-        if (FirstContactAt is not null) return;
-        (Plan, Severity, Target, Clock, DueAt, PolicyVersion, UpdatedAt) = (plan, severity, target, clock, dueAt, policyVersion, now);
-    }
 }
 
 internal sealed class SlaRecordConfiguration : IEntityTypeConfiguration<SlaRecord>
