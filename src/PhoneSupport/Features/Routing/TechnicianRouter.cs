@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
+using Npgsql;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Routing;
@@ -156,23 +158,34 @@ public sealed class TechnicianRouter(PhoneSupportDb db, IClock clock, Microsoft.
         TransitionAsync(technicianId, callSid, TechnicianStatus.WrapUp, keepCall: false, "finished", ct);
 
     /// <summary>Only the holder of the reservation moves it on; a late or repeated callback changes nothing.</summary>
-    private async Task<bool> TransitionAsync(Guid technicianId, string callSid, TechnicianStatus to, bool keepCall, string kind, CancellationToken ct)
+    private async Task<bool> TransitionAsync(Guid technicianId, string callSid, TechnicianStatus to, bool keepCall, string kind, CancellationToken ct) =>
+        await db.ScalarAsync<int>(TransitionCommand(technicianId, callSid, to, keepCall, kind, clock.GetCurrentInstant()), ct) > 0;
+
+    /// <summary>
+    /// The transition as one statement (also in the IVR step's write batch): the technician moves to <paramref name="to"/> only
+    /// while holding <paramref name="key"/>, with its event; answers how many moved (0 or 1).
+    /// </summary>
+    public static NpgsqlBatchCommand TransitionCommand(Guid technicianId, string key, TechnicianStatus to, bool keepCall, string kind, Instant now)
     {
-        var now = clock.GetCurrentInstant().ToDateTimeUtc();
-        var status = to.Text();
-        var changed = await db.Database.SqlQuery<Guid>($"""
+        var command = new NpgsqlBatchCommand("""
             with updated as (
                 update technicians
-                   set status = {status}, status_since = {now}, reserved_until = null, version = version + 1,
-                       reserved_call_sid = case when {keepCall} then reserved_call_sid else null end
-                 where id = {technicianId} and reserved_call_sid = {callSid} and status <> {status}
+                   set status = $3, status_since = $4, reserved_until = null, version = version + 1,
+                       reserved_call_sid = case when $6 then reserved_call_sid else null end
+                 where id = $1 and reserved_call_sid = $2 and status <> $3
                 returning id),
             logged as (
                 insert into technician_events (technician_id, at, kind, data)
-                select id, {now}, {kind}, jsonb_build_object('callSid', {callSid}::text, 'status', {status}::text) from updated)
-            select id as "Value" from updated
-            """).ToListAsync(ct);
-        return changed.Count > 0;
+                select id, $4, $5, jsonb_build_object('callSid', $2::text, 'status', $3::text) from updated)
+            select count(*)::int from updated
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = technicianId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = to.Text() });
+        command.Parameters.Add(new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = keepCall });
+        return command;
     }
 
 }

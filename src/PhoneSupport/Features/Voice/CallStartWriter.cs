@@ -19,7 +19,8 @@ namespace PhoneSupport.Features.Voice;
 /// </summary>
 public sealed class CallStartWriter(PhoneSupportDb db)
 {
-    private const string Call = """
+    /// <summary>The call's row, <c>$1</c>–<c>$17</c> as <see cref="CallParameters"/> gives them (also the IVR step's write batch for a new call).</summary>
+    internal const string Call = """
         insert into calls (call_sid, provider, flow_id, from_number, to_number, step, attempt, language, sequence, vars, phase,
                            twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version, entitlement)
         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, null, null, $16, $17::jsonb
@@ -70,23 +71,7 @@ public sealed class CallStartWriter(PhoneSupportDb db)
         {
             await using var command = new NpgsqlCommand(limit is null ? Unlimited : Limited, connection);
             var p = command.Parameters;
-            p.Add(Text(call.CallSid));
-            p.Add(Text(call.Provider));
-            p.Add(Text(call.FlowId));
-            p.Add(Text(call.FromNumber));
-            p.Add(Text(call.ToNumber));
-            p.Add(Text(call.Step));
-            p.Add(new NpgsqlParameter<int> { TypedValue = call.Attempt });
-            p.Add(Text(call.Language));
-            p.Add(new NpgsqlParameter<int> { TypedValue = call.Sequence });
-            p.Add(Text(call.Vars));
-            p.Add(Text(call.Phase.ToString()));
-            p.Add(Text(call.TwilioStatus));
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = call.AccountId is { } account ? account : DBNull.Value });
-            p.Add(new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = call.StartedAt.ToDateTimeUtc() });
-            p.Add(new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = call.UpdatedAt.ToDateTimeUtc() });
-            p.Add(new NpgsqlParameter<int> { TypedValue = call.Version });
-            p.Add(Text(call.Entitlement));
+            p.AddRange(CallParameters(call));
             p.Add(new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = (events.Count > 0 ? events[0].At : call.StartedAt).ToDateTimeUtc() });
             p.Add(Texts(events.Select(e => (string?)e.Kind)));
             p.Add(Texts(events.Select(e => (string?)e.Data)));
@@ -114,6 +99,18 @@ public sealed class CallStartWriter(PhoneSupportDb db)
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary><see cref="Call"/>'s parameters, in order.</summary>
+    internal static NpgsqlParameter[] CallParameters(CallRecord call) =>
+    [
+        Text(call.CallSid), Text(call.Provider), Text(call.FlowId), Text(call.FromNumber), Text(call.ToNumber), Text(call.Step),
+        new NpgsqlParameter<int> { TypedValue = call.Attempt }, Text(call.Language), new NpgsqlParameter<int> { TypedValue = call.Sequence },
+        Text(call.Vars), Text(call.Phase.ToString()), Text(call.TwilioStatus),
+        new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = call.AccountId is { } account ? account : DBNull.Value },
+        new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = call.StartedAt.ToDateTimeUtc() },
+        new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = call.UpdatedAt.ToDateTimeUtc() },
+        new NpgsqlParameter<int> { TypedValue = call.Version }, Text(call.Entitlement),
+    ];
 
     private static NpgsqlParameter<string?> Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
 

@@ -78,10 +78,10 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
             switch (e)
             {
                 case Effect.ReleaseTechnician r:
-                    commands.Add(Transition(r.TechnicianId, r.Key.Text, Routing.TechnicianStatus.Available.Text(), r.Why, now));
+                    commands.Add(Routing.TechnicianRouter.TransitionCommand(r.TechnicianId, r.Key.Text, Routing.TechnicianStatus.Available, keepCall: false, r.Why, now));
                     break;
                 case Effect.FinishTechnician f:
-                    commands.Add(Transition(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp.Text(), "finished", now));
+                    commands.Add(Routing.TechnicianRouter.TransitionCommand(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp, keepCall: false, "finished", now));
                     break;
                 case Effect.ReserveTechnician r:
                     // The first candidate still free at its version, skipping one a parallel step holds locked: parallel callers
@@ -220,24 +220,7 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
         """, Text(call.CallSid), Text(call.Step), Int(call.Attempt), Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()),
         Uuid(call.AccountId), At(call.UpdatedAt), Text(call.Entitlement), Int(readVersion), Text(chosen?.ToString()));
 
-    private static NpgsqlBatchCommand InsertCall(CallRecord call) => Command("""
-        insert into calls (call_sid, provider, flow_id, from_number, to_number, step, attempt, language, sequence, vars, phase,
-                           twilio_status, account_id, started_at, updated_at, ended_at, duration_seconds, version, entitlement)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, null, null, $16, $17::jsonb)
-        """, Text(call.CallSid), Text(call.Provider), Text(call.FlowId), Text(call.FromNumber), Text(call.ToNumber), Text(call.Step), Int(call.Attempt),
-        Text(call.Language), Int(call.Sequence), Text(call.Vars), Text(call.Phase.ToString()), Text(call.TwilioStatus), Uuid(call.AccountId), At(call.StartedAt),
-        At(call.UpdatedAt), Int(call.Version), Text(call.Entitlement));
-
-    /// <summary>Only the holder of the reservation moves it on (TechnicianRouter's transition, in the batch).</summary>
-    private static NpgsqlBatchCommand Transition(Guid technician, string key, string status, string kind, Instant now) => Command("""
-        with updated as (
-            update technicians
-               set status = $3, status_since = $4, reserved_until = null, version = version + 1, reserved_call_sid = null
-             where id = $1 and reserved_call_sid = $2 and status <> $3
-            returning id)
-        insert into technician_events (technician_id, at, kind, data)
-        select id, $4, $5, jsonb_build_object('callSid', $2::text, 'status', $3::text) from updated
-        """, Uuid(technician), Text(key), Text(status), At(now), Text(kind));
+    private static NpgsqlBatchCommand InsertCall(CallRecord call) => Command(CallStartWriter.Call, CallStartWriter.CallParameters(call));
 
     /// <summary>One promise per call: a callback already kept for it (a repeated webhook) stays as it is.</summary>
     internal static NpgsqlBatchCommand Callback(Effect.ScheduleCallback b, Instant now) => Command("""
@@ -253,6 +236,4 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
     private static NpgsqlParameter Uuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
 
     private static NpgsqlParameter Texts(IEnumerable<string?> values) => new NpgsqlParameter<string?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. values] };
-
-    internal static string Json(IReadOnlyDictionary<string, string> data) => JsonSerializer.Serialize(data);
 }
