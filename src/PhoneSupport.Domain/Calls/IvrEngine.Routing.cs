@@ -178,9 +178,7 @@ public static partial class IvrEngine
         {
             var now = facts.Now;
             var waitsForHours = coverageOnly ?? true;
-            var notBefore = waitsForHours && policy is not null ? policy.Coverage.NextOpening(now) : now;
-            var dueAt = due ?? (policy is null ? now + Duration.FromHours(1)
-                : (policy.CallbackPromise ?? new Policies.CallbackPromise(Duration.FromHours(1))).DueAt(policy.Coverage, now));
+            var (notBefore, dueAt) = policy is null ? (now, due ?? now + Duration.FromHours(1)) : Policies.CallbackPromise.Times(policy, now, due, waitsForHours);
             return new Effect.ScheduleCallback(NewId(), new CallSid(session.CallSid), session.Provider, Guid.TryParse(session.Var("accountId"), out var account) ? account : null,
                 new PhoneNumber(phone), dueAt, notBefore, waitsForHours, priority, reason, skill);
         }

@@ -69,6 +69,15 @@ public sealed record IdentificationRules(int MaxTriesPerCall, int LockoutFailure
 /// </summary>
 public sealed record CallbackPromise(Duration Within, ClockKind Clock = ClockKind.Wall)
 {
+    /// <summary>
+    /// When a callback promised at <paramref name="now"/> may be made and is due: not before the next opening when it waits for
+    /// business hours (<paramref name="coverageOnly"/>); due as decided (<paramref name="due"/>), else by the provider's promise
+    /// (an hour when the policy names none).
+    /// </summary>
+    public static (Instant NotBefore, Instant DueAt) Times(SupportPolicy policy, Instant now, Instant? due, bool coverageOnly) =>
+        (coverageOnly ? policy.Coverage.NextOpening(now) : now,
+         due ?? (policy.CallbackPromise ?? new CallbackPromise(Duration.FromHours(1))).DueAt(policy.Coverage, now));
+
     /// <summary>When a promise made at <paramref name="at"/> is due.</summary>
     public Instant DueAt(CoverageCalendar coverage, Instant at)
     {

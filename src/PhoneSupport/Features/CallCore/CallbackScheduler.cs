@@ -21,8 +21,7 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
 
         var now = clock.GetCurrentInstant();
         var coverageOnly = request.CoverageOnly ?? true;
-        var notBefore = coverageOnly ? policy.Coverage.NextOpening(now) : now;
-        var due = request.DueAt ?? DefaultDue(policy, now);
+        var (notBefore, due) = CallbackPromise.Times(policy, now, request.DueAt, coverageOnly);
         var callback = new Callback(Guid.CreateVersion7(), request.Provider, request.AccountId, request.CallSid, request.PhoneNumber,
             request.Reason, request.Priority, due, notBefore, coverageOnly, now) { Skill = request.Skill };
         db.Callbacks.Add(callback);
@@ -37,13 +36,6 @@ public sealed class CallbackScheduler(PhoneSupportDb db, PolicyCatalog policies,
             return new ScheduledCallback(winner.Id, winner.DueAt, winner.NotBefore, policy.Coverage.Zone);
         }
         return new ScheduledCallback(callback.Id, due, notBefore, policy.Coverage.Zone);
-    }
-
-    /// <summary>No decision reached the callback (e.g. a locked-out caller): the provider's promise from now.</summary>
-    private static Instant DefaultDue(SupportPolicy policy, Instant now)
-    {
-        var promise = policy.CallbackPromise ?? new CallbackPromise(Duration.FromHours(1));
-        return promise.DueAt(policy.Coverage, now);
     }
 }
 
