@@ -24,7 +24,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     ILogger<IncidentService> logger, Audit.AuditLog audit)
 {
     /// <summary>Why a billable part without a recorded consent was never charged (the charge's waived reason).</summary>
-    public const string NoConsent = "no recorded consent: the caller never accepted a price on this call, so it is not charged";
+    public const string NoConsent = IncidentClosing.NoConsent;
 
     /// <summary>
     /// Records a bridged technician leg towards the call's incident (opening it at the first) — <see cref="RecordLegCommand"/>, one
@@ -69,14 +69,16 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     /// the call counts towards — the one it was attached to, else its own, followed through merges (at most 8) — re-opened if
     /// closed, or to a new incident opened with the call's entitlement (decision, window, policy version) when it has none.
     /// </summary>
-    public static NpgsqlBatchCommand RecordLegCommand(string callSid, string legSid, int seconds, string source, Instant now)
+    /// <param name="acceptedBy">A technician's leg status: recorded only when that technician accepted the call (null: no such condition).</param>
+    public static NpgsqlBatchCommand RecordLegCommand(string callSid, string legSid, int seconds, string source, Instant now, Guid? acceptedBy = null)
     {
         var command = new NpgsqlBatchCommand("""
             with recursive
+            allowed as (select $8::uuid is null or exists (select 1 from technician_events where (data ->> 'callSid') = $1 and kind = 'accepted' and technician_id = $8) as ok),
             known as (select leg_sid from incident_legs where leg_sid = $2),
             fixed as (
                 update incident_legs set seconds = $3, source = $4
-                 where leg_sid = $2 and source = 'legStatus' and $4 = 'dial' and seconds <> $3
+                 where leg_sid = $2 and source = 'legStatus' and $4 = 'dial' and seconds <> $3 and (select ok from allowed)
                 returning incident_id),
             fixed_reopened as (
                 update incidents set status = 'open', version = version + 1 where id in (select incident_id from fixed) and status = 'closed'),
@@ -93,14 +95,14 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
                 select $5, c.provider, c.account_id, nullif(c.vars ->> 'contractId', '')::uuid, c.call_sid, coalesce(c.entitlement ->> 'decision', 'liveRoute'),
                        coalesce(c.entitlement ->> 'window', 'business'), coalesce(c.entitlement ->> 'policyVersion', ''), $6, null, 0, 'open', 0
                   from calls c
-                 where c.call_sid = $1 and not exists (select 1 from known) and not exists (select 1 from found)
+                 where c.call_sid = $1 and not exists (select 1 from known) and not exists (select 1 from found) and (select ok from allowed)
                 returning id),
             reopened as (
                 update incidents set status = 'open', version = version + 1
-                 where id in (select id from found where status = 'closed') and not exists (select 1 from known)),
+                 where id in (select id from found where status = 'closed') and not exists (select 1 from known) and (select ok from allowed)),
             target as (select id from found union all select id from opened)
             insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at)
-            select $2, id, $1, $3, $4, $7 from target where not exists (select 1 from known)
+            select $2, id, $1, $3, $4, $7 from target where not exists (select 1 from known) and (select ok from allowed)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = callSid });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = legSid });
@@ -109,6 +111,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
         command.Parameters.Add(new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, TypedValue = now - Duration.FromSeconds(seconds) });
         command.Parameters.Add(new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, TypedValue = now });
+        command.Parameters.Add(Platform.Statements.Uuid(acceptedBy));
         return command;
     }
 
@@ -125,162 +128,88 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         return incident;
     }
 
+    /// <summary>
+    /// Closes the call's incident when everything of it has ended (<see cref="IncidentClosing"/>): one round trip reads its facts
+    /// (<see cref="IncidentCloseStatements.Facts"/>), one more writes the close — in the context's transaction if it has one
+    /// (under a savepoint), else in its own, committed with it.
+    /// </summary>
     public async Task CloseIfDoneAsync(string callSid, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        await db.Database.OpenConnectionAsync(ct);
+        var ambient = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+        var transaction = ambient ?? await ((NpgsqlConnection)db.Database.GetDbConnection()).BeginTransactionAsync(ct);
+        try
         {
-            try
-            {
-                await CloseOnceAsync(callSid, ct);
-                return;
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < 3)
-            {
-                db.ChangeTracker.Clear(); // a worker started posting a charge meanwhile: price again, as an adjustment
-            }
+            var facts = await ReadCloseFactsAsync(transaction, callSid, ct);
+            await CloseAsync(transaction, callSid, facts, () => ambient is null ? [new NpgsqlBatchCommand("commit")] : [], ct);
+        }
+        finally
+        {
+            if (ambient is null) await transaction.DisposeAsync();
+            await db.Database.CloseConnectionAsync();
         }
     }
 
-    private async Task CloseOnceAsync(string callSid, CancellationToken ct)
+    /// <summary>The facts of the call's incident (null: it has none), in one round trip.</summary>
+    public static async Task<IncidentCloseFacts?> ReadCloseFactsAsync(NpgsqlTransaction transaction, string callSid, CancellationToken ct)
     {
-        // The incident and everything closing it needs to know, in one query (see CloseFacts). An incident merged into
-        // another (a technician attached its call) is followed to where it went, then read again.
-        var attached = db.IncidentCalls.Where(c => c.CallSid == callSid);
-        var known = await WithCloseFacts(db.Incidents.Where(i => i.Id == attached.Select(c => c.IncidentId).FirstOrDefault()
-            || (i.CallSid == callSid && !attached.Any()))).FirstOrDefaultAsync(ct);
-        if (known?.Incident.MergedIntoId is not null && await FindAsync(callSid, ct) is { } target)
-            known = await WithCloseFacts(db.Incidents.Where(i => i.Id == target.Id)).FirstOrDefaultAsync(ct);
-        if (known is not { Incident.Status: "open" } || known.OpenCallbacks || known.OpenCalls) return;
-        var incident = known.Incident;
-
-        var now = clock.GetCurrentInstant();
-        var talk = known.Talk;
-        incident.Close(talk, now);
-        await ledger.CommitForCallAsync(incident.CallSid, incident.Id, now, ct);
-
-        var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(known.Entitlement ?? "{}")!;
-        var policy = policies.For(incident.Provider);
-        var purchase = known.PurchaseId is { } purchaseId ? await db.Purchases.AsNoTracking().FirstAsync(p => p.Id == purchaseId, ct) : null;
-        var quote = known.QuoteId is { } quoteId ? await db.Quotes.AsNoTracking().FirstAsync(q => q.Id == quoteId, ct) : null;
-        var currency = facts.GetValueOrDefault("currency") ?? policy?.Currency ?? "usd";
-        Money? rate = quote is not null ? new Money(quote.RatePerHour, quote.Currency)
-            : purchase is not null ? new Money(purchase.RatePerHour, purchase.Currency)
-            : facts.TryGetValue("ratePerHour", out var r) && long.TryParse(r, out var amount) ? new Money(amount, currency) : null;
-        var included = facts.TryGetValue("includedTalkMinutes", out var m) && int.TryParse(m, out var minutes) ? Duration.FromMinutes(minutes) : (Duration?)null;
-        var block = purchase is null ? null : new PurchasedBlock(Duration.FromMinutes(purchase.Minutes), new Money(purchase.Price, purchase.Currency));
-        IReadOnlyList<BillablePart> parts = [];
-        if (policy is not null && Enum.TryParse<Decision>(incident.Decision, true, out var decision)
-            && Domain.Policies.Windows.TryParse(quote?.Window ?? purchase?.Window ?? incident.Window, out var window))
-            parts = IncidentBilling.Price(policy.Billing, decision, window, rate, included, Duration.FromSeconds(talk), block);
-
-        var existing = known.HasCharges ? await db.Charges.Where(c => c.IncidentId == incident.Id).ToListAsync(ct) : [];
-        var customer = incident.AccountId is null ? null : known.Customer;
-        var consent = known.Consent;
-        var zone = policy?.Coverage.Zone ?? DateTimeZone.Utc;
-        var monthly = incident.AccountId is not null && policy is not null && known.Membership is { } membership
-            && policy.Plan(membership)?.Invoicing == Invoicing.Monthly;
-        var origins = (Origin: quote is not null ? "quote" : purchase is not null ? "purchase" : "call", PurchaseId: purchase?.Id, QuoteId: quote?.Id);
-        var toPost = new List<Charge>();
-        foreach (var part in parts)
-        {
-            var description = ChargeDescriptions.For(part, incident, zone);
-            var same = existing.Where(c => c.Kind == part.Kind || c.Kind.StartsWith(part.Kind + ":", StringComparison.Ordinal)).ToList();
-            if (same.FirstOrDefault(c => !c.IsFrozen) is { } open)
-            {
-                // Not yet handed to Stripe: the new price replaces the old (minus what frozen siblings already bill).
-                var frozen = same.Where(c => c.IsFrozen && c.Status != ChargeState.Waived).ToList();
-                var (billed, steps, sum) = (part.Billed.TotalSeconds - frozen.Sum(c => c.BilledSeconds), part.Steps - frozen.Sum(c => c.Steps), part.Amount.Amount - frozen.Sum(c => c.Amount));
-                if (open.Reprice((int)billed, steps, sum, description, now))
-                    db.ChargeEvents.Add(new ChargeEvent(open.Id, now, "repriced", open.Status.Wire(), open.Status.Wire(), "service",
-                        JsonSerializer.Serialize(new { talkSeconds = talk, billedSeconds = open.BilledSeconds, steps = open.Steps, amount = open.Amount })));
-                if (open.Amount > 0 && customer is not null) toPost.Add(open);
-                continue;
-            }
-
-            var billedBefore = same.Where(c => c.Status != ChargeState.Waived).Sum(c => c.Amount);
-            var delta = part.Amount.Amount - billedBefore;
-            if (same.Count > 0 && delta <= 0) continue; // already billed at least this much
-            var kind = same.Count == 0 ? part.Kind : $"{part.Kind}:adjustment{same.Count}";
-            if (consent is null)
-            {
-                // Consent by construction: no charge without the caller's recorded yes. Finance sees the refused part as a
-                // charge waived by the service with the reason (never posted); one per part, however often the incident closes.
-                if (same.Any(c => c.WaivedBy == "service" && c.WaivedReason == NoConsent)) continue;
-                var refused = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
-                    (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta, null, incident.PolicyVersion, null, now)
-                    .From(origins.Origin, origins.PurchaseId, origins.QuoteId, description, customer);
-                refused.Waive(NoConsent, "service", now);
-                db.Charges.Add(refused);
-                db.ChargeEvents.Add(new ChargeEvent(refused.Id, now, "refused", null, ChargeStatus.Waived, "service",
-                    JsonSerializer.Serialize(new { incidentId = incident.Id, talkSeconds = talk, kind, amount = refused.Amount, currency = refused.Currency, reason = NoConsent })));
-                logger.LogError("Incident {IncidentId} (call {CallSid}): {Kind} part of {Amount} {Currency} has no recorded consent; refused, not charged",
-                    incident.Id, incident.CallSid, kind, refused.Amount, refused.Currency);
-                continue;
-            }
-            var charge = new Charge(Guid.CreateVersion7(), incident.Id, incident.AccountId, kind, part.Window.Name(), part.RatePerHour.Amount, part.RatePerHour.Currency,
-                (int)part.Billed.TotalSeconds - same.Sum(c => c.BilledSeconds), part.Steps - same.Sum(c => c.Steps), delta,
-                consent, incident.PolicyVersion, customer is null ? "the account has no Stripe customer" : null, now)
-                .From(origins.Origin, origins.PurchaseId, origins.QuoteId, same.Count == 0 ? description : $"Adjustment: {description}", customer)
-                .InvoicedMonthly(monthly);
-            db.Charges.Add(charge);
-            db.ChargeEvents.Add(new ChargeEvent(charge.Id, now, "created", null, ChargeStatus.Pending, "service",
-                JsonSerializer.Serialize(new { incidentId = incident.Id, talkSeconds = talk, kind, amount = charge.Amount, currency = charge.Currency, consentEventId = consent })));
-            if (customer is not null) toPost.Add(charge);
-        }
-
-        if (toPost.Count > 0)
-        {
-            // One invoice per billable incident: a job not yet picked up is replaced by one covering everything unposted.
-            var kind = monthly ? BillingJob.Item : BillingJob.Invoice;
-            await db.BillingJobs.Where(j => j.IncidentId == incident.Id && j.Kind == kind && j.Status == BillingJobStatus.Pending && j.Attempts == 0 && j.LeaseOwner == null)
-                .ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, BillingJobStatus.Cancelled).SetProperty(x => x.DoneAt, now).SetProperty(x => x.LastError, "replaced by a re-priced job"), ct);
-            db.BillingJobs.Add(new BillingJob(Guid.CreateVersion7(), kind, incident.Id, [.. toPost.Select(c => c.Id)], now, now + Duration.FromTimeSpan(options.Value.PostingDelay)));
-        }
-        await db.SaveChangesAsync(ct);
+        var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        batch.BatchCommands.Add(IncidentCloseStatements.Facts(callSid));
+        Platform.DatabaseRoundTrips.RoundTrip();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await IncidentCloseStatements.ReadAsync(reader, ct);
     }
 
     /// <summary>
-    /// What closing needs, read with the incident in one statement: whether every call of the incident (the one that opened
-    /// it, the ones merged into it, the ones attached to it) has ended and no callback is pending, the talk time, the origin's
-    /// entitlement, the account's Stripe customer and plan, the recorded consent, and whether there are charges, a purchase
-    /// or a quote to read. The incident itself is tracked.
+    /// Writes the close the facts call for (none when the incident does not close now), followed by <paramref name="then"/> (what
+    /// the webhook commits with it, e.g. <c>COMMIT</c>), in one round trip. When a premise of the close no longer holds (another
+    /// instance closed or re-opened the incident, a charge started posting), it rolls back to before the close, reads the facts
+    /// again in the same round trip, and plans again (at most three times).
     /// </summary>
-    private IQueryable<CloseFacts> WithCloseFacts(IQueryable<Incident> incidents) => incidents.Select(i => new CloseFacts
+    public async Task CloseAsync(NpgsqlTransaction transaction, string callSid, IncidentCloseFacts? facts, Func<IEnumerable<NpgsqlBatchCommand>> then,
+        CancellationToken ct)
     {
-        Incident = i,
-        Entitlement = db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.Entitlement).FirstOrDefault(),
-        // The incident's calls (the one that opened it, the ones merged into it, the ones attached to it) as one IN list of
-        // index look-ups: an OR of EXISTS per row would make PostgreSQL scan callbacks and calls.
-        OpenCallbacks = db.Callbacks.Any(b => db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.CallSid)
-                .Concat(db.Incidents.Where(m => m.MergedIntoId == i.Id).Select(m => m.CallSid))
-                .Concat(db.IncidentCalls.Where(c => c.IncidentId == i.Id).Select(c => c.CallSid)).Contains(b.CallSid)
-            && (b.Status == CallbackStatus.Scheduled || b.Status == CallbackStatus.Dialing)),
-        OpenCalls = db.Calls.Any(x => db.Calls.Where(c => c.CallSid == i.CallSid).Select(c => c.CallSid)
-                .Concat(db.Incidents.Where(m => m.MergedIntoId == i.Id).Select(m => m.CallSid))
-                .Concat(db.IncidentCalls.Where(c => c.IncidentId == i.Id).Select(c => c.CallSid)).Contains(x.CallSid)
-            && x.EndedAt == null),
-        Talk = db.IncidentLegs.Where(l => l.IncidentId == i.Id).Sum(l => (int?)l.Seconds) ?? 0,
-        HasCharges = db.Charges.Any(x => x.IncidentId == i.Id),
-        PurchaseId = db.Purchases.Where(p => p.CallSid == i.CallSid).Select(p => (Guid?)p.Id).FirstOrDefault(),
-        QuoteId = db.Quotes.Where(q => q.CallSid == i.CallSid).Select(q => (Guid?)q.Id).FirstOrDefault(),
-        Customer = db.Accounts.Where(a => a.Id == i.AccountId).Select(a => a.StripeCustomerId).FirstOrDefault(),
-        Membership = db.Accounts.Where(a => a.Id == i.AccountId).Select(a => a.Membership).FirstOrDefault(),
-        Consent = db.CallEvents.Where(e => e.CallSid == i.CallSid && e.Kind == "consent").OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
-    });
+        var connection = transaction.Connection!;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetCurrentInstant();
+            var plan = facts is null ? null
+                : IncidentClosing.Plan(facts, policies.For(facts.Provider), now, Duration.FromTimeSpan(options.Value.PostingDelay), Guid.CreateVersion7);
+            var batch = new NpgsqlBatch(connection, transaction);
+            if (plan is not null)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("savepoint ps_close"));
+                foreach (var write in IncidentCloseStatements.Writes(plan, now)) batch.BatchCommands.Add(write);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("release savepoint ps_close"));
+            }
+            foreach (var command in then()) batch.BatchCommands.Add(command);
+            if (batch.BatchCommands.Count == 0) return;
+            try
+            {
+                Platform.DatabaseRoundTrips.RoundTrip();
+                await batch.ExecuteNonQueryAsync(ct);
+                if (plan is not null) LogRefused(plan);
+                return;
+            }
+            catch (PostgresException e) when (plan is not null && attempt < 3
+                && (e.SqlState == "PS409" || e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "charges_incident_kind_key"))
+            {
+                logger.LogInformation("Closing incident {IncidentId} (call {CallSid}) again on fresh facts: {Why}", plan.IncidentId, callSid, e.MessageText);
+                var again = new NpgsqlBatch(connection, transaction);
+                again.BatchCommands.Add(new NpgsqlBatchCommand("rollback to savepoint ps_close"));
+                again.BatchCommands.Add(IncidentCloseStatements.Facts(callSid));
+                Platform.DatabaseRoundTrips.RoundTrip();
+                await using var reader = await again.ExecuteReaderAsync(ct);
+                facts = await IncidentCloseStatements.ReadAsync(reader, ct);
+            }
+        }
+    }
 
-    private sealed class CloseFacts
+    private void LogRefused(ClosePlan plan)
     {
-        public Incident Incident { get; init; } = null!;
-        public string? Entitlement { get; init; }
-        public bool OpenCallbacks { get; init; }
-        public bool OpenCalls { get; init; }
-        public int Talk { get; init; }
-        public bool HasCharges { get; init; }
-        public Guid? PurchaseId { get; init; }
-        public Guid? QuoteId { get; init; }
-        public string? Customer { get; init; }
-        public string? Membership { get; init; }
-        public long? Consent { get; init; }
+        foreach (var refused in plan.Created.Where(c => c.RefusedReason is not null))
+            logger.LogError("Incident {IncidentId} (call {CallSid}): {Kind} part of {Amount} {Currency} has no recorded consent; refused, not charged",
+                plan.IncidentId, plan.CallSid, refused.Kind, refused.Amount, refused.RatePerHour.Currency);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using NodaTime;
 using Npgsql;
+using NpgsqlTypes;
 using PhoneSupport.Data;
 
 namespace PhoneSupport.Features.Platform;
@@ -28,4 +30,41 @@ public static class Statements
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>Runs the statement; answers the rows it changed.</summary>
+    public static async Task<int> ExecuteAsync(this PhoneSupportDb db, NpgsqlBatchCommand statement, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction);
+            batch.BatchCommands.Add(statement);
+            DatabaseRoundTrips.RoundTrip();
+            return await batch.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>A statement with positional parameters (<c>$1</c>, <c>$2</c>, …).</summary>
+    public static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    public static NpgsqlParameter Text(string? value) => new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
+
+    public static NpgsqlParameter At(Instant value) => new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = value };
+
+    public static NpgsqlParameter Int(int value) => new NpgsqlParameter<int> { TypedValue = value };
+
+    public static NpgsqlParameter Long(long? value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value is { } v ? v : DBNull.Value };
+
+    public static NpgsqlParameter Uuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
+
+    public static NpgsqlParameter Bool(bool value) => new NpgsqlParameter<bool> { TypedValue = value };
 }

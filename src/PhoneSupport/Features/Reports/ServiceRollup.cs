@@ -1,9 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using NodaTime;
+using Npgsql;
+using PhoneSupport.Features.Platform;
 using PhoneSupport.Data;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Domain.Reports;
+
+using static PhoneSupport.Features.Platform.Statements;
 
 namespace PhoneSupport.Features.Reports;
 
@@ -19,17 +23,17 @@ public sealed class ServiceRollup(PhoneSupportDb db, PolicyCatalog policies, IOp
     private static readonly int[] Edges = [.. SpeedOfAnswer.Edges];
 
     /// <summary>Rolls up one ended call (nothing when it is not ended or was rolled up already). Returns whether it was added.</summary>
-    public async Task<bool> AddAsync(string callSid, string provider, CancellationToken ct)
-    {
-        var zone = (policies.For(provider)?.Coverage.Zone ?? DateTimeZone.Utc).Id;
-        var target = (long)options.Value.ServiceLevelThreshold.TotalSeconds;
-        var wrapUp = (long)routing.Value.WrapUp.TotalSeconds;
-        var now = clock.GetCurrentInstant().ToDateTimeUtc();
-        var edges = Edges;
-        var added = await db.Database.ExecuteSqlAsync($"""
+    public async Task<bool> AddAsync(string callSid, string provider, CancellationToken ct) =>
+        await db.ExecuteAsync(AddCommand(callSid, provider, clock.GetCurrentInstant()), ct) > 0;
+
+    /// <summary>
+    /// <see cref="AddAsync"/> as one statement, for the batch of the status callback that ended the call (last before its commit:
+    /// every call of a day, plan and severity adds to the same row, whose lock is held until then).
+    /// </summary>
+    public NpgsqlBatchCommand AddCommand(string callSid, string provider, Instant now) => Command("""
             with c as (
-                update calls set reported_at = {now}
-                 where call_sid = {callSid} and ended_at is not null and reported_at is null
+                update calls set reported_at = $2
+                 where call_sid = $1 and ended_at is not null and reported_at is null
                 returning call_sid, provider, started_at, vars, coalesce(caller_hung_up, false) as hung_up, twilio_status
             ), e as (
                 select min(at) filter (where kind in ('routing', 'queued')) as offered_at,
@@ -42,12 +46,12 @@ public sealed class ServiceRollup(PhoneSupportDb db, PolicyCatalog policies, IOp
                        coalesce(sum(case when data ->> 'seconds' ~ '^[0-9]+$' and length(data ->> 'seconds') <= 9 then (data ->> 'seconds')::bigint else 0 end)
                            filter (where kind = 'connected'), 0) as talk
                   from call_events
-                 where call_sid = {callSid} and kind in ('routing', 'queued', 'callbackScheduled', 'messageStored', 'queueLeft', 'connected')
+                 where call_sid = $1 and kind in ('routing', 'queued', 'callbackScheduled', 'messageStored', 'queueLeft', 'connected')
             ), a as (
-                select min(at) as accepted_at from technician_events where kind = 'accepted' and data ->> 'callSid' = {callSid}
+                select min(at) as accepted_at from technician_events where kind = 'accepted' and data ->> 'callSid' = $1
             ), f as (
                 select c.provider,
-                       (coalesce(e.offered_at, c.started_at) at time zone {zone})::date as day,
+                       (coalesce(e.offered_at, c.started_at) at time zone $3)::date as day,
                        coalesce(c.vars ->> 'membership', '') as plan,
                        case when c.vars ->> 'severity' ~ '^[0-9]+$' and length(c.vars ->> 'severity') <= 4 then (c.vars ->> 'severity')::int else 0 end as severity,
                        e.offered_at is not null as offered,
@@ -61,12 +65,12 @@ public sealed class ServiceRollup(PhoneSupportDb db, PolicyCatalog policies, IOp
             insert into service_rollups as r (provider, day, plan, severity, soa_bucket, received, offered, answered_live, answered_within_target,
                                               abandoned, abandoned_in_ivr, abandoned_in_queue, soa_seconds, talk_seconds, handle_seconds)
             select provider, day, plan, severity,
-                   case when answered then (select count(*) - 1 from unnest({edges}::int[]) as x(edge) where x.edge <= soa) else -1 end,
-                   1, offered::int, answered::int, (answered and soa <= {target})::int,
+                   case when answered then (select count(*) - 1 from unnest($4::int[]) as x(edge) where x.edge <= soa) else -1 end,
+                   1, offered::int, answered::int, (answered and soa <= $5)::int,
                    (offered and hung_up_waiting)::int, (not offered and hung_up_waiting)::int, (offered and hung_up_waiting and queued)::int,
                    case when answered then soa else 0 end,
                    case when connected then talk else 0 end,
-                   case when connected then talk + {wrapUp} else 0 end
+                   case when connected then talk + $6 else 0 end
               from f
             on conflict (provider, day, plan, severity, soa_bucket) do update set
                    received = r.received + excluded.received, offered = r.offered + excluded.offered,
@@ -75,9 +79,11 @@ public sealed class ServiceRollup(PhoneSupportDb db, PolicyCatalog policies, IOp
                    abandoned = r.abandoned + excluded.abandoned, abandoned_in_ivr = r.abandoned_in_ivr + excluded.abandoned_in_ivr,
                    abandoned_in_queue = r.abandoned_in_queue + excluded.abandoned_in_queue, soa_seconds = r.soa_seconds + excluded.soa_seconds,
                    talk_seconds = r.talk_seconds + excluded.talk_seconds, handle_seconds = r.handle_seconds + excluded.handle_seconds
-            """, ct);
-        return added > 0;
-    }
+            """, Text(callSid), At(now),
+        Text((policies.For(provider)?.Coverage.Zone ?? DateTimeZone.Utc).Id),
+        new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer, TypedValue = Edges },
+        new NpgsqlParameter<long> { TypedValue = (long)options.Value.ServiceLevelThreshold.TotalSeconds },
+        new NpgsqlParameter<long> { TypedValue = (long)routing.Value.WrapUp.TotalSeconds });
 
     /// <summary>Rolls up ended calls not yet added (oldest first, at most <paramref name="limit"/>); returns how many were.</summary>
     public async Task<int> SweepAsync(int limit, CancellationToken ct)

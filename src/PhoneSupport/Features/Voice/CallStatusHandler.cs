@@ -20,28 +20,49 @@ public sealed class CallStatusHandler(PhoneSupportDb db, Billing.IncidentService
     /// <summary>
     /// The status callback of a forwarded call's technician leg (Twilio's child call). A leg that ended after its
     /// technician accepted counts towards the caller's incident — by its own sid, so it counts once together with the
-    /// dial action that reports the same leg (whose bridged duration, when it comes, is the one kept).
+    /// dial action that reports the same leg (whose bridged duration, when it comes, is the one kept). Two round trips: the
+    /// leg (on the technician's acceptance) with the incident's close facts, then the close with the commit.
     /// </summary>
     public async Task<IResult> TechnicianLegStatusAsync(VoiceRequest request, string parentCallSid, Guid technicianId, CancellationToken ct)
     {
         var empty = new global::Twilio.TwiML.VoiceResponse().ToResult();
         if (request.CallSid is not { } legSid || !request.CallEnded || request.CallDuration is not > 0) return empty;
-        // Whether the technician took the call, the leg and the incident's close: one transaction.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var accepted = await db.TechnicianEvents.AnyAsync(e => e.TechnicianId == technicianId && e.Kind == "accepted"
-            && EF.Functions.JsonContains(e.Data, System.Text.Json.JsonSerializer.Serialize(new { callSid = parentCallSid })), ct);
-        if (!accepted) return empty;
-        await incidents.RecordLegAsync(parentCallSid, legSid, request.CallDuration.Value, "legStatus", ct);
-        await incidents.CloseIfDoneAsync(parentCallSid, ct);
-        await transaction.CommitAsync(ct);
-        return empty;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            var batch = new Npgsql.NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(Platform.Statements.Command("""
+                select exists (select 1 from technician_events where (data ->> 'callSid') = $1 and kind = 'accepted' and technician_id = $2)
+                """, Platform.Statements.Text(parentCallSid), Platform.Statements.Uuid(technicianId)));
+            batch.BatchCommands.Add(Billing.IncidentService.RecordLegCommand(parentCallSid, legSid, request.CallDuration.Value, "legStatus",
+                clock.GetCurrentInstant(), acceptedBy: technicianId));
+            batch.BatchCommands.Add(Billing.IncidentCloseStatements.Facts(parentCallSid));
+            Platform.DatabaseRoundTrips.RoundTrip();
+            bool accepted;
+            Domain.Billing.IncidentCloseFacts? facts;
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                accepted = await reader.ReadAsync(ct) && reader.GetBoolean(0);
+                await reader.NextResultAsync(ct);
+                facts = await Billing.IncidentCloseStatements.ReadAsync(reader, ct);
+            }
+            await incidents.CloseAsync(transaction, parentCallSid, accepted ? facts : null, () => [new Npgsql.NpgsqlBatchCommand("commit")], ct);
+            return empty;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>
     /// The call's status callback. The status is logged once (its dedupe key), and the first terminal status ends the call and
     /// frees what it held — the technician still ringing, its queue place, an included incident claimed by a call that never
-    /// reached a technician — all in one statement; then the service report counts it and the incident closes when everything
-    /// has ended, in the same transaction (one per callback; a status that ends nothing is the one statement alone).
+    /// reached a technician — all in one statement, sent with the read of its incident's close facts; then the incident closes
+    /// when everything has ended and the service report counts the call, with the commit (two round trips; a status that ends
+    /// nothing is the one statement alone).
     /// </summary>
     public async Task<IResult> StatusAsync(VoiceRequest request, CancellationToken ct)
     {
@@ -53,35 +74,32 @@ public sealed class CallStatusHandler(PhoneSupportDb db, Billing.IncidentService
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var transaction = request.CallEnded ? await db.Database.BeginTransactionAsync(ct) : null;
             var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
-            await using var command = new Npgsql.NpgsqlCommand(StatusStatement, connection, (Npgsql.NpgsqlTransaction?)transaction?.GetDbTransaction());
-            command.Parameters.Add(CallStepReader.Text(callSid));
-            command.Parameters.Add(CallStepReader.At(now));
-            command.Parameters.Add(CallStepReader.Text(Json(Webhook("status", request).Data)));
-            command.Parameters.Add(CallStepReader.Text(dedupeKey));
-            command.Parameters.Add(CallStepReader.Text(status));
-            command.Parameters.Add(new Npgsql.NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = request.CallDuration is { } d ? d : DBNull.Value });
-            command.Parameters.Add(new Npgsql.NpgsqlParameter<bool> { TypedValue = request.CallEnded });
+            await using var transaction = request.CallEnded ? await connection.BeginTransactionAsync(ct) : null;
+            var batch = new Npgsql.NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(Platform.Statements.Command(StatusStatement, Platform.Statements.Text(callSid), Platform.Statements.At(now),
+                Platform.Statements.Text(Json(Webhook("status", request).Data)), Platform.Statements.Text(dedupeKey), Platform.Statements.Text(status),
+                new Npgsql.NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = request.CallDuration is { } d ? d : DBNull.Value },
+                Platform.Statements.Bool(request.CallEnded)));
+            if (transaction is not null) batch.BatchCommands.Add(Billing.IncidentCloseStatements.Facts(callSid));
             Platform.DatabaseRoundTrips.RoundTrip();
             bool known, recorded, endedNow, ended;
             string? provider;
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            Domain.Billing.IncidentCloseFacts? facts = null;
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
                 await reader.ReadAsync(ct);
                 (known, recorded, endedNow, ended, provider) = (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4));
+                if (transaction is not null && await reader.NextResultAsync(ct)) facts = await Billing.IncidentCloseStatements.ReadAsync(reader, ct);
             }
             if (!known) logger.LogInformation("Status {Status} for unknown call {CallSid} ignored", status, callSid);
             if (transaction is null) return empty;
-            if (recorded && ended)
-            {
-                await incidents.CloseIfDoneAsync(callSid, ct);
-                // The service report's roll-up: one statement, counted once (Features/Reports/ServiceRollup; a crash here is swept up).
-                // Last before the commit: every call of a day, plan and severity adds to the same row, whose lock is held until then.
-                if (endedNow) await rollup.AddAsync(callSid, provider!, ct);
-            }
-            await transaction.CommitAsync(ct);
+            var closes = recorded && ended;
+            // The service report's roll-up (Features/Reports/ServiceRollup; a crash before it is swept up) rides last before the commit.
+            await incidents.CloseAsync(transaction, callSid, closes ? facts : null, () => closes && endedNow
+                ? [rollup.AddCommand(callSid, provider!, now), new Npgsql.NpgsqlBatchCommand("commit")]
+                : [new Npgsql.NpgsqlBatchCommand("commit")], ct);
             return empty;
         }
         finally

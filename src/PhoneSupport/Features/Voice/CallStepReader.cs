@@ -11,6 +11,8 @@ using PhoneSupport.Domain.Calls;
 using PhoneSupport.Domain.Policies;
 using PhoneSupport.Features.Platform;
 
+using static PhoneSupport.Features.Platform.Statements;
+
 namespace PhoneSupport.Features.Voice;
 
 /// <summary>
@@ -276,15 +278,4 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
         r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetGuid(12), r.GetFieldValue<Instant>(13),
         r.GetFieldValue<Instant>(14), r.IsDBNull(15) ? null : r.GetFieldValue<Instant>(15), r.IsDBNull(16) ? null : r.GetInt32(16), r.GetInt32(17),
         r.IsDBNull(18) ? null : r.GetString(18), r.IsDBNull(19) ? null : r.GetBoolean(19), r.IsDBNull(20) ? null : r.GetFieldValue<Instant>(20));
-
-    internal static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    internal static NpgsqlParameter Text(string? value) => new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
-
-    internal static NpgsqlParameter At(Instant value) => new NpgsqlParameter<Instant> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = value };
 }

@@ -7,7 +7,7 @@ using PhoneSupport.Data;
 using PhoneSupport.Features.CallCore;
 using PhoneSupport.Domain.Calls;
 using PhoneSupport.Features.Platform;
-using static PhoneSupport.Features.Voice.CallStepReader;
+using static PhoneSupport.Features.Platform.Statements;
 
 namespace PhoneSupport.Features.Voice;
 
@@ -230,10 +230,6 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
         on conflict (call_sid) where status <> 'cancelled' do nothing
         """, Uuid(b.Id), Text(b.Provider), Uuid(b.AccountId), Text(b.Call.Value), Text(b.Number.Value), Text(b.Reason), Int(b.Priority), At(b.DueAt),
         At(b.NotBefore), new NpgsqlParameter<bool> { TypedValue = b.CoverageOnly }, At(now), Text(b.Skill));
-
-    private static NpgsqlParameter Int(int value) => new NpgsqlParameter<int> { TypedValue = value };
-
-    private static NpgsqlParameter Uuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
 
     private static NpgsqlParameter Texts(IEnumerable<string?> values) => new NpgsqlParameter<string?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. values] };
 }
