@@ -115,19 +115,6 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         return command;
     }
 
-    /// <summary>The incident a call counts towards: the one it was attached to, else the one it opened (following merges).</summary>
-    public async Task<Incident?> FindAsync(string callSid, CancellationToken ct)
-    {
-        // One query: the incident the call was attached to, else the one it opened.
-        var attached = db.IncidentCalls.Where(c => c.CallSid == callSid);
-        var incident = await db.Incidents
-            .Where(i => i.Id == attached.Select(c => c.IncidentId).FirstOrDefault() || (i.CallSid == callSid && !attached.Any()))
-            .FirstOrDefaultAsync(ct);
-        for (var hops = 0; incident?.MergedIntoId is { } target && hops < 8; hops++)
-            incident = await db.Incidents.FirstOrDefaultAsync(i => i.Id == target, ct);
-        return incident;
-    }
-
     /// <summary>
     /// Closes the call's incident when everything of it has ended (<see cref="IncidentClosing"/>): one round trip reads its facts
     /// (<see cref="IncidentCloseStatements.Facts"/>), one more writes the close — in the context's transaction if it has one

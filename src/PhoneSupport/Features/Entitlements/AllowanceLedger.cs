@@ -88,12 +88,6 @@ public sealed class AllowanceLedger(PhoneSupportDb db, PolicyCatalog policies)
         yield return insert;
     }
 
-    /// <summary>The incident closed: the call's claim becomes a used incident, exactly once.</summary>
-    public Task<int> CommitForCallAsync(string callSid, Guid? incidentId, Instant now, CancellationToken ct) =>
-        db.AllowanceUses.Where(u => u.CallSid == callSid && u.Status == AllowanceStatus.Claimed)
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, AllowanceStatus.Committed)
-                .SetProperty(x => x.IncidentId, incidentId).SetProperty(x => x.CommittedAt, now), ct);
-
     /// <summary>The call was attached to an earlier incident: its own incident is merged away, so it uses no included incident.</summary>
     public Task<int> ReleaseForMergeAsync(string callSid, Instant now, CancellationToken ct) =>
         db.AllowanceUses.Where(u => u.CallSid == callSid && u.Status != AllowanceStatus.Released)
