@@ -15,7 +15,7 @@ public abstract record Effect
 {
     /// <summary>
     /// Reserve for <paramref name="Key"/> the first of <paramref name="Candidates"/> (in the routing order; the chosen one first) still
-    /// free at the version read. The step speaks for the first; when a parallel call took it meanwhile, the next is reserved and
+    /// free when the step is saved (whatever else changed about it since it was read: one that finished its wrap-up meanwhile is free). The step speaks for the first; when a parallel call took it meanwhile, the next is reserved and
     /// the host rings that one instead (the call's <c>reservedTechnician</c> and its routing log entry follow in the same batch).
     /// None left free fails the step, which is taken again on fresh facts.
     /// </summary>
@@ -78,8 +78,8 @@ public abstract record Effect
     public sealed record RecordLeg(CallSid Call, string LegSid, int Seconds) : Effect;
 }
 
-/// <summary>A technician a reservation may take, at the version the step read.</summary>
-public sealed record ReservationCandidate(Guid TechnicianId, int Version);
+/// <summary>A technician a reservation may take.</summary>
+public sealed record ReservationCandidate(Guid TechnicianId);
 
 /// <summary>What one step did: the call's next state, what Twilio should do, the call's log entries and the changes to make.</summary>
 public sealed record StepOutcome(CallSession Session, Instruction Instruction, ImmutableArray<IvrEvent> Events, ImmutableArray<Effect> Effects);

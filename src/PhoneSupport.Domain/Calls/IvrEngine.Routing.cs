@@ -46,7 +46,7 @@ public static partial class IvrEngine
                     if (choice.HeldBack) _effects.Add(new Effect.WakeCallbacksAhead(session.Provider, priority!.Value));
                     if (choice.Technician is { } pick)
                     {
-                        _effects.Add(new Effect.ReserveTechnician(key, [.. choice.Candidates.Select(c => new ReservationCandidate(c.Id, c.Version))], tam));
+                        _effects.Add(new Effect.ReserveTechnician(key, [.. choice.Candidates.Select(c => new ReservationCandidate(c.Id))], tam));
                         technician = pick.Fact;
                     }
                 }

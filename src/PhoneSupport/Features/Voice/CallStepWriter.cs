@@ -84,31 +84,31 @@ public sealed class CallStepWriter(IOptions<Routing.RoutingOptions> routing)
                     commands.Add(Routing.TechnicianRouter.TransitionCommand(f.TechnicianId, f.Key.Text, Routing.TechnicianStatus.WrapUp, keepCall: false, "finished", now));
                     break;
                 case Effect.ReserveTechnician r:
-                    // The first candidate still free at its version, skipping one a parallel step holds locked: parallel callers
-                    // that chose the same technician each get the next one instead of taking the step again.
+                    // The first candidate still free, skipping one a parallel step holds locked: parallel callers that chose the
+                    // same technician each get the next one instead of taking the step again. Free is the premise, not the version
+                    // read: a candidate that finished its wrap-up meanwhile is as good as it was.
                     commands.Add(Command("""
                         with candidate as (
-                            select c.id, c.version, c.n from unnest($2::uuid[], $3::int[]) with ordinality as c(id, version, n)),
+                            select c.id, c.n from unnest($2::uuid[]) with ordinality as c(id, n)),
                         pick as (
                             select t.id from technicians t join candidate c on c.id = t.id
-                             where t.version = c.version and t.active
-                               and (t.status = 'available' or (t.status = 'wrapUp' and t.status_since <= $6) or (t.status = 'reserved' and t.reserved_until < $4))
+                             where t.active
+                               and (t.status = 'available' or (t.status = 'wrapUp' and t.status_since <= $5) or (t.status = 'reserved' and t.reserved_until < $3))
                              order by c.n limit 1
                                for update of t skip locked),
                         updated as (
                             update technicians t
-                               set status = 'reserved', status_since = $4, reserved_call_sid = $1, reserved_until = $5, version = t.version + 1
+                               set status = 'reserved', status_since = $3, reserved_call_sid = $1, reserved_until = $4, version = t.version + 1
                               from pick where t.id = pick.id
                             returning t.id, t.name, t.phone_number),
                         logged as (
                             insert into technician_events (technician_id, at, kind, data)
-                            select id, $4, 'reserved', jsonb_build_object('callSid', $1::text, 'tam', id = $7::uuid) from updated)
+                            select id, $3, 'reserved', jsonb_build_object('callSid', $1::text, 'tam', id = $6::uuid) from updated)
                         select ps_expect(exists (select 1 from updated), 'a technician chosen still free') as reserved_ok,
                                (select id from updated) as reserved_id, (select name from updated) as reserved_name,
                                (select phone_number from updated) as reserved_phone,
                                set_config('ps.reserved', coalesce((select id::text from updated), ''), true) as reserved_setting
                         """, Text(r.Key.Text), new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = [.. r.Candidates.Select(c => c.TechnicianId)] },
-                        new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = [.. r.Candidates.Select(c => c.Version)] },
                         At(now), At(now + Duration.FromTimeSpan(options.ReservationTimeout)), At(now - Duration.FromTimeSpan(options.WrapUp)), Uuid(r.Tam)));
                     break;
                 case Effect.WakeCallbacksAhead w:
