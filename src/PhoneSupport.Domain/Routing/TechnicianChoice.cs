@@ -22,7 +22,8 @@ public static class TechnicianChoice
         public IReadOnlyList<PoolTechnician> Candidates { get; init; } = [];
     }
 
-    public const int MaxCandidates = 8;
+    /// <summary>Enough for every call in flight on a busy line to find one still free without taking its step again.</summary>
+    public const int MaxCandidates = 32;
 
     /// <param name="attempt">
     /// The step's attempt (1 first). A step taken again because the technician it chose was taken meanwhile by a parallel call
