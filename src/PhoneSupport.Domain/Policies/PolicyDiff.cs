@@ -9,10 +9,11 @@ public enum PolicyChangeKind { Added, Removed, Changed }
 
 /// <summary>
 /// One difference between two policy versions: its <see cref="Section"/> (one of <see cref="PolicyDiff.Sections"/>), the
-/// <see cref="Path"/> of the value as the file spells it (<c>plans.Premier.targets.2</c>), its text before and after (null
-/// where absent) and a sentence for people ("Premier severity 2 target: PT4H → PT2H").
+/// <see cref="Path"/> of the value as the file spells it (<c>plans.Premier.targets.2</c>), what people call it
+/// (<see cref="Label"/>: "Premier severity 2 target"), its text before and after (null where absent) and a sentence
+/// ("Premier severity 2 target: PT4H → PT2H").
 /// </summary>
-public sealed record PolicyChange(string Section, string Path, PolicyChangeKind Kind, string? Before, string? After, string Summary);
+public sealed record PolicyChange(string Section, string Path, string Label, PolicyChangeKind Kind, string? Before, string? After, string Summary);
 
 /// <summary>
 /// What changes between two versions of a provider's policy, value by value, in a fixed order: the sections in
@@ -83,9 +84,9 @@ public static class PolicyDiff
         var (old, @new) = (Facts(before), Facts(after));
         var changes = new List<(string Order, PolicyChange Change)>();
         foreach (var plan in before.Plans.Keys.Except(after.Plans.Keys))
-            changes.Add((PlanOrder(plan), new PolicyChange("plans", $"plans.{plan}", PolicyChangeKind.Removed, PlanText(old, plan), null, $"Plan {plan} removed")));
+            changes.Add((PlanOrder(plan), new PolicyChange("plans", $"plans.{plan}", $"Plan {plan}", PolicyChangeKind.Removed, PlanText(old, plan), null, $"Plan {plan} removed")));
         foreach (var plan in after.Plans.Keys.Except(before.Plans.Keys))
-            changes.Add((PlanOrder(plan), new PolicyChange("plans", $"plans.{plan}", PolicyChangeKind.Added, null, PlanText(@new, plan), $"Plan {plan} added")));
+            changes.Add((PlanOrder(plan), new PolicyChange("plans", $"plans.{plan}", $"Plan {plan}", PolicyChangeKind.Added, null, PlanText(@new, plan), $"Plan {plan} added")));
         var onlyOnOneSide = before.Plans.Keys.Except(after.Plans.Keys).Concat(after.Plans.Keys.Except(before.Plans.Keys)).ToHashSet(StringComparer.Ordinal);
 
         foreach (var path in old.Keys.Union(@new.Keys, StringComparer.Ordinal))
@@ -101,7 +102,7 @@ public static class PolicyDiff
                 PolicyChangeKind.Removed => $"{fact.Label} removed (was {was!.Text})",
                 _ => $"{fact.Label}{(fact.Moves ? " moved" : "")}: {was!.Text} → {now!.Text}",
             };
-            changes.Add((fact.Order, new PolicyChange(fact.Section, path, kind, was?.Text, now?.Text, summary)));
+            changes.Add((fact.Order, new PolicyChange(fact.Section, path, fact.Label, kind, was?.Text, now?.Text, summary)));
         }
         return [.. changes.OrderBy(c => c.Order, StringComparer.Ordinal).Select(c => c.Change)];
     }

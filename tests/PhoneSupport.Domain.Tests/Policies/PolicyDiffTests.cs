@@ -45,7 +45,7 @@ public sealed class PolicyDiffTests
 
         var change = Assert.Single(PolicyDiff.Between(Constellix, after));
 
-        Assert.Equal(new PolicyChange("plans", "plans.Corporate.contract.ratesPerHour.night", PolicyChangeKind.Changed, "$120.00/h", "$150.00/h",
+        Assert.Equal(new PolicyChange("plans", "plans.Corporate.contract.ratesPerHour.night", "Corporate contract night rate", PolicyChangeKind.Changed, "$120.00/h", "$150.00/h",
             "Corporate contract night rate: $120.00/h → $150.00/h"), change);
     }
 
@@ -90,7 +90,7 @@ public sealed class PolicyDiffTests
 
         var change = Assert.Single(PolicyDiff.Between(Constructor, after));
 
-        Assert.Equal(new PolicyChange("plans", "plans.Premier.targets.2", PolicyChangeKind.Changed, "PT30M", "PT20M", "Premier severity 2 target: PT30M → PT20M"), change);
+        Assert.Equal(new PolicyChange("plans", "plans.Premier.targets.2", "Premier severity 2 target", PolicyChangeKind.Changed, "PT30M", "PT20M", "Premier severity 2 target: PT30M → PT20M"), change);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class PolicyDiffTests
 
         var change = Assert.Single(PolicyDiff.Between(Constellix, after));
 
-        Assert.Equal(new PolicyChange("plans", "plans.Business.purchaseOptions.30", PolicyChangeKind.Changed, "$42.50", "$45.00",
+        Assert.Equal(new PolicyChange("plans", "plans.Business.purchaseOptions.30", "Business 30-minute purchase", PolicyChangeKind.Changed, "$42.50", "$45.00",
             "Business 30-minute purchase: $42.50 → $45.00"), change);
     }
 

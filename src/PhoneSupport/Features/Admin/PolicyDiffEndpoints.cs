@@ -34,10 +34,10 @@ public sealed record PolicyDiffRequest(
 
 public sealed record PolicyDiffResource(string Provider, string BeforeVersion, string AfterVersion, IReadOnlyList<PolicyChangeResource> Changes);
 
-/// <summary>One change: <c>kind</c> is <c>added</c>, <c>removed</c> or <c>changed</c>; <c>before</c>/<c>after</c> null where absent.</summary>
-public sealed record PolicyChangeResource(string Section, string Path, string Kind, string? Before, string? After, string Summary)
+/// <summary>One change: <c>label</c> names the value for people; <c>kind</c> is <c>added</c>, <c>removed</c> or <c>changed</c>; <c>before</c>/<c>after</c> null where absent.</summary>
+public sealed record PolicyChangeResource(string Section, string Path, string Label, string Kind, string? Before, string? After, string Summary)
 {
-    public static PolicyChangeResource Of(PolicyChange c) => new(c.Section, c.Path, c.Kind switch
+    public static PolicyChangeResource Of(PolicyChange c) => new(c.Section, c.Path, c.Label, c.Kind switch
     {
         PolicyChangeKind.Added => "added",
         PolicyChangeKind.Removed => "removed",
