@@ -18,7 +18,7 @@ public sealed record PolicyChange(string Section, string Path, string Label, Pol
 /// <summary>
 /// What changes between two versions of a provider's policy, value by value, in a fixed order: the sections in
 /// <see cref="Sections"/> order, and within a section the file's order (weekdays Monday first, windows business to
-/// holiday, plans, holidays and severities sorted). Both policies are flattened into facts (a path, a label and the
+/// holiday, holidays in calendar order, plans by name, severities and purchase options ascending). Both policies are flattened into facts (a path, a label and the
 /// value as text); a path with different texts is a change. A plan that only one version has is one change, its
 /// terms in one line. Run-time closures are not part of a policy (they have their own API) and are left out.
 /// </summary>
@@ -145,13 +145,13 @@ public static class PolicyDiff
         Add("holidays", "0", "holidays.observed.saturday", "Saturday holidays observed on", holidays.SaturdayObservedOn is { } sat ? Capital(DayName(sat)) : null);
         Add("holidays", "1", "holidays.observed.sunday", "Sunday holidays observed on", holidays.SundayObservedOn is { } sun ? Capital(DayName(sun)) : null);
         foreach (var (rule, key) in Keyed(holidays.Rules, r => r.Name))
-            Add("holidays", $"2{Sep}{key}", $"holidays.rules.{key}", $"Holiday '{rule.Name}'", RuleText(rule), moves: true);
+            Add("holidays", $"2{Sep}{CalendarOrder(rule)}{Sep}{key}", $"holidays.rules.{key}", $"Holiday '{rule.Name}'", RuleText(rule), moves: true);
         var uniqueNames = holidays.Dates.GroupBy(d => d.Name).Where(g => g.Count() == 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (date, name) in holidays.Dates)
         {
             // Keyed by name when it is the only date of that name (so a date that moves is one change), else by name and date.
             var key = uniqueNames.Contains(name) ? name : $"{name} {IsoDate(date)}";
-            Add("holidays", $"3{Sep}{key}", $"holidays.dates.{key}", $"Holiday '{name}'", IsoDate(date), moves: true);
+            Add("holidays", $"3{Sep}{IsoDate(date)}{Sep}{key}", $"holidays.dates.{key}", $"Holiday '{name}'", IsoDate(date), moves: true);
         }
 
         Add("webTicket", "0", "webTicket.url", "Web ticket address", policy.WebTicket.Url);
@@ -228,6 +228,10 @@ public static class PolicyDiff
             yield return (item, seen[k] == 1 ? k : $"{k} #{seen[k]}");
         }
     }
+
+    /// <summary>Where a rule falls in a year, roughly (month, then day; the nth weekday as its earliest day), for listing rules in calendar order.</summary>
+    private static string CalendarOrder(HolidayRule rule) =>
+        string.Create(CultureInfo.InvariantCulture, $"{rule.Month:00}{rule.Day ?? (rule.Nth == -1 ? 25 : ((rule.Nth ?? 1) - 1) * 7 + 1):00}");
 
     /// <summary>"19 June", "3rd Monday of January", "last Monday of May"; "(from 2021)" when the rule starts in a year.</summary>
     private static string RuleText(HolidayRule rule)

@@ -61,7 +61,7 @@ public sealed class PolicyDiffTests
     }
 
     [Fact]
-    public void HolidayRules_Removed_Moved_AndAnExplicitDateMoved()
+    public void HolidayRules_Removed_Moved_AndAnExplicitDateMoved_InCalendarOrder()
     {
         var withEve = Variant(ConstellixFile, "dates: []", "dates:\n    - { date: 2026-12-24, name: \"Christmas Eve\" }");
         var text = Text(ConstellixFile)
@@ -74,13 +74,13 @@ public sealed class PolicyDiffTests
 
         Assert.Equal(
         [
-            "Holiday 'Columbus Day' removed (was 2nd Monday of October)",
-            "Holiday 'Juneteenth National Independence Day' moved: 19 June (from 2021) → 20 June (from 2021)",
             "Holiday 'Memorial Day' moved: last Monday of May → 4th Monday of May",
+            "Holiday 'Juneteenth National Independence Day' moved: 19 June (from 2021) → 20 June (from 2021)",
+            "Holiday 'Columbus Day' removed (was 2nd Monday of October)",
             "Holiday 'Christmas Eve' moved: 2026-12-24 → 2026-12-23",
         ], changes.Select(c => c.Summary));
         Assert.All(changes, c => Assert.Equal("holidays", c.Section));
-        Assert.Equal([PolicyChangeKind.Removed, PolicyChangeKind.Changed, PolicyChangeKind.Changed, PolicyChangeKind.Changed], changes.Select(c => c.Kind));
+        Assert.Equal([PolicyChangeKind.Changed, PolicyChangeKind.Changed, PolicyChangeKind.Removed, PolicyChangeKind.Changed], changes.Select(c => c.Kind));
     }
 
     [Fact]

@@ -32,7 +32,12 @@ public sealed record PolicyDiffRequest(
     public const int MaxYaml = 100_000;
 }
 
-public sealed record PolicyDiffResource(string Provider, string BeforeVersion, string AfterVersion, IReadOnlyList<PolicyChangeResource> Changes);
+public sealed record PolicyDiffResource(string Provider, string BeforeVersion, string AfterVersion, IReadOnlyList<PolicyChangeResource> Changes)
+{
+    /// <summary>The diff between two policies of one provider, as the API answers it and <c>_PolicyDiff.cshtml</c> shows it.</summary>
+    public static PolicyDiffResource Of(SupportPolicy before, SupportPolicy after) =>
+        new(after.Provider, before.Version, after.Version, [.. PolicyDiff.Between(before, after).Select(PolicyChangeResource.Of)]);
+}
 
 /// <summary>One change: <c>label</c> names the value for people; <c>kind</c> is <c>added</c>, <c>removed</c> or <c>changed</c>; <c>before</c>/<c>after</c> null where absent.</summary>
 public sealed record PolicyChangeResource(string Section, string Path, string Label, string Kind, string? Before, string? After, string Summary)
@@ -66,8 +71,7 @@ public sealed partial class PolicyDiffHandler(PolicyCatalog policies, IOptions<P
         var after = Read(provider, "after", body.After, errors);
         if (errors.Count > 0) return Invalid(errors);
 
-        return TypedResults.Ok(new PolicyDiffResource(provider, before!.Version, after!.Version,
-            [.. PolicyDiff.Between(before, after).Select(PolicyChangeResource.Of)]));
+        return TypedResults.Ok(PolicyDiffResource.Of(before!, after!));
     }
 
     /// <summary>The YAML of the provider's policy as loaded now (its file), for a form to start from; null when there is none.</summary>
