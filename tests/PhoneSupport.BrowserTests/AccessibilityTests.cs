@@ -78,6 +78,9 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "policies", Laptop },
         { "admin", "policies", Phone },
         { "admin", "policies flow lists open", Laptop },
+        { "admin", "policy diff", Laptop },
+        { "admin", "policy diff", Phone },
+        { "admin", "policy diff failed", Laptop },
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
         { "technician", "call", Laptop },
@@ -117,6 +120,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("technicians", StringComparison.Ordinal) => "console/admin/technicians",
         _ when view.StartsWith("staff", StringComparison.Ordinal) => "console/admin/staff",
         _ when view.StartsWith("api keys", StringComparison.Ordinal) => "console/admin/api-keys",
+        _ when view.StartsWith("policy diff", StringComparison.Ordinal) => "console/admin/policies/diff",
         _ when view.StartsWith("policies", StringComparison.Ordinal) => "console/admin/policies",
         _ when view.StartsWith("call", StringComparison.Ordinal) => "console/calls/{callSid}",
         _ when view.StartsWith("settings", StringComparison.Ordinal) => "console/settings",
@@ -348,6 +352,20 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 await page.GetByLabel("Membership (plan)", new() { Exact = true }).FillAsync("Platinum");
                 await page.GetByRole(AriaRole.Button, new() { Name = "Save account" }).ClickAsync();
                 await Expect(page.Locator("[data-valmsg-for='Edit.Membership']")).ToContainTextAsync("Platinum");
+                break;
+            case "policy diff":
+                await page.GotoAsync("/console/admin/policies/diff?provider=constellix");
+                var draft = (await page.GetByLabel("After", new() { Exact = true }).InputValueAsync())
+                    .Replace("ratesPerHour: { night: 12000,", "ratesPerHour: { night: 15000,", StringComparison.Ordinal);
+                await page.GetByLabel("After", new() { Exact = true }).FillAsync(draft);
+                await page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+                await Expect(page.Locator("#policy-diff tr[data-path='plans.Corporate.contract.ratesPerHour.night']")).ToBeVisibleAsync();
+                break;
+            case "policy diff failed":
+                await page.GotoAsync("/console/admin/policies/diff?provider=constellix");
+                await page.GetByLabel("After", new() { Exact = true }).FillAsync("provider: constellix\nzone: Mars/Olympus\n");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+                await Expect(page.Locator("#Input_After-error")).ToContainTextAsync("line 2:");
                 break;
             case "closures":
                 await page.GotoAsync("/console/admin/closures");

@@ -135,4 +135,35 @@ public sealed class AdminTests(ConsoleHost host)
         await ConsoleHost.ScreenshotAsync(page, "16-admin-technicians");
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task PolicyDiff_APastedNightRateChange_ShowsItsRow_AndABrokenDraftItsLine()
+    {
+        var page = await host.SignInAsync("admin");
+        await page.GotoAsync("/console/admin/policies/diff?provider=constellix");
+        var after = page.GetByLabel("After", new() { Exact = true });
+        var current = await after.InputValueAsync();
+        Assert.Contains("provider: constellix", current, StringComparison.Ordinal); // prefilled with the loaded policy
+
+        await after.FillAsync(current.Replace("ratesPerHour: { night: 12000,", "ratesPerHour: { night: 15000,", StringComparison.Ordinal));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+
+        var row = page.Locator("#policy-diff tr[data-path='plans.Corporate.contract.ratesPerHour.night']");
+        await Expect(row).ToContainTextAsync("Corporate contract night rate");
+        await Expect(row.Locator("td[data-label='Change']")).ToHaveTextAsync("changed");
+        await Expect(row.Locator("td[data-label='Before']")).ToHaveTextAsync("$120.00/h");
+        await Expect(row.Locator("td[data-label='After']")).ToHaveTextAsync("$150.00/h");
+        await Expect(page.Locator("#policy-diff tbody")).ToHaveCountAsync(1);
+        await ConsoleHost.ScreenshotAsync(page, "17-admin-policy-diff");
+
+        var broken = current.Replace("zone: America/New_York", "zone: America/Nowhere", StringComparison.Ordinal);
+        var zoneLine = broken.Split('\n').ToList().FindIndex(l => l.StartsWith("zone:", StringComparison.Ordinal)) + 1;
+        await after.FillAsync(broken);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+
+        await Expect(page.Locator("#Input_After-error")).ToContainTextAsync($"line {zoneLine}: 'America/Nowhere' is not an IANA time zone");
+        await Expect(page.GetByLabel("After", new() { Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("#policy-diff")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
 }

@@ -25,6 +25,18 @@ public sealed class HolidayCalendar
         _sundayObservedOn = sundayObservedOn;
     }
 
+    /// <summary>The yearly rules, as the policy lists them.</summary>
+    public ImmutableArray<HolidayRule> Rules => _rules;
+
+    /// <summary>The explicit dates with their names, in date order.</summary>
+    public IReadOnlyList<(LocalDate Date, string Name)> Dates => [.. _explicit.OrderBy(d => d.Key).Select(d => (d.Key, d.Value))];
+
+    /// <summary>The day a rule's Saturday date is observed on (null: the Saturday itself, a weekend).</summary>
+    public IsoDayOfWeek? SaturdayObservedOn => _saturdayObservedOn;
+
+    /// <summary>The day a rule's Sunday date is observed on (null: the Sunday itself, a weekend).</summary>
+    public IsoDayOfWeek? SundayObservedOn => _sundayObservedOn;
+
     /// <summary>The holiday observed on <paramref name="date"/>, or null.</summary>
     public string? HolidayOn(LocalDate date)
     {

@@ -16,6 +16,7 @@ public static class AdminFeature
         builder.Services.AddScoped<ContractsHandler>();
         builder.Services.AddScoped<ApiKeysHandler>();
         builder.Services.AddScoped<PoliciesHandler>();
+        builder.Services.AddScoped<PolicyDiffHandler>();
         builder.Services.AddScoped<TechniciansHandler>();
         builder.Services.AddScoped<CallbacksHandler>();
         builder.Services.AddScoped<CallbackControl>();
@@ -39,6 +40,7 @@ public static class AdminFeature
         api.MapContracts();
         api.MapApiKeys();
         api.MapPolicies();
+        api.MapPolicyDiff();
         api.MapTechnicians();
         api.MapCallbacks();
         api.MapIncidents();
