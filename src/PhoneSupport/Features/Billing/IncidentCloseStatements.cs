@@ -37,8 +37,8 @@ public static class IncidentCloseStatements
             union select ic.call_sid from incident_calls ic join inc on ic.incident_id = inc.id)
         select inc.id, inc.call_sid, inc.account_id, inc.provider, inc.decision, inc."window", inc.policy_version, inc.opened_at,
                inc.status = 'open' and inc.merged_into_id is null, inc.version,
-               exists (select 1 from calls x where x.call_sid in (select call_sid from members) and x.ended_at is null),
-               exists (select 1 from callbacks b where b.call_sid in (select call_sid from members) and b.status in ('scheduled', 'dialing')),
+               exists (select 1 from members m where exists (select 1 from calls x where x.call_sid = m.call_sid and x.ended_at is null)),
+               exists (select 1 from members m where exists (select 1 from callbacks b where b.call_sid = m.call_sid and b.status in ('scheduled', 'dialing'))),
                coalesce((select sum(l.seconds) from incident_legs l where l.incident_id = inc.id), 0)::int,
                (select c.entitlement::text from calls c where c.call_sid = inc.call_sid),
                p.id, p.minutes, p.price, p.rate_per_hour, p.currency, p."window",
