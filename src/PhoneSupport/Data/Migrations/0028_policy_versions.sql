@@ -41,6 +41,7 @@ do $$
 begin
     if exists (select 1 from pg_roles where rolname = 'phonesupport_app') then
         grant select, insert, update on policy_versions to phonesupport_app;
+        revoke delete, truncate on policy_versions from phonesupport_app;
     end if;
 end
 $$;
