@@ -159,7 +159,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         await ledger.CommitForCallAsync(incident.CallSid, incident.Id, now, ct);
 
         var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(known.Entitlement ?? "{}")!;
-        var policy = policies.For(incident.Provider);
+        var policy = policies.Decided(incident.Provider, incident.PolicyVersion, incident.OpenedAt);
         var purchase = known.PurchaseId is { } purchaseId ? await db.Purchases.AsNoTracking().FirstAsync(p => p.Id == purchaseId, ct) : null;
         var quote = known.QuoteId is { } quoteId ? await db.Quotes.AsNoTracking().FirstAsync(q => q.Id == quoteId, ct) : null;
         var currency = facts.GetValueOrDefault("currency") ?? policy?.Currency ?? "usd";
