@@ -101,13 +101,11 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
         var row = new PolicyVersionRow(provider, policy.Version, effectiveFrom!.Value, body.Yaml!, "api", audit.Actor.Name, now, null, null);
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            var inserted = await db.Database.SqlQuery<int>($"""
-                with i as (
-                    insert into policy_versions (provider, version, effective_from, yaml, source, published_by, published_at)
-                    values ({row.Provider}, {row.Version}, {row.EffectiveFrom}, {row.Yaml}, {row.Source}, {row.PublishedBy}, {row.PublishedAt})
-                    on conflict (provider, version) do nothing returning 1)
-                select count(*)::int as "Value" from i
-                """).SingleAsync(ct);
+            var inserted = await db.Database.ExecuteSqlAsync($"""
+                insert into policy_versions (provider, version, effective_from, yaml, source, published_by, published_at)
+                values ({row.Provider}, {row.Version}, {row.EffectiveFrom}, {row.Yaml}, {row.Source}, {row.PublishedBy}, {row.PublishedAt})
+                on conflict (provider, version) do nothing
+                """, ct);
             if (inserted == 0)
                 return Problems.Conflict("version", $"{provider} already has a version '{policy.Version}' (published versions are immutable): give the draft a new version:.");
             audit.Record("policyVersion", $"{provider}/{policy.Version}", "published", null, Resource(row, "scheduled", null));
