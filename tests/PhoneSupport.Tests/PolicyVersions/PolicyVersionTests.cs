@@ -81,7 +81,7 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
         client.PostAsJsonAsync("/api/policies/constellix/versions", new { yaml, effectiveFrom = effectiveFrom.ToString() });
 
     /// <summary>Waits on <paramref name="host"/>'s reloads (no sleep) until its catalog holds <paramref name="version"/>.</summary>
-    private static async Task HoldsAsync(WebApplicationFactory<Program> host, string version, bool held = true)
+    private static async Task HoldsAsync(WebApplicationFactory<Program> host, string version, bool held = true, string provider = "constellix")
     {
         var cache = host.Services.GetRequiredService<PolicyVersionCache>();
         var catalog = host.Services.GetRequiredService<PolicyCatalog>();
@@ -89,7 +89,7 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
         while (true)
         {
             var next = cache.NextRefresh;
-            if ((catalog.Version("constellix", version) is not null) == held) return;
+            if ((catalog.Version(provider, version) is not null) == held) return;
             await next.WaitAsync(timeout.Token);
         }
     }
@@ -244,6 +244,25 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
         Assert.Equal(version, (string)audit[1]["after"]!["version"]!);
         Assert.Equal("withdrawn", (string)audit[0]["after"]!["status"]!);
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from policy_versions where provider = 'constellix' and version = $1 and withdrawn_at is not null", version));
+    }
+
+    [Fact]
+    public async Task PolicyQueries_AnswerForTheVersionInEffectAtTheInstantAsked()
+    {
+        var version = $"test-{_tag}-premier";
+        var yaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-flows", "constructor.policy.yaml"))
+            .Replace($"version: \"{FileVersion}\"", $"version: \"{version}\"", StringComparison.Ordinal)
+            .Replace("\"1\": PT15M, \"2\": PT30M", "\"1\": PT10M, \"2\": PT30M", StringComparison.Ordinal);
+        var zurichMidnight = DateTimeZoneProviders.Tzdb["Europe/Zurich"].AtStartOfDay(ChangeDay).ToInstant();
+        await AdminApi.ExpectAsync(await _admin.PostAsJsonAsync("/api/policies/constructor/versions", new { yaml, effectiveFrom = zurichMidnight.ToString() }),
+            HttpStatusCode.Created);
+        await HoldsAsync(_second, version, provider: "constructor");
+        var second = Client(_second, AdminApi.BootstrapKey);
+
+        async Task<string> TargetAsync(Instant start) =>
+            (string)(await AdminApi.ExpectAsync(await second.GetAsync($"/api/policies/constructor/due?plan=Premier&severity=1&start={start}"), HttpStatusCode.OK))["target"]!;
+        Assert.Equal("PT15M", await TargetAsync(zurichMidnight - Duration.FromHours(14))); // Tuesday 10:00 in Zurich: the file's target
+        Assert.Equal("PT10M", await TargetAsync(zurichMidnight + Duration.FromHours(10))); // Wednesday 10:00: the new version's
     }
 
     [Fact]
