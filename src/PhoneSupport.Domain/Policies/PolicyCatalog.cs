@@ -170,6 +170,32 @@ public sealed class PolicyCatalog
 /// <summary>One version of a provider's policy and the instant it takes effect (decision 018).</summary>
 public sealed record PolicyVersionEntry(SupportPolicy Policy, Instant EffectiveFrom);
 
+/// <summary>What each stored version of a provider is at an instant (decision 018), by the catalog's own rule.</summary>
+public static class PolicyVersionStatus
+{
+    public const string Effective = "effective";
+    public const string Scheduled = "scheduled";
+    public const string Superseded = "superseded";
+    public const string Withdrawn = "withdrawn";
+
+    /// <summary>
+    /// Withdrawn; else the one deciding at <paramref name="now"/> is effective (the latest not after it, or the earliest
+    /// when all are later: it also answers before its instant); later ones are scheduled, earlier ones superseded.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Of(IEnumerable<(string Version, Instant EffectiveFrom, bool Withdrawn)> versions, Instant now)
+    {
+        var all = versions.ToList();
+        var live = all.Where(v => !v.Withdrawn).OrderBy(v => v.EffectiveFrom).ThenBy(v => v.Version, StringComparer.Ordinal).ToList();
+        var effective = live.LastOrDefault(v => v.EffectiveFrom <= now) is { Version: not null } found ? found.Version
+            : live.Count > 0 ? live[0].Version : null;
+        return all.ToDictionary(v => v.Version, v =>
+            v.Withdrawn ? Withdrawn
+            : v.Version == effective ? Effective
+            : v.EffectiveFrom > now ? Scheduled
+            : Superseded, StringComparer.Ordinal);
+    }
+}
+
 /// <summary>
 /// A draft version posted for publishing, checked exactly as the files are (<see cref="PolicyParser"/>, errors with their
 /// lines) and then against the provider's history: the same provider as the route's, a version string not used before,

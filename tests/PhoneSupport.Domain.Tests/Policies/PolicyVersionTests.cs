@@ -66,6 +66,20 @@ public sealed class PolicyVersionTests
     }
 
     [Fact]
+    public void Status_IsEffectiveForTheDecidingVersion_ScheduledLater_SupersededEarlier_AndWithdrawn()
+    {
+        var versions = new[]
+        {
+            ("a", Eastern(2026, 1, 1, 0, 0), false), ("b", Midnight, false), ("c", Midnight + Duration.FromDays(30), false), ("d", Midnight + Duration.FromDays(1), true),
+        };
+        var before = PolicyVersionStatus.Of(versions, Midnight - Duration.FromSeconds(1));
+        Assert.Equal(["effective", "scheduled", "scheduled", "withdrawn"], versions.Select(v => before[v.Item1]));
+        var after = PolicyVersionStatus.Of(versions, Midnight);
+        Assert.Equal(["superseded", "effective", "scheduled", "withdrawn"], versions.Select(v => after[v.Item1]));
+        Assert.Equal("effective", PolicyVersionStatus.Of([("only", Midnight, false)], Eastern(2020, 1, 1, 0, 0))["only"]); // the earliest answers before its instant
+    }
+
+    [Fact]
     public void Draft_IsCheckedLikeAFile_WithLines_AgainstTheRoutesProvider_AndNeverInThePast()
     {
         var now = Eastern(2026, 12, 1, 12, 0);

@@ -64,22 +64,6 @@ public sealed record PolicyVersionRow(
             r.IsDBNull(7) ? null : r.GetFieldValue<Instant>(7), r.IsDBNull(8) ? null : r.GetString(8));
 }
 
-/// <summary>What a version is at an instant: withdrawn, scheduled (not yet effective), effective (deciding now) or superseded.</summary>
-public static class PolicyVersionStatus
-{
-    public static IReadOnlyDictionary<string, string> Of(IReadOnlyList<PolicyVersionRow> rows, Instant now)
-    {
-        var live = rows.Where(r => r.WithdrawnAt is null).OrderBy(r => r.EffectiveFrom).ThenBy(r => r.Version, StringComparer.Ordinal).ToList();
-        // The earliest version also answers before its instant (PolicyCatalog.At).
-        var effective = live.LastOrDefault(r => r.EffectiveFrom <= now) ?? live.FirstOrDefault();
-        return rows.ToDictionary(r => r.Version, r =>
-            r.WithdrawnAt is not null ? "withdrawn"
-            : r == effective ? "effective"
-            : r.EffectiveFrom > now ? "scheduled"
-            : "superseded", StringComparer.Ordinal);
-    }
-}
-
 /// <summary>
 /// Publishing and withdrawing versions through the API and the console. Each change is written with its audit row and a
 /// <c>NOTIFY</c> in one transaction; every instance's <see cref="PolicyVersionCache"/> reloads on the notification (this
@@ -108,20 +92,20 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
                 """, ct);
             if (inserted == 0)
                 return Problems.Conflict("version", $"{provider} already has a version '{policy.Version}' (published versions are immutable): give the draft a new version:.");
-            audit.Record("policyVersion", $"{provider}/{policy.Version}", "published", null, Resource(row, "scheduled", null));
+            audit.Record("policyVersion", $"{provider}/{policy.Version}", "published", null, Resource(row, PolicyVersionStatus.Scheduled, null));
             await db.SaveChangesAsync(ct);
             await db.Database.ExecuteSqlAsync($"select pg_notify({PolicyVersionsFeature.Channel}, '')", ct);
             await transaction.CommitAsync(ct);
         }
         await cache.RefreshAsync(ct);
-        return TypedResults.Created($"/api/policies/{Uri.EscapeDataString(provider)}/versions/{Uri.EscapeDataString(row.Version)}", Resource(row, "scheduled", null));
+        return TypedResults.Created($"/api/policies/{Uri.EscapeDataString(provider)}/versions/{Uri.EscapeDataString(row.Version)}", Resource(row, PolicyVersionStatus.Scheduled, null));
     }
 
     public async Task<Results<Ok<Page<PolicyVersionResource>>, ProblemHttpResult>> ListAsync(string provider, CancellationToken ct)
     {
         if (policies.FromFile(provider) is null) return UnknownProvider(provider);
         var rows = await RowsAsync(provider, ct);
-        var status = PolicyVersionStatus.Of(rows, clock.GetCurrentInstant());
+        var status = Status(rows, clock.GetCurrentInstant());
         return TypedResults.Ok(new Page<PolicyVersionResource>([.. rows.Select(r => Resource(r, status[r.Version], null))], null));
     }
 
@@ -130,7 +114,7 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
         if (policies.FromFile(provider) is null) return UnknownProvider(provider);
         var rows = await RowsAsync(provider, ct);
         if (rows.FirstOrDefault(r => r.Version == version) is not { } row) return Problems.NotFound($"{provider} has no version '{version}'.");
-        return TypedResults.Ok(Resource(row, PolicyVersionStatus.Of(rows, clock.GetCurrentInstant())[version], row.Yaml));
+        return TypedResults.Ok(Resource(row, Status(rows, clock.GetCurrentInstant())[version], row.Yaml));
     }
 
     /// <summary>Withdraws a version not yet effective; an effective or past one decided calls (or may have): 409.</summary>
@@ -155,7 +139,7 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
             return Problems.Conflict("version", $"Version '{version}' took effect at {AdminFormats.Format(row.EffectiveFrom)}; it is the record of the calls it decided and cannot be withdrawn.");
         var by = audit.Actor.Name;
         await db.Database.ExecuteSqlAsync($"update policy_versions set withdrawn_at = {now}, withdrawn_by = {by} where provider = {provider} and version = {version}", ct);
-        audit.Record("policyVersion", $"{provider}/{version}", "withdrawn", Resource(row, "scheduled", null), Resource(row with { WithdrawnAt = now, WithdrawnBy = by }, "withdrawn", null));
+        audit.Record("policyVersion", $"{provider}/{version}", "withdrawn", Resource(row, PolicyVersionStatus.Scheduled, null), Resource(row with { WithdrawnAt = now, WithdrawnBy = by }, PolicyVersionStatus.Withdrawn, null));
         await db.SaveChangesAsync(ct);
         await db.Database.ExecuteSqlAsync($"select pg_notify({PolicyVersionsFeature.Channel}, '')", ct);
         await transaction.CommitAsync(ct);
@@ -176,6 +160,9 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
         while (await reader.ReadAsync(ct)) rows.Add(PolicyVersionRow.Read(reader));
         return rows;
     }
+
+    private static IReadOnlyDictionary<string, string> Status(IReadOnlyList<PolicyVersionRow> rows, Instant now) =>
+        PolicyVersionStatus.Of(rows.Select(r => (r.Version, r.EffectiveFrom, r.WithdrawnAt is not null)), now);
 
     public static PolicyVersionResource Resource(PolicyVersionRow r, string status, string? yaml) =>
         new(r.Provider, r.Version, AdminFormats.Format(r.EffectiveFrom), r.Source, r.PublishedBy, AdminFormats.Format(r.PublishedAt),
