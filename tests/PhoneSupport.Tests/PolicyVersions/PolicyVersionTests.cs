@@ -126,7 +126,9 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
         var published = await AdminApi.ExpectAsync(await PublishAsync(_admin, RateRise(version), Midnight), HttpStatusCode.Created);
         Assert.Equal("scheduled", (string)published["status"]!);
         Assert.Equal(Midnight.ToString(), (string)published["effectiveFrom"]!);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await HoldsAsync(_second, version); // the other instance holds it before it takes effect
+        output.WriteLine($"the other instance held the new version {watch.Elapsed.TotalMilliseconds:F0} ms after the publish answered");
 
         var account = await ContractAsync();
         var before = await CallAsync(_second, account, ChangeDay.PlusDays(-1).At(new LocalTime(23, 59)), 40);
