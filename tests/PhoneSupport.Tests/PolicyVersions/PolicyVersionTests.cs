@@ -249,7 +249,7 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
     }
 
     [Fact]
-    public async Task PolicyQueries_AnswerForTheVersionInEffectAtTheInstantAsked()
+    public async Task PolicyQueries_AndSlaRecords_AreTheVersionInEffectAtTheInstant()
     {
         var version = $"test-{_tag}-premier";
         var yaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-flows", "constructor.policy.yaml"))
@@ -265,6 +265,24 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
             (string)(await AdminApi.ExpectAsync(await second.GetAsync($"/api/policies/constructor/due?plan=Premier&severity=1&start={start}"), HttpStatusCode.OK))["target"]!;
         Assert.Equal("PT15M", await TargetAsync(zurichMidnight - Duration.FromHours(14))); // Tuesday 10:00 in Zurich: the file's target
         Assert.Equal("PT10M", await TargetAsync(zurichMidnight + Duration.FromHours(10))); // Wednesday 10:00: the new version's
+
+        // Premier severity-1 calls walked through the webhooks: each SLA record carries the target and version of its call's instant.
+        var account = await TestAccounts.CreateAsync(fixture, "constructor", "Premier");
+        async Task<string> PremierCallAsync(Instant at)
+        {
+            fixture.Clock.Set(at);
+            await TestTechnicians.OfflineAllAsync(fixture);
+            await TestTechnicians.CreateAsync(fixture, "constructor");
+            var (result, _) = await SimulatedCalls.CallAsync(fixture, "+41525550100", account.Phone, ScriptedCaller.Keys("1", account.AccountNumber + "#", "1"),
+                TechnicianScript.Accepting(TimeSpan.FromMinutes(5)), _second.CreateClient());
+            return result.CallSid;
+        }
+        var before = await PremierCallAsync(zurichMidnight - Duration.FromHours(14));
+        var after = await PremierCallAsync(zurichMidnight + Duration.FromHours(10));
+        Assert.Equal("PT15M", await fixture.ScalarAsync<string>("select target from sla_records where call_sid = $1", before));
+        Assert.Equal(FileVersion, await fixture.ScalarAsync<string>("select policy_version from sla_records where call_sid = $1", before));
+        Assert.Equal("PT10M", await fixture.ScalarAsync<string>("select target from sla_records where call_sid = $1", after));
+        Assert.Equal(version, await fixture.ScalarAsync<string>("select policy_version from sla_records where call_sid = $1", after));
     }
 
     [Fact]
