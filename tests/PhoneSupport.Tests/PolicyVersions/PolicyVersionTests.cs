@@ -286,6 +286,18 @@ public sealed class PolicyVersionTests(ServiceFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task TheSameVersionPublishedThroughTwoInstancesAtOnce_IsPublishedOnce()
+    {
+        var version = $"test-{_tag}-race";
+        var secondAdmin = Client(_second, AdminApi.BootstrapKey);
+        var answers = await Task.WhenAll(PublishAsync(_admin, RateRise(version), Midnight), PublishAsync(secondAdmin, RateRise(version), Midnight));
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from policy_versions where version = $1", version));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from audit_log where entity = 'policyVersion' and entity_id = $1", $"constellix/{version}"));
+    }
+
+    [Fact]
     public async Task PublishedVersions_AreImmutable_InTheDatabase()
     {
         var version = $"test-{_tag}-immutable";
