@@ -93,6 +93,9 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "closures", Laptop },
         { "admin", "closures", Phone },
         { "admin", "closures failed create", Laptop },
+        { "admin", "policy versions", Laptop },
+        { "admin", "policy versions", Phone },
+        { "admin", "policy versions failed publish", Laptop },
         { "admin", "audit", Laptop },
         { "admin", "audit", Phone },
         { "admin", "audit bad filter", Laptop },
@@ -125,6 +128,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("call", StringComparison.Ordinal) => "console/calls/{callSid}",
         _ when view.StartsWith("settings", StringComparison.Ordinal) => "console/settings",
         _ when view.StartsWith("closures", StringComparison.Ordinal) => "console/admin/closures",
+        _ when view.StartsWith("policy versions", StringComparison.Ordinal) => "console/admin/policies/versions",
         _ when view.StartsWith("audit", StringComparison.Ordinal) => "console/admin/audit",
         _ when view.StartsWith("reports", StringComparison.Ordinal) => "console/reports",
         _ => throw new ArgumentOutOfRangeException(nameof(view), view, "no such console view"),
@@ -379,6 +383,18 @@ public sealed class AccessibilityTests(ConsoleHost host)
                     await page.GetByRole(AriaRole.Button, new() { Name = "Add closure" }).ClickAsync();
                 }
                 await Expect(page.Locator("#closures")).ToBeVisibleAsync();
+                break;
+            case "policy versions":
+                await page.GotoAsync("/console/admin/policies/versions");
+                await Expect(page.Locator("#versions-table-constellix")).ToBeVisibleAsync();
+                break;
+            case "policy versions failed publish":
+                await page.GotoAsync("/console/admin/policies/versions");
+                await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("constellix");
+                await page.GetByLabel("Policy YAML", new() { Exact = false }).FillAsync(PolicyVersionTests.Draft("axe-check").Replace("  minimumSteps: 1", "  minimumSteps: many", StringComparison.Ordinal));
+                await page.GetByLabel("Effective from", new() { Exact = false }).FillAsync("2095-01-01T00:00");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+                await Expect(page.Locator("[data-valmsg-for='Input.Yaml']")).Not.ToBeEmptyAsync();
                 break;
             case "closures failed create":
                 await page.GotoAsync("/console/admin/closures");

@@ -258,6 +258,8 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         ["POST /api/callbacks/{id}/assign"] = new() { ["technicianId"] = ids.TechnicianId },
         ["POST /api/closures"] = new() { ["provider"] = "constellix", ["name"] = "Probe closure", ["start"] = "2026-08-03T14:00:00Z", ["end"] = "2026-08-03T16:00:00Z" },
         ["POST /api/policies/{provider}/diff"] = new() { ["before"] = null, ["after"] = "provider: constellix\nversion: \"probe\"\n" },
+        // Not a valid policy (nothing may publish): each probe must still be refused for the field it changes.
+        ["POST /api/policies/{provider}/versions"] = new() { ["yaml"] = "provider: constellix\nversion: \"probe\"\n", ["effectiveFrom"] = "2026-08-03T14:00:00Z" },
     };
 
     /// <summary>A valid query per operation that needs one (besides the parameter probed).</summary>
@@ -333,14 +335,14 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                         case "string":
                             probes.Add(P("NUL", "a\0b", field));
                             probes.Add(P("control", "a\u001Bb", field));
-                            probes.Add(P("newline", "a\nb", field is "reason" or "text" or "before" or "after" ? null : field)); // multi-line: a waiver's reason, a note's text, a policy's YAML
+                            probes.Add(P("newline", "a\nb", field is "reason" or "text" or "before" or "after" or "yaml" ? null : field)); // multi-line: a waiver's reason, a note's text, a policy's YAML
                             probes.Add(P("huge", Huge, field));
                             probes.Add(new Probe($"{key} {field} lone surrogate", method, path,
                                 Json(With("@surrogate@").ToJsonString().Replace("\"@surrogate@\"", "\"a\\ud800b\"", StringComparison.Ordinal)), field));
                             probes.Add(P("number", 12, null));
                             probes.Add(P("object", new JsonObject(), null));
                             probes.Add(P("array", new JsonArray("a"), null));
-                            if (field is "start" or "end" or "startsOn" or "endsOn" or "at" or "from" or "to")
+                            if (field is "start" or "end" or "startsOn" or "endsOn" or "at" or "from" or "to" or "effectiveFrom")
                                 foreach (var date in BadDates) probes.Add(P(date, date, field));
                             break;
                         case "integer" or "number":

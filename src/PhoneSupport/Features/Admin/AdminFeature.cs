@@ -51,6 +51,7 @@ public static class AdminFeature
         Calls.CallsFeature.MapCalls(api);
         Audit.AuditFeature.MapAudit(api);
         Closures.ClosuresFeature.MapClosures(api);
+        PolicyVersions.PolicyVersionsFeature.MapPolicyVersions(api);
         Reports.ReportEndpoints.MapReports(api);
         return app;
     }

@@ -69,6 +69,7 @@ public sealed class PoliciesHandler(PhoneSupportDb db, PolicyCatalog policies, I
         (plan, accountIdText) = (Blank(plan), Blank(accountIdText));
         var errors = new FieldErrors();
         var at = AdminFormats.Instant(atText, "at", errors, clock.GetCurrentInstant());
+        if (at is { } asked) policy = policies.At(provider, asked) ?? policy; // the version in effect at that instant
         var (account, planDef) = await AccountAndPlanAsync(policy, plan, accountIdText, errors, ct);
         if (errors.Any) return Problems.Validation(errors);
         if (account is null && accountIdText is not null) return Problems.NotFound($"No account {accountIdText}.");
@@ -94,6 +95,7 @@ public sealed class PoliciesHandler(PhoneSupportDb db, PolicyCatalog policies, I
         (plan, accountIdText) = (Blank(plan), Blank(accountIdText));
         var errors = new FieldErrors();
         var start = AdminFormats.Instant(startText, "start", errors, clock.GetCurrentInstant());
+        if (start is { } asked) policy = policies.At(provider, asked) ?? policy; // the version in effect at that instant
         var severity = AdminFormats.Severity(severityText, errors);
         var (account, planDef) = await AccountAndPlanAsync(policy, plan, accountIdText, errors, ct);
         if (planDef is null && plan is null && account is null && accountIdText is null)

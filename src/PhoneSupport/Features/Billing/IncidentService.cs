@@ -161,7 +161,7 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
         {
             var now = clock.GetCurrentInstant();
             var plan = facts is null ? null
-                : IncidentClosing.Plan(facts, policies.For(facts.Provider), now, Duration.FromTimeSpan(options.Value.PostingDelay), Guid.CreateVersion7);
+                : IncidentClosing.Plan(facts, policies.Decided(facts.Provider, facts.PolicyVersion, facts.OpenedAt), now, Duration.FromTimeSpan(options.Value.PostingDelay), Guid.CreateVersion7);
             var batch = new NpgsqlBatch(connection, transaction);
             if (plan is not null)
             {

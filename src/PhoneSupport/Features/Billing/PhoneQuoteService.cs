@@ -33,7 +33,7 @@ public sealed class PhoneQuoteService(
         if (await ExistingAsync(callSid, ct) is { } existing) return existing;
         var call = await db.Calls.AsNoTracking().FirstAsync(c => c.CallSid == callSid, ct);
         var facts = JsonSerializer.Deserialize<Dictionary<string, string>>(call.Entitlement ?? "{}")!;
-        var policy = policies.For(call.Provider) ?? throw new InvalidOperationException($"No policy for {call.Provider}.");
+        var policy = policies.Decided(call.Provider, facts.GetValueOrDefault("policyVersion"), call.StartedAt) ?? throw new InvalidOperationException($"No policy for {call.Provider}.");
         var now = clock.GetCurrentInstant();
         var quote = Quote.RequestedByPhone(Guid.CreateVersion7(), call.Provider, accountId, facts.GetValueOrDefault("window") ?? "night",
             long.TryParse(facts.GetValueOrDefault("ratePerHour"), CultureInfo.InvariantCulture, out var rate) ? rate : 0,
@@ -75,7 +75,7 @@ public sealed class PhoneQuoteService(
             if (locked.Status == "priced" && locked.EstimatedMinutes == estimatedMinutes) return (locked, null);
             if (locked.SmsClaimedAt is not null)
                 return (null, new BillingRefusal("id", $"The quote for {locked.EstimatedMinutes} minutes is being texted to the caller."));
-            var policy = policies.For(locked.Provider) ?? throw new InvalidOperationException($"No policy for {locked.Provider}.");
+            var policy = policies.Decided(locked.Provider, locked.PolicyVersion, locked.CreatedAt) ?? throw new InvalidOperationException($"No policy for {locked.Provider}.");
             var amount = policy.Billing.Price(new Money(locked.RatePerHour, locked.Currency), Duration.FromMinutes(estimatedMinutes));
             locked.Price(estimatedMinutes, amount.Amount, actor, now, now + Duration.FromTimeSpan(options.Value.QuoteValidity));
             db.CallEvents.Add(new CallEventRecord(locked.RequestedCallSid!, now, "quotePriced", JsonSerializer.Serialize(new

@@ -43,7 +43,7 @@ public sealed class CallbackCallHandler(
         if (callback is not { Status: CallbackStatus.Dialing })
             return voice.Say(CallbackLine.Line.NoLongerWaiting).Hangup().ToResult();
         var account = callback.AccountId is { } a ? await db.Accounts.AsNoTracking().Where(x => x.Id == a).Select(x => x.Name).FirstOrDefaultAsync(ct) : null;
-        var zone = policies.For(callback.Provider)!.Coverage.Zone;
+        var zone = policies.At(callback.Provider, callback.CreatedAt)!.Coverage.Zone;
         var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, timeout: 8, method: HttpMethod.Post,
             action: new Uri($"{service.Value.BaseUrl}{Path}/accept?cb={id:N}"));
         gather.Utter(CallbackLine.Offer(voice.Speech, account, callback.DueAt.InZone(zone).LocalDateTime, callback.Attempts), voice.Voice, voice.Language);

@@ -47,9 +47,9 @@ public sealed class CallbackLeases(PhoneSupportDb db, PolicyCatalog policies, IO
     /// </summary>
     public async Task<ChosenDispatch?> LeaseChosenAsync(Guid callbackId, Instant now, CancellationToken ct)
     {
-        var found = await db.Callbacks.AsNoTracking().Where(c => c.Id == callbackId).Select(c => new { c.Provider, c.Status, c.NotBefore, c.CoverageOnly }).FirstOrDefaultAsync(ct);
+        var found = await db.Callbacks.AsNoTracking().Where(c => c.Id == callbackId).Select(c => new { c.Provider, c.Status, c.NotBefore, c.CoverageOnly, c.CreatedAt }).FirstOrDefaultAsync(ct);
         if (found is null || found.Status != CallbackStatus.Scheduled) return ChosenDispatch.NotScheduled;
-        var policy = policies.For(found.Provider)!;
+        var policy = policies.At(found.Provider, found.CreatedAt)!; // the version that made the promise (decision 018)
         if (found.NotBefore > now || found.CoverageOnly && !policy.Coverage.IsCovered(now)) return ChosenDispatch.OutsideWindow;
 
         var at = now.ToDateTimeUtc();

@@ -30,7 +30,7 @@ public sealed class TechnicianLegDialler(
     /// <summary>A leased due callback: waits for coverage or a free technician (the lease given back), else dials. True when ringing.</summary>
     public async Task<bool> DialAsync(Callback callback, Instant now, CancellationToken ct)
     {
-        var policy = policies.For(callback.Provider)!;
+        var policy = policies.At(callback.Provider, callback.CreatedAt)!; // the version that made the promise (decision 018)
         if (callback.CoverageOnly && !policy.Coverage.IsCovered(now))
         {
             callback.Postpone(policy.Coverage.NextOpening(now), now, countAttempt: false);
@@ -51,7 +51,7 @@ public sealed class TechnicianLegDialler(
     /// <summary>A chosen callback, leased for "Call back now": dialled with <paramref name="technicianId"/> only, if free.</summary>
     public async Task<ChosenDispatch> DialChosenAsync(Callback callback, Guid technicianId, Instant now, CancellationToken ct)
     {
-        var policy = policies.For(callback.Provider)!;
+        var policy = policies.At(callback.Provider, callback.CreatedAt)!; // the version that made the promise (decision 018)
         var previousAttempt = callback.NextAttemptAt;
         var technician = await router.ReserveAsync(
             new ReservationRequest(Key(callback), callback.Provider, null, null, !policy.Coverage.IsCovered(now), [], Only: technicianId), ct);

@@ -66,18 +66,19 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
     /// <summary>Facts planned once the call was read (its webhook's URL did not say the step), in the same transaction.</summary>
     public async Task LoadAsync(Read read, FactPlan plan, string callSid, CancellationToken ct, string? provider = null)
     {
-        var (_, answers) = await BatchAsync(read.Transaction, callSid, plan, provider ?? read.Call?.Provider ?? "", read.Facts.Now, false, ct);
+        var (_, answers) = await BatchAsync(read.Transaction, callSid, plan, provider ?? read.Call?.Provider ?? "", read.Facts.Now, false, ct, read.Call);
         foreach (var (r, answer) in answers) read.Facts.With(r, answer);
     }
 
     private async Task<(CallRecord? Call, List<(FactRequest Request, object Answer)> Answers)> BatchAsync(NpgsqlTransaction transaction, string callSid, FactPlan plan,
-        string provider, Instant now, bool withCall, CancellationToken ct)
+        string provider, Instant now, bool withCall, CancellationToken ct, CallRecord? known = null)
     {
         var connection = transaction.Connection!;
         var answers = new List<(FactRequest Request, object Answer)>();
         var batch = new NpgsqlBatch(connection, transaction);
         var readers = new List<Func<NpgsqlDataReader, CancellationToken, Task>>();
         CallRecord? call = null;
+        var policyRequests = new List<FactRequest.CallPolicy>();
 
         if (withCall)
         {
@@ -91,7 +92,7 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
             switch (request)
             {
                 case FactRequest.CallPolicy p:
-                    if (policies.For(p.Provider) is { } policy) answers.Add((p, CallPolicyFact.Of(policy)));
+                    policyRequests.Add(p); // answered once the call's row is read: the version effective at its answered instant
                     break;
                 case FactRequest.IdentificationLocked l when policies.For(l.Provider)?.Identification is { } rules && l.CallerNumber.Length > 0:
                     batch.BatchCommands.Add(Command("""
@@ -241,7 +242,21 @@ public sealed class CallStepReader(PhoneSupportDb db, PolicyCatalog policies, IO
                 await readers[i](reader, ct);
             }
         }
+        foreach (var p in policyRequests)
+            if (PolicyOf(p.Provider, call ?? known, now) is { } policy) answers.Add((p, CallPolicyFact.Of(policy)));
         return (call, answers);
+    }
+
+    /// <summary>
+    /// The policy version that decides a call (decision 018): the one its session recorded once decided, else the one
+    /// effective at its answered instant (a new call: now).
+    /// </summary>
+    private SupportPolicy? PolicyOf(string provider, CallRecord? call, Instant now)
+    {
+        if (call is null || call.Provider != provider) return policies.At(provider, now);
+        using var vars = System.Text.Json.JsonDocument.Parse(call.Vars);
+        var recorded = vars.RootElement.TryGetProperty("policyVersion", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        return policies.Decided(provider, recorded, call.StartedAt);
     }
 
     /// <summary>A look-up's statement: account (and contract) columns of at most two active accounts.</summary>
