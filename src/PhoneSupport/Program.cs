@@ -16,6 +16,7 @@ using PhoneSupport.Features.Reports;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Sla;
 using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.WhatIf;
 using PhoneSupport.Twilio;
 
 // `--migrate-only`: apply the migrations under the advisory lock and exit (the Kubernetes migration Job).
@@ -44,6 +45,7 @@ builder.AddPriorityQueue();
 builder.AddBilling();
 builder.AddMessages();
 builder.AddReports();
+builder.AddWhatIf();
 builder.AddAdmin();
 builder.AddCalls();
 builder.AddAudit();

@@ -50,6 +50,7 @@ public static class AdminFeature
         Audit.AuditFeature.MapAudit(api);
         Closures.ClosuresFeature.MapClosures(api);
         Reports.ReportEndpoints.MapReports(api);
+        WhatIf.WhatIfFeature.MapWhatIf(api);
         return app;
     }
 }
