@@ -257,6 +257,7 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         ["POST /api/callbacks/{id}/reschedule"] = new() { ["dueAt"] = "2026-08-03T14:00:00Z" },
         ["POST /api/callbacks/{id}/assign"] = new() { ["technicianId"] = ids.TechnicianId },
         ["POST /api/closures"] = new() { ["provider"] = "constellix", ["name"] = "Probe closure", ["start"] = "2026-08-03T14:00:00Z", ["end"] = "2026-08-03T16:00:00Z" },
+        ["POST /api/policies/{provider}/what-if"] = new() { ["version"] = "2026.11.1", ["from"] = "2026-07-01", ["to"] = "2026-08-01" },
     };
 
     /// <summary>A valid query per operation that needs one (besides the parameter probed).</summary>
@@ -332,7 +333,7 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
                         case "string":
                             probes.Add(P("NUL", "a\0b", field));
                             probes.Add(P("control", "a\u001Bb", field));
-                            probes.Add(P("newline", "a\nb", field is "reason" or "text" ? null : field)); // multi-line: a waiver's reason, a note's text
+                            probes.Add(P("newline", "a\nb", field is "reason" or "text" or "yaml" ? null : field)); // multi-line: a waiver's reason, a note's text, a draft policy
                             probes.Add(P("huge", Huge, field));
                             probes.Add(new Probe($"{key} {field} lone surrogate", method, path,
                                 Json(With("@surrogate@").ToJsonString().Replace("\"@surrogate@\"", "\"a\\ud800b\"", StringComparison.Ordinal)), field));
