@@ -146,4 +146,19 @@ public sealed class WhatIfTests
         Assert.Equal("CA3", why.CallSid);
         Assert.Equal("decided under policy version 2026.10.1, not 2026.11.1: charged 90.00 USD, replayed 60.00 USD", why.Reason);
     }
+
+    [Fact]
+    public void DatedHolidays_GiveTheSameWindowsAsTheRules_EveryHourOfTwoYears()
+    {
+        foreach (var policy in new[] { Constellix, Draft(ConstellixFile, ("dates: []", "dates: [{ date: 2026-12-24, name: \"Christmas Eve\" }]")), Constructor })
+        {
+            var start = Eastern(2026, 1, 1, 0, 0);
+            var dated = WhatIf.WithDatedHolidays(policy, start, start + Duration.FromDays(730));
+            for (var at = start; at < start + Duration.FromDays(730); at += Duration.FromHours(1))
+            {
+                Assert.Equal(policy.Coverage.WindowAt(at), dated.Coverage.WindowAt(at));
+                Assert.Equal(policy.Coverage.NextOpening(at), dated.Coverage.NextOpening(at));
+            }
+        }
+    }
 }

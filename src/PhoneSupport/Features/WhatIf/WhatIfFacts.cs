@@ -21,29 +21,40 @@ public sealed record WhatIfFactSet(
 /// </summary>
 public sealed class WhatIfFacts(PhoneSupportDb db)
 {
-    /// <summary>The calls' statement (also what <c>EXPLAIN</c> checks): <c>calls_started_at</c>, then primary-key and unique look-ups.</summary>
+    /// <summary>
+    /// The calls' statement: the period's calls by <c>calls_started_at</c>, then each table joined by the call (or its incident) through
+    /// an index — <c>incident_legs_call</c> (migration 0029) for the legs — and aggregated once per table, not per row.
+    /// </summary>
     public const string CallsSql = """
-        select c.call_sid, c.started_at, c.account_id, coalesce(nullif(c.vars ->> 'membership', ''), a.membership, ''), c.vars ? 'skill',
-               c.vars ->> 'severity', k.id, k.contract_number, k.starts_on, k.ends_on,
-               c.entitlement ->> 'window', c.entitlement ->> 'decision', coalesce(c.entitlement ->> 'policyVersion', ''),
-               case when i.status = 'closed' then i.talk_seconds end,
-               coalesce(ch.billed, 0), coalesce(ch.charged, 0),
-               exists (select 1 from allowance_uses u where u.call_sid = c.call_sid and u.status <> 'released'),
-               p.minutes, s.due_at,
-               coalesce(s.first_contact_at, l.first_leg), l.first_leg is not null, a.name
-          from calls c
-          left join accounts a on a.id = c.account_id
-          left join contracts k on k.id = case when c.vars ->> 'contractId' ~ '^[0-9a-f-]{36}$' then (c.vars ->> 'contractId')::uuid end
-          left join incidents i on i.call_sid = c.call_sid
-          left join lateral (
-                select (sum(x.amount) filter (where x.status <> 'waived'))::bigint as billed, sum(x.amount)::bigint as charged
-                  from charges x where x.incident_id = i.id and i.status = 'closed') ch on true
-          left join lateral (
-                select min(g.at - make_interval(secs => g.seconds)) as first_leg from incident_legs g where g.call_sid = c.call_sid) l on true
-          left join purchases p on p.call_sid = c.call_sid
-          left join sla_records s on s.call_sid = c.call_sid
-         where c.provider = $1 and c.started_at >= $2 and c.started_at < $3 and c.entitlement is not null
-         order by c.started_at, c.call_sid
+        with p as materialized (
+            select c.call_sid, c.started_at, c.account_id, c.vars, c.entitlement
+              from calls c
+             where c.provider = $1 and c.started_at >= $2 and c.started_at < $3 and c.entitlement is not null),
+        owned as (
+            select i.id, i.call_sid, i.talk_seconds from incidents i join p on p.call_sid = i.call_sid where i.status = 'closed'),
+        billed as (
+            select o.id, (sum(x.amount) filter (where x.status <> 'waived'))::bigint as billed, sum(x.amount)::bigint as charged
+              from charges x join owned o on o.id = x.incident_id group by o.id),
+        legs as (
+            select g.call_sid, min(g.at - make_interval(secs => g.seconds)) as first_leg
+              from incident_legs g join p on p.call_sid = g.call_sid group by g.call_sid),
+        used as (
+            select distinct u.call_sid from allowance_uses u join p on p.call_sid = u.call_sid where u.status <> 'released')
+        select p.call_sid, p.started_at, p.account_id, coalesce(nullif(p.vars ->> 'membership', ''), a.membership, ''), p.vars ? 'skill',
+               p.vars ->> 'severity', k.id, k.contract_number, k.starts_on, k.ends_on,
+               p.entitlement ->> 'window', p.entitlement ->> 'decision', coalesce(p.entitlement ->> 'policyVersion', ''),
+               o.talk_seconds, coalesce(b.billed, 0), coalesce(b.charged, 0), used.call_sid is not null,
+               pu.minutes, s.due_at, coalesce(s.first_contact_at, l.first_leg), l.first_leg is not null, a.name
+          from p
+          left join accounts a on a.id = p.account_id
+          left join contracts k on k.id = case when p.vars ->> 'contractId' ~ '^[0-9a-f-]{36}$' then (p.vars ->> 'contractId')::uuid end
+          left join owned o on o.call_sid = p.call_sid
+          left join billed b on b.id = o.id
+          left join legs l on l.call_sid = p.call_sid
+          left join used on used.call_sid = p.call_sid
+          left join purchases pu on pu.call_sid = p.call_sid
+          left join sla_records s on s.call_sid = p.call_sid
+         order by p.started_at, p.call_sid
         """;
 
     private const string SessionsSql = """
