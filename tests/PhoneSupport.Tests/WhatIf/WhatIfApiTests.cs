@@ -102,6 +102,9 @@ public sealed class WhatIfApiTests(ServiceFixture fixture) : IDisposable
         var third = holiday["calls"]!.AsArray().Single(c => (string?)c!["callSid"] == sids[2])!;
         Assert.Equal(("night", "holiday"), ((string?)third["windowBefore"], (string?)third["windowAfter"]));
         Assert.Equal((6000L, 13000L), (Long(third["billedBefore"]), Long(third["billedAfter"])));
+        Assert.Equal(("night", "liveRouteWithPrice", 6000L), ((string?)third["before"]!["window"], (string?)third["before"]!["decision"], Long(third["before"]!["amount"])));
+        Assert.Equal(("holiday", 13000L), ((string?)third["after"]!["window"], Long(third["after"]!["amount"])));
+        Assert.Equal(Long(holiday["totals"]!["billedAfter"]), Long(holiday["totals"]!["after"]));
         var acmeHoliday = holiday["accounts"]!.AsArray().Single(a => (string?)a!["accountId"] == account.AccountId.ToString())!;
         Assert.Equal(7000L, Long(acmeHoliday["difference"]));
 

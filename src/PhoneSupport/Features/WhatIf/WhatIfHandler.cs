@@ -23,9 +23,18 @@ public sealed record WhatIfRequest(
     string? From,
     string? To);
 
+/// <summary>The totals; <see cref="Before"/> and <see cref="After"/> repeat the billed amounts under the names of the shared API (docs: API.md).</summary>
 public sealed record WhatIfTotalsResource(
     int Calls, long BilledBefore, long BilledAfter, long BilledDifference, string Currency, int SlaMetBefore, int SlaMetAfter, int SlaMissedBefore,
-    int SlaMissedAfter, int RoutedDifferently, int DecisionsChanged, int Unexplained);
+    int SlaMissedAfter, int RoutedDifferently, int DecisionsChanged, int Unexplained)
+{
+    public long Before => BilledBefore;
+
+    public long After => BilledAfter;
+}
+
+/// <summary>One side of a call (what happened, or the draft) in the shape of the shared API: window, decision, amount billed, SLA due.</summary>
+public sealed record WhatIfSideResource(string Window, string Decision, long Amount, string? SlaDueAt);
 
 public sealed record WhatIfAccountResource(
     string? AccountId, string Name, int Calls, long BilledBefore, long BilledAfter, long Difference, int SlaMetBefore, int SlaMetAfter, int SlaMissedBefore,
@@ -33,7 +42,12 @@ public sealed record WhatIfAccountResource(
 
 public sealed record WhatIfCallResource(
     string CallSid, string AnsweredAt, string? AccountId, string WindowBefore, string WindowAfter, string DecisionBefore, string DecisionAfter,
-    long BilledBefore, long BilledAfter, string? SlaDueBefore, string? SlaDueAfter, bool? SlaMetBefore, bool? SlaMetAfter, bool RoutedDifferently);
+    long BilledBefore, long BilledAfter, string? SlaDueBefore, string? SlaDueAfter, bool? SlaMetBefore, bool? SlaMetAfter, bool RoutedDifferently)
+{
+    public WhatIfSideResource Before => new(WindowBefore, DecisionBefore, BilledBefore, SlaDueBefore);
+
+    public WhatIfSideResource After => new(WindowAfter, DecisionAfter, BilledAfter, SlaDueAfter);
+}
 
 public sealed record WhatIfUnexplainedResource(string CallSid, string Reason);
 
