@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -116,7 +115,7 @@ public sealed record WhatIfRun(
 /// period, loads the period's facts in one round trip, replays them under the current policy and the draft (pure), and records
 /// the request in the audit log — the only row it writes.
 /// </summary>
-public sealed partial class WhatIfHandler(PhoneSupportDb db, WhatIfFacts facts, PolicyCatalog policies, Audit.AuditLog audit, IClock clock)
+public sealed partial class WhatIfHandler(PhoneSupportDb db, WhatIfFacts facts, PolicyCatalog policies, Audit.AuditLog audit, IClock clock, TimeProvider time)
 {
     public const int MaxYaml = 100_000;
     public const int MaxDays = 92;
@@ -148,11 +147,12 @@ public sealed partial class WhatIfHandler(PhoneSupportDb db, WhatIfFacts facts, 
         // Run-time closures are the calendar every call was decided on: the draft is laid over the same ones.
         draft = draft! with { Coverage = draft.Coverage.WithClosures(current.Coverage.Closures) };
 
-        var watch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var set = await facts.LoadAsync(provider, from!.Value, to!.Value, ct);
-        var loaded = watch.ElapsedMilliseconds;
+        var loaded = time.GetTimestamp();
         var result = Domain.Policies.WhatIf.Compare(current, draft, set.Calls, set.PriorUses, clock.GetCurrentInstant());
-        var run = new WhatIfRun(current, draft, from.Value, to.Value, result, set.AccountNames, new WhatIfTimingsResource(loaded, watch.ElapsedMilliseconds - loaded));
+        var run = new WhatIfRun(current, draft, from.Value, to.Value, result, set.AccountNames,
+            new WhatIfTimingsResource((long)time.GetElapsedTime(started, loaded).TotalMilliseconds, (long)time.GetElapsedTime(loaded).TotalMilliseconds));
 
         var totals = run.Resource(1, 1).Totals;
         audit.Record("policy", provider, "whatIf", null, new
