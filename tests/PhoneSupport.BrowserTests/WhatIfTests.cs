@@ -52,6 +52,14 @@ public sealed class WhatIfTests(ConsoleHost host)
             await Expect(page.Locator("#what-if-result svg text", new() { HasText = "after $150.00" }).First).ToBeVisibleAsync();
             await Expect(page.Locator("#what-if-calls tbody tr.changed").First).ToContainTextAsync("Yes: billed");
             await ConsoleHost.ScreenshotAsync(page, "51-what-if-result");
+
+            // The calls as CSV, from the same form.
+            var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download the calls as CSV" }).ClickAsync());
+            var path = Path.Combine(ConsoleHost.ScreenshotFolder, "what-if.csv");
+            await download.SaveAsAsync(path);
+            var lines = await File.ReadAllLinesAsync(path);
+            Assert.StartsWith("callSid,answeredAt,accountId,accountName,windowBefore,windowAfter,decisionBefore,decisionAfter,billedBefore,billedAfter", lines[0], StringComparison.Ordinal);
+            Assert.Contains(lines, l => l.Contains(account.Name, StringComparison.Ordinal) && l.Contains(",weekend,weekend,liveRouteUsingIncluded,liveRouteUsingIncluded,12000,15000,3000,usd,", StringComparison.Ordinal));
         }
         finally
         {
