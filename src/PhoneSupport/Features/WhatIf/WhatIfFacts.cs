@@ -22,12 +22,15 @@ public sealed record WhatIfFactSet(
 public sealed class WhatIfFacts(PhoneSupportDb db)
 {
     /// <summary>
-    /// The calls' statement: the period's calls by <c>calls_started_at</c>, then each table joined by the call (or its incident) through
-    /// an index — <c>incident_legs_call</c> (migration 0029) for the legs — and aggregated once per table, not per row.
+    /// The calls' statement: the period's calls by <c>calls_started_at</c>, reduced at once to the few fields read from their JSON
+    /// (narrow rows to join and sort), then each table joined by the call (or its incident) — through <c>incident_legs_call</c>
+    /// (migration 0029) for the legs — and aggregated once per table, not per row.
     /// </summary>
     public const string CallsSql = """
         with p as materialized (
-            select c.call_sid, c.started_at, c.account_id, c.vars, c.entitlement
+            select c.call_sid, c.started_at, c.account_id, nullif(c.vars ->> 'membership', '') as membership, c.vars ? 'skill' as sales,
+                   c.vars ->> 'severity' as severity, case when c.vars ->> 'contractId' ~ '^[0-9a-f-]{36}$' then (c.vars ->> 'contractId')::uuid end as contract_id,
+                   c.entitlement ->> 'window' as win, c.entitlement ->> 'decision' as decision, coalesce(c.entitlement ->> 'policyVersion', '') as version
               from calls c
              where c.provider = $1 and c.started_at >= $2 and c.started_at < $3 and c.entitlement is not null),
         owned as (
@@ -40,14 +43,13 @@ public sealed class WhatIfFacts(PhoneSupportDb db)
               from incident_legs g join p on p.call_sid = g.call_sid group by g.call_sid),
         used as (
             select distinct u.call_sid from allowance_uses u join p on p.call_sid = u.call_sid where u.status <> 'released')
-        select p.call_sid, p.started_at, p.account_id, coalesce(nullif(p.vars ->> 'membership', ''), a.membership, ''), p.vars ? 'skill',
-               p.vars ->> 'severity', k.id, k.contract_number, k.starts_on, k.ends_on,
-               p.entitlement ->> 'window', p.entitlement ->> 'decision', coalesce(p.entitlement ->> 'policyVersion', ''),
+        select p.call_sid, p.started_at, p.account_id, coalesce(p.membership, a.membership, ''), p.sales,
+               p.severity, k.id, k.contract_number, k.starts_on, k.ends_on, p.win, p.decision, p.version,
                o.talk_seconds, coalesce(b.billed, 0), coalesce(b.charged, 0), used.call_sid is not null,
                pu.minutes, s.due_at, coalesce(s.first_contact_at, l.first_leg), l.first_leg is not null, a.name
           from p
           left join accounts a on a.id = p.account_id
-          left join contracts k on k.id = case when p.vars ->> 'contractId' ~ '^[0-9a-f-]{36}$' then (p.vars ->> 'contractId')::uuid end
+          left join contracts k on k.id = p.contract_id
           left join owned o on o.call_sid = p.call_sid
           left join billed b on b.id = o.id
           left join legs l on l.call_sid = p.call_sid
