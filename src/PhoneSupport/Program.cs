@@ -17,6 +17,7 @@ using PhoneSupport.Features.Reports;
 using PhoneSupport.Features.Routing;
 using PhoneSupport.Features.Sla;
 using PhoneSupport.Features.Voice;
+using PhoneSupport.Features.WhatIf;
 using PhoneSupport.Twilio;
 
 // `--migrate-only`: apply the migrations under the advisory lock and exit (the Kubernetes migration Job).
@@ -45,6 +46,7 @@ builder.AddPriorityQueue();
 builder.AddBilling();
 builder.AddMessages();
 builder.AddReports();
+builder.AddWhatIf();
 builder.AddAdmin();
 builder.AddCalls();
 builder.AddAudit();

@@ -81,6 +81,11 @@ public sealed class AccessibilityTests(ConsoleHost host)
         { "admin", "policy diff", Laptop },
         { "admin", "policy diff", Phone },
         { "admin", "policy diff failed", Laptop },
+        { "admin", "what-if", Laptop },
+        { "admin", "what-if", Phone },
+        { "admin", "what-if failed yaml", Laptop },
+        { "admin", "what-if result", Laptop },
+        { "admin", "what-if result", Phone },
         { "admin", "charges", Laptop },
         { "admin", "board", Laptop },
         { "technician", "call", Laptop },
@@ -125,6 +130,7 @@ public sealed class AccessibilityTests(ConsoleHost host)
         _ when view.StartsWith("api keys", StringComparison.Ordinal) => "console/admin/api-keys",
         _ when view.StartsWith("policy diff", StringComparison.Ordinal) => "console/admin/policies/diff",
         _ when view.StartsWith("policies", StringComparison.Ordinal) => "console/admin/policies",
+        _ when view.StartsWith("what-if", StringComparison.Ordinal) => "console/admin/policies/what-if",
         _ when view.StartsWith("call", StringComparison.Ordinal) => "console/calls/{callSid}",
         _ when view.StartsWith("settings", StringComparison.Ordinal) => "console/settings",
         _ when view.StartsWith("closures", StringComparison.Ordinal) => "console/admin/closures",
@@ -463,6 +469,21 @@ public sealed class AccessibilityTests(ConsoleHost host)
                 await Expect(page.Locator("section:has(#flow-constellix-heading) svg")).ToBeVisibleAsync();
                 if (view == "policies flow lists open")
                     foreach (var summary in await page.Locator("details > summary").AllAsync()) await summary.ClickAsync();
+                break;
+            case "what-if":
+                await page.GotoAsync("/console/admin/policies/what-if?provider=constellix");
+                await Expect(page.GetByLabel("Draft policy (YAML, as in the policy file)")).Not.ToBeEmptyAsync();
+                break;
+            case "what-if failed yaml":
+            case "what-if result":
+                // Over the month of the seeded calls; a broken draft first (the error beside the field), or the shipped one.
+                await page.GotoAsync("/console/admin/policies/what-if?provider=constellix");
+                var yaml = page.GetByLabel("Draft policy (YAML, as in the policy file)");
+                if (view == "what-if failed yaml") await yaml.FillAsync((await yaml.InputValueAsync()).Replace("minimumSteps: 1", "minimumSteps: lots", StringComparison.Ordinal));
+                await page.GetByLabel("From (local date of the line)").FillAsync("2026-07-01");
+                await page.GetByLabel("To (local date, inclusive)").FillAsync("2026-07-31");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Run the what-if" }).ClickAsync();
+                await Expect(page.Locator(view == "what-if result" ? "#what-if-result" : "#yaml-errors li").First).ToBeVisibleAsync();
                 break;
             case "desk on a live call after a refused transfer":
                 // Dana on a live call (a real one, ended since: the desk shows what it holds) with the Transfer form; a transfer

@@ -12,7 +12,7 @@ public static class LoadProgram
     {
         if (argv.Length == 0)
         {
-            Console.WriteLine("scenarios: bench | scale | reports | storm | faults [kill|postgres|twilio|slowdb|shutdown] | all   (README: Performance)");
+            Console.WriteLine("scenarios: bench | scale | reports | whatif | storm | faults [kill|postgres|twilio|slowdb|shutdown] | all   (README: Performance)");
             return 2;
         }
         var args = new Args(argv[1..]);
@@ -32,6 +32,7 @@ public static class LoadProgram
             "incoming" => await Scenarios.IncomingAsync(harness, args),
             "scale" => await Scenarios.ScaleAsync(harness, args),
             "reports" => await Scenarios.ReportsAsync(harness, args),
+            "whatif" => await WhatIfLoad.RunAsync(harness, args),
             "storm" => await Scenarios.StormAsync(harness, args),
             "faults" => await Scenarios.FaultsAsync(harness, argv.Length > 1 && !argv[1].StartsWith("--", StringComparison.Ordinal) ? argv[1] : "all", args),
             "all" => await Scenarios.AllAsync(harness, args),

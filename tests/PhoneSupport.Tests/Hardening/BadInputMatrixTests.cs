@@ -260,6 +260,7 @@ public sealed class BadInputMatrixTests(ServiceFixture fixture, ITestOutputHelpe
         ["POST /api/policies/{provider}/diff"] = new() { ["before"] = null, ["after"] = "provider: constellix\nversion: \"probe\"\n" },
         // Not a valid policy (nothing may publish): each probe must still be refused for the field it changes.
         ["POST /api/policies/{provider}/versions"] = new() { ["yaml"] = "provider: constellix\nversion: \"probe\"\n", ["effectiveFrom"] = "2026-08-03T14:00:00Z" },
+        ["POST /api/policies/{provider}/what-if"] = new() { ["version"] = "2026.11.1", ["from"] = "2026-07-01", ["to"] = "2026-08-01" },
     };
 
     /// <summary>A valid query per operation that needs one (besides the parameter probed).</summary>

@@ -53,6 +53,7 @@ public static class AdminFeature
         Closures.ClosuresFeature.MapClosures(api);
         PolicyVersions.PolicyVersionsFeature.MapPolicyVersions(api);
         Reports.ReportEndpoints.MapReports(api);
+        WhatIf.WhatIfFeature.MapWhatIf(api);
         return app;
     }
 }
