@@ -93,6 +93,26 @@ public sealed class WhatIfApiTests(ServiceFixture fixture) : IDisposable
         Assert.Equal((12000L, 15000L, 3000L), (Long(acmeRate["billedBefore"]), Long(acmeRate["billedAfter"]), Long(acmeRate["difference"])));
         Assert.Equal("2027.1.1", (string?)nightRate["draftVersion"]);
 
+        // The same draft published as a scheduled version (decision 018) is tried by its version: the same answer.
+        var (adminKey, _) = await api.CreateKeyAsync("admin");
+        var nightYaml = Edited("constellix", "ratesPerHour: { night: 12000, weekend: 12000, holiday: 26000 }", "ratesPerHour: { night: 15000, weekend: 12000, holiday: 26000 }")
+            .Replace("version: \"2026.11.1\"", "version: \"test-whatif-night\"", StringComparison.Ordinal);
+        try
+        {
+            using var published = await api.Client(adminKey).PostAsJsonAsync("/api/policies/constellix/versions",
+                new { yaml = nightYaml, effectiveFrom = (fixture.Clock.GetCurrentInstant() + Duration.FromDays(3650)).ToString() });
+            Assert.Equal(System.Net.HttpStatusCode.Created, published.StatusCode);
+            var scheduled = await WhatIfAsync(manager, "constellix", new { version = "test-whatif-night", period.from, period.to });
+            Assert.Equal(("test-whatif-night", nightRate["totals"]!.ToJsonString()), ((string?)scheduled["draftVersion"], scheduled["totals"]!.ToJsonString()));
+        }
+        finally
+        {
+            await fixture.ScalarAsync<int>("""
+                with d as (delete from policy_versions where version = 'test-whatif-night' returning 1), n as (select pg_notify('policy_versions_changed', ''))
+                select count(*)::int from d, n
+                """);
+        }
+
         // (b) Thursday 6 March 2031 a holiday: the third call moves to the holiday window, one step at 260 dollars per hour.
         var holiday = await WhatIfAsync(manager, "constellix", new
         {
@@ -123,7 +143,7 @@ public sealed class WhatIfApiTests(ServiceFixture fixture) : IDisposable
         var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("callSid,answeredAt,accountId,accountName,windowBefore", lines[0]);
         Assert.Contains(lines, l => l.StartsWith(sids[2] + ",", StringComparison.Ordinal) && l.Contains(",night,night,liveRouteWithPrice,liveRouteWithPrice,6000,6000,0,usd,", StringComparison.Ordinal));
-        Assert.Equal(audits + 6, await fixture.ScalarAsync<long>("select count(*) from audit_log where entity = 'policy' and action = 'whatIf'"));
+        Assert.Equal(audits + 7, await fixture.ScalarAsync<long>("select count(*) from audit_log where entity = 'policy' and action = 'whatIf'")); // seven what-ifs above
     }
 
     [Fact]

@@ -165,12 +165,13 @@ public sealed partial class WhatIfHandler(PhoneSupportDb db, WhatIfFacts facts, 
     }
 
     /// <summary>
-    /// The seam for stored versions: today only the version loaded now resolves (the draft equals the current policy); once
-    /// versions are kept in PostgreSQL this is where a stored version's YAML is read and parsed like a draft.
+    /// A stored version of the provider's policy (decision 018: the files' versions and those published through the API, a
+    /// scheduled one included — trying a version before it takes effect is the point); an unknown one is refused with the
+    /// versions there are.
     /// </summary>
-    private static (SupportPolicy?, ProblemHttpResult?) Version(SupportPolicy current, string version) =>
-        version == current.Version ? (current, null)
-            : (null, Unprocessable("version", [$"Unknown version '{version}' of {current.Provider}; the version loaded now is {current.Version}."], []));
+    private (SupportPolicy?, ProblemHttpResult?) Version(SupportPolicy current, string version) =>
+        policies.Version(current.Provider, version) is { } stored ? (stored, null)
+            : (null, Unprocessable("version", [$"Unknown version '{version}' of {current.Provider}; its versions: {string.Join(", ", policies.Versions(current.Provider).Select(v => v.Policy.Version))}."], []));
 
     /// <summary>The draft, validated exactly as a policy file is (<see cref="PolicyCatalog.Load"/>): every error with its line.</summary>
     private static (SupportPolicy?, ProblemHttpResult?) Parse(SupportPolicy current, string yaml)
