@@ -58,4 +58,65 @@ public sealed class PolicyVersionTests(ConsoleHost host)
             await page.Context.CloseAsync();
         }
     }
+
+    /// <summary>
+    /// Issue 17's path through the console: a draft with an error is refused with its line, fixed and published for later; its
+    /// "replay past calls" opens the what-if with that version's text, and the run shows the chart and the account's difference.
+    /// </summary>
+    [Fact]
+    public async Task Admin_PublishesAFixedDraft_ThenReplaysLastMonthUnderIt_AndSeesTheChart()
+    {
+        // A weekend contract call of 2 h 40 min: 40 minutes beyond the included 2 hours, 2 steps at the weekend rate (120 dollars an hour).
+        host.At(new NodaTime.LocalDateTime(2026, 7, 11, 23, 0));
+        await host.ScalarAsync<int>("with t as (update technicians set status = case when phone_number = '+15550200001' then 'available' else 'offline' end, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");
+        var account = await host.CreateAccountAsync("Corporate", contract: true);
+        await host.CallAsync("+1555996" + ConsoleHost.Unique(4), "+17038803095",
+            Emulators.Twilio.ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), Emulators.Twilio.TechnicianScript.Accepting(TimeSpan.FromMinutes(160)));
+        host.Clock.Set(ConsoleHost.BusinessHours);
+        var version = "browser-wi-" + ConsoleHost.Unique(6);
+        var page = await host.SignInAsync("admin");
+        try
+        {
+            var fixedDraft = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-flows", "constellix.policy.yaml"))
+                .Replace("version: \"2026.11.1\"", $"version: \"{version}\"", StringComparison.Ordinal)
+                .Replace("ratesPerHour: { night: 12000, weekend: 12000, holiday: 26000 }", "ratesPerHour: { night: 12000, weekend: 15000, holiday: 26000 }", StringComparison.Ordinal);
+            var broken = fixedDraft.Replace("  minimumSteps: 1", "  minimumSteps: many", StringComparison.Ordinal);
+            var line = broken.Split('\n').ToList().FindIndex(l => l.Contains("minimumSteps: many", StringComparison.Ordinal)) + 1;
+
+            await page.GotoAsync("/console/admin/policies/versions");
+            await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("constellix");
+            await page.GetByLabel("Policy YAML", new() { Exact = false }).FillAsync(broken);
+            await page.GetByLabel("Effective from", new() { Exact = false }).FillAsync("2095-01-01T00:00");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+            await Expect(page.Locator("[data-valmsg-for='Input.Yaml']")).ToContainTextAsync($"line {line}:");
+
+            await page.GetByLabel("Policy YAML", new() { Exact = false }).FillAsync(fixedDraft);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+            await Expect(page.Locator("#versions-table-constellix tr", new() { HasText = version })).ToContainTextAsync("scheduled");
+
+            // The diff between the version in effect and the new one: the weekend rate of the contract.
+            await page.GetByLabel("Compare", new() { Exact = true }).SelectOptionAsync("2026.11.1");
+            await page.GetByLabel("with", new() { Exact = true }).SelectOptionAsync(version);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Show the differences" }).ClickAsync();
+            await Expect(page.Locator("table.policy-diff")).ToContainTextAsync("$150.00/h");
+            await AxeAssert.NoViolationsAsync(page, "policy versions with a diff shown");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = $"Replay past calls under version {version} of constellix" }).ClickAsync();
+            var yaml = page.GetByLabel("Draft policy (YAML, as in the policy file)");
+            Assert.Contains($"version: \"{version}\"", await yaml.InputValueAsync(), StringComparison.Ordinal);
+            await page.GetByLabel("From (local date of the line)").FillAsync("2026-07-01");
+            await page.GetByLabel("To (local date, inclusive)").FillAsync("2026-07-31");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Run the what-if" }).ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Img, new() { Name = "Billed before and after the draft, per account (USD)" })).ToBeVisibleAsync();
+            var row = page.Locator("#what-if-accounts tbody tr", new() { HasText = account.Name });
+            await Expect(row).ToContainTextAsync("+$30.00 more");
+            await ConsoleHost.ScreenshotAsync(page, "52-admin-version-what-if");
+        }
+        finally
+        {
+            await host.ScalarAsync<int>("with d as (delete from policy_versions where version = $1 returning 1), n as (select pg_notify('policy_versions_changed', '')) select count(*)::int from d, n", version);
+            await page.Context.CloseAsync();
+        }
+    }
 }

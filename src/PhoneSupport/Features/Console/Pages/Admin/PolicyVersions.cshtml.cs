@@ -29,13 +29,45 @@ public sealed class PolicyVersionsModel(PolicyVersionsHandler versions, PolicyCa
     [FromQuery]
     public string? Done { get; set; }
 
+    /// <summary>The provider whose two versions <see cref="From"/> and <see cref="To"/> are compared (the diff between versions).</summary>
+    [FromQuery]
+    public string? Compare { get; set; }
+
+    [FromQuery]
+    public string? From { get; set; }
+
+    [FromQuery]
+    public string? To { get; set; }
+
+    /// <summary>What changes from <see cref="From"/> to <see cref="To"/>: rates, hours, holidays, targets, plans (<see cref="PolicyDiff"/>).</summary>
+    public PhoneSupport.Features.Admin.PolicyDiffResource? Diff { get; private set; }
+
+    /// <summary>The version compared from: the one asked, else the one before the newest.</summary>
+    public string? DefaultFrom(string provider, IReadOnlyList<PolicyVersionResource> items) =>
+        Compare == provider && From is not null ? From : items.Count > 1 ? items[^2].Version : null;
+
+    /// <summary>The version compared to: the one asked, else the newest.</summary>
+    public string? DefaultTo(string provider, IReadOnlyList<PolicyVersionResource> items) =>
+        Compare == provider && To is not null ? To : items.Count > 0 ? items[^1].Version : null;
+
     public IReadOnlyDictionary<string, IReadOnlyList<PolicyVersionResource>> Versions { get; private set; } = new Dictionary<string, IReadOnlyList<PolicyVersionResource>>();
 
     public string ZoneName => ConsoleFormat.Zone.Id;
 
     public string When(string instant) => ConsoleFormat.Instant(ConsoleFormat.ParseInstant(instant));
 
-    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Compare is null) return;
+        if (policies.Version(Compare, From) is { } before && policies.Version(Compare, To) is { } after)
+            Diff = PhoneSupport.Features.Admin.PolicyDiffResource.Of(before, after);
+        else
+        {
+            ModelState.AddModelError("", $"No versions '{From}' and '{To}' of {Compare} to compare.");
+            Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {

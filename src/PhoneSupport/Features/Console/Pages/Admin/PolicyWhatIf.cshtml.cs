@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace PhoneSupport.Features.Console.Pages.Admin;
 /// calls through the API's handler — errors with their lines beside the field, the result as totals, a chart and tables per
 /// account and per call, and the calls as CSV.
 /// </summary>
-public sealed class PolicyWhatIfModel(WhatIfHandler handler, PolicyCatalog policies, IOptions<PhoneSupportOptions> options, IClock clock) : PageModel
+public sealed class PolicyWhatIfModel(WhatIfHandler handler, PolicyCatalog policies, PolicyVersions.PolicyVersionsHandler versions, IOptions<PhoneSupportOptions> options, IClock clock) : PageModel
 {
     /// <summary>How many calls the page lists (the CSV has all).</summary>
     public const int CallsShown = 500;
@@ -39,13 +40,22 @@ public sealed class PolicyWhatIfModel(WhatIfHandler handler, PolicyCatalog polic
 
     public bool HasError(string key) => ErrorsOf(key).Any();
 
-    /// <summary>The form with the provider's current policy file as the draft and last calendar month (the provider's zone).</summary>
-    public void OnGet([FromQuery] string? provider)
+    /// <summary>
+    /// The form with the provider's current policy file as the draft — or, with <paramref name="version"/>, that stored version's
+    /// text (a scheduled one tried before it takes effect; the versions page links here) — and last calendar month (the provider's zone).
+    /// </summary>
+    public async Task OnGetAsync([FromQuery] string? provider, [FromQuery] string? version, CancellationToken ct)
     {
         var policy = (provider is null ? null : policies.For(provider)) ?? Providers.FirstOrDefault();
         if (policy is null) return;
         var (from, to) = WhatIfHandler.LastMonth(clock.GetCurrentInstant(), policy.Coverage.Zone);
-        Input = new WhatIfInput { Provider = policy.Provider, Yaml = CurrentYaml(policy), From = WhatIfHandler.Date(from), To = WhatIfHandler.Date(to.PlusDays(-1)) };
+        var yaml = CurrentYaml(policy);
+        if (version is { Length: > 0 })
+        {
+            if ((await versions.GetAsync(policy.Provider, version, ct)).Result is Ok<PolicyVersions.PolicyVersionResource> { Value.Yaml: { } stored }) yaml = stored;
+            else ModelState.AddModelError("", $"No version '{version}' of {policy.Provider}: the current policy is the draft.");
+        }
+        Input = new WhatIfInput { Provider = policy.Provider, Yaml = yaml, From = WhatIfHandler.Date(from), To = WhatIfHandler.Date(to.PlusDays(-1)) };
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
