@@ -74,16 +74,31 @@ public sealed record WhatIfResult(
 public static class WhatIf
 {
     /// <summary>What <paramref name="policy"/> decides for each of <paramref name="calls"/> (in answered order), in that order.</summary>
-    public static WhatIfOutcome[] Replay(SupportPolicy policy, IReadOnlyList<WhatIfCall> calls, IReadOnlyDictionary<(Guid Contract, Instant YearStart), int> priorUses, Instant now)
+    public static WhatIfOutcome[] Replay(SupportPolicy policy, IReadOnlyList<WhatIfCall> calls, IReadOnlyDictionary<(Guid Contract, Instant YearStart), int> priorUses, Instant now) =>
+        Replay(_ => policy, calls, priorUses, now);
+
+    /// <summary>
+    /// What the policy <paramref name="policyOf"/> names for each call decides for it (in answered order): one policy for every
+    /// call (a draft), or the version that decided each (decision 018: a period may span a change), sharing one tally of
+    /// contract-year use.
+    /// </summary>
+    public static WhatIfOutcome[] Replay(Func<WhatIfCall, SupportPolicy> policyOf, IReadOnlyList<WhatIfCall> calls,
+        IReadOnlyDictionary<(Guid Contract, Instant YearStart), int> priorUses, Instant now)
     {
         var outcomes = new WhatIfOutcome[calls.Count];
         if (calls.Count == 0) return outcomes;
-        policy = WithDatedHolidays(policy, calls[0].AnsweredAt, calls[^1].AnsweredAt);
+        var dated = new Dictionary<SupportPolicy, (SupportPolicy Policy, ContractTerms? Terms)>(ReferenceEqualityComparer.Instance);
         var used = new Dictionary<(Guid, Instant), int>();
-        var terms = policy.Plans.Values.Select(p => p.Contract).FirstOrDefault(t => t is not null);
         for (var i = 0; i < calls.Count; i++)
         {
             var call = calls[i];
+            var given = policyOf(call);
+            if (!dated.TryGetValue(given, out var entry))
+            {
+                var withDates = WithDatedHolidays(given, calls[0].AnsweredAt, calls[^1].AnsweredAt);
+                dated[given] = entry = (withDates, withDates.Plans.Values.Select(p => p.Contract).FirstOrDefault(t => t is not null));
+            }
+            var (policy, terms) = entry;
             if (call.Sales)
             {
                 var sales = EntitlementEngine.DecideSales(policy, call.AnsweredAt);
@@ -151,11 +166,19 @@ public static class WhatIf
     /// the calls routed differently, and every call the <paramref name="current"/> policy does not replay as it happened.
     /// </summary>
     public static WhatIfResult Compare(SupportPolicy current, SupportPolicy draft, IReadOnlyList<WhatIfCall> calls,
+        IReadOnlyDictionary<(Guid Contract, Instant YearStart), int> priorUses, Instant now) =>
+        Compare(_ => current, draft, calls, priorUses, now);
+
+    /// <summary>
+    /// <see cref="Compare(SupportPolicy, SupportPolicy, IReadOnlyList{WhatIfCall}, IReadOnlyDictionary{ValueTuple{Guid, Instant}, int}, Instant)"/>
+    /// with the replay that proves the replay made under the version that decided each call (<paramref name="decidedBy"/>).
+    /// </summary>
+    public static WhatIfResult Compare(Func<WhatIfCall, SupportPolicy> decidedBy, SupportPolicy draft, IReadOnlyList<WhatIfCall> calls,
         IReadOnlyDictionary<(Guid Contract, Instant YearStart), int> priorUses, Instant now)
     {
         // The two replays are independent (pure): one per core.
         WhatIfOutcome[] replayed = [], after = [];
-        Parallel.Invoke(() => replayed = Replay(current, calls, priorUses, now), () => after = Replay(draft, calls, priorUses, now));
+        Parallel.Invoke(() => replayed = Replay(decidedBy, calls, priorUses, now), () => after = Replay(draft, calls, priorUses, now));
         var rows = new WhatIfRow[calls.Count];
         var unexplained = new List<WhatIfUnexplained>();
         var accounts = new Dictionary<Guid, Tally>();
@@ -168,7 +191,7 @@ public static class WhatIf
             var metBefore = call.Recorded.SlaDue is { } due ? SlaRecordRules.Met(due, call.FirstContactAt, now) : null;
             var row = new WhatIfRow(call, metBefore, replayed[i], after[i], Route(after[i].Decision) != Route(call.Recorded.Decision));
             rows[i] = row;
-            if (Why(current, call, replayed[i]) is { } reason) unexplained.Add(new WhatIfUnexplained(call.CallSid, reason));
+            if (Why(decidedBy(call), call, replayed[i]) is { } reason) unexplained.Add(new WhatIfUnexplained(call.CallSid, reason));
             all.Add(row);
             Tally tally;
             if (call.AccountId is { } id)

@@ -49,6 +49,26 @@ public sealed class WhatIfTests
     }
 
     [Fact]
+    public void APeriodSpanningARateRise_ReplaysEachCallUnderTheVersionThatDecidedIt()
+    {
+        // The night rate rose from 120 to 150 dollars an hour (version "2026.7.9") before the third call: it was billed 75 dollars.
+        var risen = Draft(ConstellixFile, ("version: \"2026.11.1\"", "version: \"2026.7.9\""),
+            ("ratesPerHour: { night: 12000, weekend: 12000, holiday: 26000 }", "ratesPerHour: { night: 15000, weekend: 12000, holiday: 26000 }"));
+        var calls = ThreeNightCalls().ToList();
+        calls[2] = calls[2] with { Recorded = calls[2].Recorded with { PolicyVersion = "2026.7.9", Billed = 7500, Charged = 7500 } };
+        SupportPolicy DecidedBy(WhatIfCall c) => c.Recorded.PolicyVersion == risen.Version ? risen : Constellix;
+
+        var asDecided = WhatIf.Compare(DecidedBy, risen, calls, new Dictionary<(Guid, Instant), int>(), Now);
+        var oneVersion = WhatIf.Compare(Constellix, risen, calls, new Dictionary<(Guid, Instant), int>(), Now);
+
+        Assert.Empty(asDecided.Unexplained);
+        Assert.Equal("CA3", Assert.Single(oneVersion.Unexplained).CallSid);
+        Assert.StartsWith("decided under policy version 2026.7.9, not 2026.11.1: charged", Assert.Single(oneVersion.Unexplained).Reason, StringComparison.Ordinal);
+        // The draft (the risen rate for every call) beside what was billed: the second call's 30 minutes beyond the included 2 hours cost 15 dollars more.
+        Assert.Equal((13500L, 15000L), (asDecided.Totals.BilledBefore, asDecided.Totals.BilledAfter));
+    }
+
+    [Fact]
     public void FewerIncludedIncidents_PriceTheSecondNightCallInAnsweredOrder()
     {
         var draft = Draft(ConstellixFile, ("includedIncidents: 2", "includedIncidents: 1"));

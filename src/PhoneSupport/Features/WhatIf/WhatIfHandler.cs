@@ -150,7 +150,9 @@ public sealed partial class WhatIfHandler(PhoneSupportDb db, WhatIfFacts facts, 
         var started = time.GetTimestamp();
         var set = await facts.LoadAsync(provider, from!.Value, to!.Value, ct);
         var loaded = time.GetTimestamp();
-        var result = Domain.Policies.WhatIf.Compare(current, draft, set.Calls, set.PriorUses, clock.GetCurrentInstant());
+        // Reality is replayed under the version that decided each call (decision 018), so a period spanning a change replays as it happened.
+        var result = Domain.Policies.WhatIf.Compare(c => policies.Decided(provider, c.Recorded.PolicyVersion, c.AnsweredAt) ?? current, draft, set.Calls,
+            set.PriorUses, clock.GetCurrentInstant());
         var run = new WhatIfRun(current, draft, from.Value, to.Value, result, set.AccountNames,
             new WhatIfTimingsResource((long)time.GetElapsedTime(started, loaded).TotalMilliseconds, (long)time.GetElapsedTime(loaded).TotalMilliseconds));
 
