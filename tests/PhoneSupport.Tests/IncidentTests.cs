@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using PhoneSupport.Emulators.Twilio;
 using PhoneSupport.Tests.Infrastructure;
@@ -107,5 +108,41 @@ public sealed class IncidentTests(ServiceFixture fixture) : IDisposable
 
         Assert.Equal(1L, await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid));
         Assert.Equal(9000, await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid));
+    }
+
+    [Fact]
+    public async Task AClosePlannedOnFactsThatChangedMeanwhile_IsPlannedAgainOnFreshFacts_AndPricesEverything()
+    {
+        // Closed after 2 h 40 min: 40 minutes beyond the included 2 hours, $120. A callback's leg of 30 minutes re-opens it.
+        var (_, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(160));
+        var incident = await fixture.ScalarAsync<Guid>("select id from incidents where call_sid = $1", sid);
+        await fixture.ScalarAsync<int>("""
+            with l as (insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at) values ('CAleg' || $2::text, $1, $2, 1800, 'callback', now()) returning 1),
+                 o as (update incidents set status = 'open', version = version + 1 where id = $1 returning 1)
+            select count(*)::int from l, o
+            """, incident, sid);
+
+        using var scope = fixture.Factory.Services.CreateScope();
+        var incidents = scope.ServiceProvider.GetRequiredService<PhoneSupport.Features.Billing.IncidentService>();
+        await using var connection = await scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var stale = await PhoneSupport.Features.Billing.IncidentService.ReadCloseFactsAsync(transaction, sid, default);
+        Assert.Equal((true, 11400), (stale!.Closes, stale.TalkSeconds));
+
+        // Meanwhile another instance records 30 more minutes on the incident: the facts read are stale (planned on them, 70 minutes over: $180).
+        await fixture.ScalarAsync<int>("""
+            with l as (insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at) values ('CAlate' || $2::text, $1, $2, 1800, 'callback', now()) returning 1),
+                 v as (update incidents set version = version + 1 where id = $1 returning 1)
+            select count(*)::int from l, v
+            """, incident, sid);
+        await incidents.CloseAsync(transaction, sid, stale, () => [new Npgsql.NpgsqlBatchCommand("commit")], default);
+
+        // Planned again on fresh facts: 3 h 40 min, 100 minutes beyond the included 2 hours, 4 steps: the unposted charge re-priced to $240.
+        Assert.Equal(("closed", 13200), (await fixture.ScalarAsync<string>("select status from incidents where id = $1", incident),
+            await fixture.ScalarAsync<int>("select talk_seconds from incidents where id = $1", incident)));
+        Assert.Equal((24000L, 4), (await fixture.ScalarAsync<long>("select amount from charges where incident_id = $1", incident),
+            await fixture.ScalarAsync<int>("select steps from charges where incident_id = $1", incident)));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>(
+            "select count(*) from charge_events e join charges c on c.id = e.charge_id where c.incident_id = $1 and e.kind = 'repriced'", incident));
     }
 }
