@@ -158,14 +158,11 @@ public sealed class ClosuresHandler(PhoneSupportDb db, PolicyCatalog policies, C
 /// <summary>
 /// Every instance's copy of the closures, laid over the policy files' calendars in the <see cref="PolicyCatalog"/>
 /// (so decisions, prices, SLA clocks, the dispatcher and policy queries all see them). Loaded at start-up, reloaded on
-/// the <see cref="ClosuresFeature.Channel"/> notification (LISTEN on a connection of its own: another instance's change
-/// arrives within milliseconds of its commit) and every <see cref="PollEvery"/> in case a notification was lost while
-/// that connection was being re-opened.
+/// the <see cref="ClosuresFeature.Channel"/> notification and every 30 s (<see cref="Platform.NotifiedReload"/>).
 /// </summary>
-public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog policies, TimeProvider time, ILogger<ClosureCache> logger) : BackgroundService
+public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog policies, TimeProvider time, ILogger<ClosureCache> logger)
+    : Platform.NotifiedReload(dataSource, time, logger)
 {
-    public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(30);
-
     private readonly SemaphoreSlim _refreshing = new(1, 1);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -176,19 +173,19 @@ public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog poli
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            logger.LogError(e, "Loading the closures failed; retrying in the background");
+            Logger.LogError(e, "Loading the closures failed; retrying in the background");
         }
         await base.StartAsync(cancellationToken);
     }
 
     /// <summary>Reads every closure and swaps them into the catalog (one indexed read; closures are few).</summary>
-    public async Task RefreshAsync(CancellationToken ct)
+    public override async Task RefreshAsync(CancellationToken ct)
     {
         await _refreshing.WaitAsync(ct);
         try
         {
             var closures = new List<(string, Closure)>();
-            await using var command = dataSource.CreateCommand("select provider, name, starts_at, ends_at from closures order by starts_at");
+            await using var command = DataSource.CreateCommand("select provider, name, starts_at, ends_at from closures order by starts_at");
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 closures.Add((reader.GetString(0), new Closure(reader.GetFieldValue<Instant>(2), reader.GetFieldValue<Instant>(3), reader.GetString(1))));
@@ -200,63 +197,7 @@ public sealed class ClosureCache(NpgsqlDataSource dataSource, PolicyCatalog poli
         }
     }
 
-    private static async Task Unlisten(NpgsqlConnection connection)
-    {
-        try
-        {
-            await using var unlisten = new NpgsqlCommand("unlisten *", connection);
-            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // A broken connection is not returned to the pool.
-        }
-    }
+    protected override string Channel => ClosuresFeature.Channel;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                var changed = false;
-                connection.Notification += (_, _) => changed = true;
-                await using (var listen = new NpgsqlCommand($"listen {ClosuresFeature.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                try
-                {
-                    await RefreshAsync(stoppingToken); // anything announced before the LISTEN took effect
-                    while (!stoppingToken.IsCancellationRequested)
-                    {
-                        changed = false;
-                        await connection.WaitAsync(PollEvery, stoppingToken);
-                        await RefreshAsync(stoppingToken); // on a notification, and every PollEvery without one
-                        if (changed) logger.LogInformation("Closures changed; reloaded");
-                    }
-                }
-                finally
-                {
-                    // The pool does not reset connections (PlatformFeature: No Reset On Close): stop listening before this one goes back.
-                    await Unlisten(connection);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Listening for closure changes failed; reconnecting");
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override string What => "Closures";
 }

@@ -197,10 +197,8 @@ public sealed class PolicyVersionsHandler(PhoneSupportDb db, PolicyCatalog polic
 /// </summary>
 public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalog policies, IOptions<PhoneSupportOptions> options, IClock clock, TimeProvider time,
     ILogger<PolicyVersionCache> logger)
-    : BackgroundService
+    : Platform.NotifiedReload(dataSource, time, logger)
 {
-    public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(30);
-
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly Dictionary<(string, string), (string Yaml, SupportPolicy? Policy)> _parsed = [];
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -217,7 +215,7 @@ public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalo
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            logger.LogError(e, "Loading the policy versions failed; the files alone decide until the reload succeeds");
+            Logger.LogError(e, "Loading the policy versions failed; the files alone decide until the reload succeeds");
         }
         await base.StartAsync(cancellationToken);
     }
@@ -231,7 +229,7 @@ public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalo
             var path = Path.Combine(options.Value.FlowsDirectory(), file.FileName);
             if (!File.Exists(path)) continue;
             var text = await File.ReadAllTextAsync(path, ct);
-            await using var command = dataSource.CreateCommand("""
+            await using var command = DataSource.CreateCommand("""
                 with i as (
                     insert into policy_versions (provider, version, effective_from, yaml, source, published_by, published_at)
                     values ($1, $2, $3, $4, 'file', $5, $3)
@@ -247,22 +245,22 @@ public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalo
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             if (reader.GetInt32(0) == 1)
-                logger.LogInformation("Policy {Provider} {Version} from {File} recorded as a version effective from {At}", file.Provider, file.Version, file.FileName, now);
+                Logger.LogInformation("Policy {Provider} {Version} from {File} recorded as a version effective from {At}", file.Provider, file.Version, file.FileName, now);
             else if (!reader.IsDBNull(1) && reader.GetString(1) != text)
-                logger.LogError("Policy file {File} says version {Version} of {Provider}, but that version was published with different text; the stored version " +
+                Logger.LogError("Policy file {File} says version {Version} of {Provider}, but that version was published with different text; the stored version " +
                     "is kept as published (history is not rewritten) and this instance runs its file. Give the changed file a new version: (it takes effect at the next start)",
                     file.FileName, file.Version, file.Provider);
         }
     }
 
     /// <summary>Reads every version not withdrawn and swaps them into the catalog (one indexed read; versions are few).</summary>
-    public async Task RefreshAsync(CancellationToken ct)
+    public override async Task RefreshAsync(CancellationToken ct)
     {
         await _refreshing.WaitAsync(ct);
         try
         {
             var versions = new List<PolicyVersionEntry>();
-            await using (var command = dataSource.CreateCommand("select provider, version, effective_from, yaml from policy_versions where withdrawn_at is null order by provider, effective_from"))
+            await using (var command = DataSource.CreateCommand("select provider, version, effective_from, yaml from policy_versions where withdrawn_at is null order by provider, effective_from"))
             await using (var reader = await command.ExecuteReaderAsync(ct))
                 while (await reader.ReadAsync(ct))
                 {
@@ -272,7 +270,7 @@ public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalo
                     {
                         var (policy, errors) = PolicyParser.Parse($"{provider}.policy.yaml", yaml);
                         if (errors.Count > 0)
-                            logger.LogError("Stored policy version {Provider} {Version} does not parse here ({Errors}); left out", provider, version, string.Join("; ", errors));
+                            Logger.LogError("Stored policy version {Provider} {Version} does not parse here ({Errors}); left out", provider, version, string.Join("; ", errors));
                         _parsed[(provider, version)] = parsed = (yaml, policy?.Provider == provider && policy.Version == version ? policy : null);
                     }
                     if (parsed.Policy is { } p) versions.Add(new PolicyVersionEntry(p, reader.GetFieldValue<Instant>(2)));
@@ -286,63 +284,7 @@ public sealed class PolicyVersionCache(NpgsqlDataSource dataSource, PolicyCatalo
         }
     }
 
-    private static async Task Unlisten(NpgsqlConnection connection)
-    {
-        try
-        {
-            await using var unlisten = new NpgsqlCommand("unlisten *", connection);
-            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // A broken connection is not returned to the pool.
-        }
-    }
+    protected override string Channel => PolicyVersionsFeature.Channel;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                var changed = false;
-                connection.Notification += (_, _) => changed = true;
-                await using (var listen = new NpgsqlCommand($"listen {PolicyVersionsFeature.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                try
-                {
-                    await RefreshAsync(stoppingToken); // anything announced before the LISTEN took effect
-                    while (!stoppingToken.IsCancellationRequested)
-                    {
-                        changed = false;
-                        await connection.WaitAsync(PollEvery, stoppingToken);
-                        await RefreshAsync(stoppingToken); // on a notification, and every PollEvery without one
-                        if (changed) logger.LogInformation("Policy versions changed; reloaded");
-                    }
-                }
-                finally
-                {
-                    // The pool does not reset connections (PlatformFeature: No Reset On Close): stop listening before this one goes back.
-                    await Unlisten(connection);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Listening for policy version changes failed; reconnecting");
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override string What => "Policy versions";
 }
