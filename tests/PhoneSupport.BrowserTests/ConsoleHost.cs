@@ -204,6 +204,19 @@ public sealed class ConsoleHost : IAsyncLifetime
     }
 
     /// <summary>Plays Twilio's side of one inbound call against the Kestrel host (signed webhooks, TwiML followed).</summary>
+    /// <summary>
+    /// A Corporate contract's call on Saturday 11 July 2026 at 23:00 (the weekend window) that talked 2 h 40 min: 40 minutes
+    /// beyond the included 2 hours, 2 steps at the contract's weekend rate ($120.00). Only the first seeded technician is available.
+    /// </summary>
+    public async Task<(Guid Id, string Name, string Phone, string? ContractNumber)> WeekendContractCallAsync()
+    {
+        At(new LocalDateTime(2026, 7, 11, 23, 0));
+        await ScalarAsync<int>("with t as (update technicians set status = case when phone_number = '+15550200001' then 'available' else 'offline' end, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");
+        var account = await CreateAccountAsync("Corporate", contract: true);
+        await CallAsync("+1555997" + Unique(4), "+17038803095", ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), TechnicianScript.Accepting(TimeSpan.FromMinutes(160)));
+        return account;
+    }
+
     public async Task<CallResult> CallAsync(string from, string to, ScriptedCaller caller, TechnicianScript? technicians = null)
     {
         using var http = new HttpClient();

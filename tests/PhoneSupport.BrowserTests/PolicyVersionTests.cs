@@ -66,12 +66,7 @@ public sealed class PolicyVersionTests(ConsoleHost host)
     [Fact]
     public async Task Admin_PublishesAFixedDraft_ThenReplaysLastMonthUnderIt_AndSeesTheChart()
     {
-        // A weekend contract call of 2 h 40 min: 40 minutes beyond the included 2 hours, 2 steps at the weekend rate (120 dollars an hour).
-        host.At(new NodaTime.LocalDateTime(2026, 7, 11, 23, 0));
-        await host.ScalarAsync<int>("with t as (update technicians set status = case when phone_number = '+15550200001' then 'available' else 'offline' end, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");
-        var account = await host.CreateAccountAsync("Corporate", contract: true);
-        await host.CallAsync("+1555996" + ConsoleHost.Unique(4), "+17038803095",
-            Emulators.Twilio.ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), Emulators.Twilio.TechnicianScript.Accepting(TimeSpan.FromMinutes(160)));
+        var account = await host.WeekendContractCallAsync();
         host.Clock.Set(ConsoleHost.BusinessHours);
         var version = "browser-wi-" + ConsoleHost.Unique(6);
         var page = await host.SignInAsync("admin");

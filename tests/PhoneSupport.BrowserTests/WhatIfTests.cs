@@ -13,12 +13,7 @@ public sealed class WhatIfTests(ConsoleHost host)
     [Fact]
     public async Task Admin_RunsADraftWithAnError_SeesTheLine_FixesIt_AndSeesTheChartAndTheTables()
     {
-        // A weekend night contract call talked 2 h 40 min: 40 minutes beyond the included 2 hours, 2 steps at 60 dollars.
-        host.At(new NodaTime.LocalDateTime(2026, 7, 11, 23, 0));
-        await host.ScalarAsync<int>("with t as (update technicians set status = case when phone_number = '+15550200001' then 'available' else 'offline' end, status_since = now() - interval '1 hour', reserved_call_sid = null, reserved_until = null returning 1) select count(*)::int from t");
-        var account = await host.CreateAccountAsync("Corporate", contract: true);
-        await host.CallAsync("+1555997" + ConsoleHost.Unique(4), "+17038803095",
-            Emulators.Twilio.ScriptedCaller.Keys("2", account.ContractNumber + "#", "1"), Emulators.Twilio.TechnicianScript.Accepting(TimeSpan.FromMinutes(160)));
+        var account = await host.WeekendContractCallAsync();
         host.Clock.Set(ConsoleHost.BusinessHours);
         var page = await host.SignInAsync("admin");
         try
