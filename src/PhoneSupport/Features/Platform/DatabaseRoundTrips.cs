@@ -9,9 +9,10 @@ namespace PhoneSupport.Features.Platform;
 /// turns it on): every HTTP response carries <c>X-Db-Round-Trips</c>, the database round trips made while
 /// answering it, and <c>X-Db-Connections</c>, the (pooled) connection opens. A round trip is one command sent
 /// through EF Core (a query, a <c>SaveChanges</c> batch, raw SQL) or one <c>COMMIT</c>/<c>ROLLBACK</c>; Npgsql
-/// sends <c>BEGIN</c> with the next command, so it costs none. All the service's SQL goes through EF Core (the
-/// migration runner at start-up aside), except the incoming webhook's <c>CallStartWriter</c>, a plain Npgsql command on
-/// the context's connection that counts its own round trip, so nothing is missed.
+/// sends <c>BEGIN</c> with the next command, so it costs none. The service's SQL goes through EF Core (the migration
+/// runner at start-up aside), except the plain Npgsql commands and batches of the call path (the incoming webhook, the IVR
+/// step's read and write, the status and leg statements, the incident close, <see cref="Statements"/>), each of which
+/// counts its own round trip (<see cref="RoundTrip"/>), so nothing is missed.
 /// </summary>
 public sealed class DatabaseRoundTrips
 {

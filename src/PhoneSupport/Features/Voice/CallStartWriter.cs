@@ -13,7 +13,8 @@ namespace PhoneSupport.Features.Voice;
 /// <c>calls</c> row and its first <c>call_events</c>, as data-modifying CTEs. Over the limit, nothing but the counter
 /// is written. A call already recorded (Twilio's retry, or another instance won the race) is left as it is
 /// (<c>on conflict do nothing</c>) and reported as a duplicate, instead of failing on the primary key.
-/// The incoming-call webhook is the one a call storm multiplies; every other write goes through EF Core's unit of work.
+/// The incoming-call webhook is the one a call storm multiplies; the later webhooks of a call write through the step's batch
+/// (<see cref="CallStepWriter"/>) and the status statement, the rest of the service through EF Core's unit of work.
 /// The column lists follow <see cref="CallRecordConfiguration"/> and <see cref="CallEventRecordConfiguration"/>; the
 /// integration tests read every column back through EF Core.
 /// </summary>

@@ -14,7 +14,7 @@ namespace PhoneSupport.Features.Voice;
 /// <summary>
 /// The write half of a webhook (decision 017): the call's new state, its log entries and the step's effects as one batch of
 /// statements ending in <c>COMMIT</c>, one round trip, in the transaction <see cref="CallStepReader"/> opened. Each effect
-/// re-checks what the step assumed (the technician still free at the version read, an included incident still left under
+/// re-checks what the step assumed (a technician of the step's candidates still free, an included incident still left under
 /// the contract's lock, the caller number's failures unchanged under its lock, the call not advanced since it was read)
 /// through <c>ps_expect</c> (migration 0027): a premise that no longer holds fails the batch, nothing of it stays, and the
 /// caller takes the step again on fresh facts.
