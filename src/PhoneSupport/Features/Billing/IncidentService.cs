@@ -69,7 +69,8 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
     /// the call counts towards — the one it was attached to, else its own, followed through merges (at most 8) — re-opened if
     /// closed, or to a new incident opened with the call's entitlement (decision, window, policy version) when it has none.
     /// </summary>
-    /// <param name="acceptedBy">A technician's leg status: recorded only when that technician accepted the call (null: no such condition).</param>
+    /// <param name="acceptedBy">A technician's leg status: recorded only when that technician accepted the call (null: no such condition).
+    /// The statement answers one row, <c>accepted</c>: whether the condition held.</param>
     public static NpgsqlBatchCommand RecordLegCommand(string callSid, string legSid, int seconds, string source, Instant now, Guid? acceptedBy = null)
     {
         var command = new NpgsqlBatchCommand("""
@@ -100,9 +101,11 @@ public sealed class IncidentService(PhoneSupportDb db, AllowanceLedger ledger, P
             reopened as (
                 update incidents set status = 'open', version = version + 1
                  where id in (select id from found where status = 'closed') and not exists (select 1 from known) and (select ok from allowed)),
-            target as (select id from found union all select id from opened)
-            insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at)
-            select $2, id, $1, $3, $4, $7 from target where not exists (select 1 from known) and (select ok from allowed)
+            target as (select id from found union all select id from opened),
+            recorded as (
+                insert into incident_legs (leg_sid, incident_id, call_sid, seconds, source, at)
+                select $2, id, $1, $3, $4, $7 from target where not exists (select 1 from known) and (select ok from allowed))
+            select (select ok from allowed) as accepted
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = callSid });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = legSid });

@@ -33,9 +33,6 @@ public sealed class CallStatusHandler(PhoneSupportDb db, Billing.IncidentService
             var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
             await using var transaction = await connection.BeginTransactionAsync(ct);
             var batch = new Npgsql.NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(Platform.Statements.Command("""
-                select exists (select 1 from technician_events where (data ->> 'callSid') = $1 and kind = 'accepted' and technician_id = $2)
-                """, Platform.Statements.Text(parentCallSid), Platform.Statements.Uuid(technicianId)));
             batch.BatchCommands.Add(Billing.IncidentService.RecordLegCommand(parentCallSid, legSid, request.CallDuration.Value, "legStatus",
                 clock.GetCurrentInstant(), acceptedBy: technicianId));
             batch.BatchCommands.Add(Billing.IncidentCloseStatements.Facts(parentCallSid));
