@@ -145,4 +145,29 @@ public sealed class IncidentTests(ServiceFixture fixture) : IDisposable
         Assert.Equal(1L, await fixture.ScalarAsync<long>(
             "select count(*) from charge_events e join charges c on c.id = e.charge_id where c.incident_id = $1 and e.kind = 'repriced'", incident));
     }
+
+    [Fact]
+    public async Task ALegStatusCounts_OnlyForTheTechnicianWhoAcceptedTheCall()
+    {
+        var (_, sid) = await NightCallAsync(0, TimeSpan.FromMinutes(160));
+        var technician = await fixture.ScalarAsync<Guid>("select technician_id from technician_events where kind = 'accepted' and data->>'callSid' = $1", sid);
+        var twilio = new TwilioWebhooks(fixture.Factory.CreateClient());
+        Dictionary<string, string?> Leg(string legSid, int seconds)
+        {
+            var form = TwilioWebhooks.IncomingCall(legSid);
+            (form["ParentCallSid"], form["CallStatus"], form["CallDuration"]) = (sid, "completed", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return form;
+        }
+
+        // A new leg reported for a technician who never accepted this call: nothing recorded, the incident stays as it was.
+        await twilio.PostTwimlAsync($"/twilio/voice/status?leg=technician&call={sid}&tech={Guid.NewGuid():N}", Leg(TwilioWebhooks.NewCallSid(), 1800));
+        Assert.Equal((1L, 9600), (await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid),
+            await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid)));
+
+        // The same for the technician who accepted: the leg counts, and the incident closes again priced with it.
+        await twilio.PostTwimlAsync($"/twilio/voice/status?leg=technician&call={sid}&tech={technician:N}", Leg(TwilioWebhooks.NewCallSid(), 1800));
+        Assert.Equal((2L, 11400, "closed"), (await fixture.ScalarAsync<long>("select count(*) from incident_legs where call_sid = $1", sid),
+            await fixture.ScalarAsync<int>("select talk_seconds from incidents where call_sid = $1", sid),
+            await fixture.ScalarAsync<string>("select status from incidents where call_sid = $1", sid)));
+    }
 }
