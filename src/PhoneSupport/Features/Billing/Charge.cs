@@ -78,12 +78,6 @@ public sealed class Charge
 
     public bool IsFrozen => PostingStartedAt is not null || Status != ChargeState.Pending;
 
-    public Charge InvoicedMonthly(bool monthly)
-    {
-        Invoicing = monthly ? "monthly" : "perIncident";
-        return this;
-    }
-
     public Charge From(string origin, Guid? purchaseId, Guid? quoteId, string description, string? stripeCustomerId)
     {
         Origin = origin;
@@ -92,16 +86,6 @@ public sealed class Charge
         Description = description;
         StripeCustomerId = stripeCustomerId;
         return this;
-    }
-
-    /// <summary>Re-prices a charge nobody has started posting (more talk time was added to its incident).</summary>
-    public bool Reprice(int billedSeconds, int steps, long amount, string description, Instant now)
-    {
-        if (IsFrozen) throw new InvalidOperationException($"Charge {Id} is already on its way to Stripe; add an adjustment instead.");
-        if (BilledSeconds == billedSeconds && Steps == steps && Amount == amount) return false;
-        (BilledSeconds, Steps, Amount, Description, UpdatedAt) = (billedSeconds, steps, amount, description, now);
-        Version++;
-        return true;
     }
 
     public void StartPosting(Instant now)
